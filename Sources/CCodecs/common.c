@@ -19,6 +19,7 @@ int cc_fail(cc_status *status, int code, const char *format, ...) {
 
 static void cc_ok(cc_status *status) {
     status->code = CC_OK;
+    status->format = 0;
     status->message[0] = 0;
 }
 
@@ -60,6 +61,7 @@ static cc_decoder *open_decoder(FILE *file, cc_status *status) {
     int result = sniff(file, &format, status);
     if (result == 0) {
         decoder->header.format = format;
+        status->format = format;
         result = format == CC_FORMAT_PNG ? cc_png_decoder_open(decoder, status)
                                          : cc_jpeg_decoder_open(decoder, status);
     }

@@ -5,7 +5,14 @@ import CCodecs
 enum CodecFailure {
     static func reading(_ status: cc_status, format: ImageSourceInfo.Format?, file: String) -> ImageError {
         let message = status.text
-        let kind = format.map { $0 == .png ? "PNG" : "JPEG" } ?? "image"
+        let kind: String
+        switch format {
+        case .png: kind = "PNG"
+        case .jpeg: kind = "JPEG"
+        case nil: // failed while opening: the shim says which format it recognised, if any
+            kind = status.format == Int32(CC_FORMAT_PNG.rawValue) ? "PNG"
+                : status.format == Int32(CC_FORMAT_JPEG.rawValue) ? "JPEG" : "image"
+        }
         let reason: String
         switch cc_code(UInt32(status.code)) {
         case CC_ERR_OPEN: reason = "cannot open: \(message)"
@@ -51,8 +58,13 @@ enum PixelLimit {
     static func check(width: Int, height: Int, samples: Int, maxPixels: Int, file: String) throws {
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         if overflow || pixels > maxPixels {
-            let count = overflow ? "more than \(Int.max)" : describe(pixels)
-            throw ImageError(file: file, reason: "image is \(width)x\(height) = \(count), above the limit of \(describe(maxPixels)) (max_pixels)")
+            var count = overflow ? "more than \(Int.max) pixels" : describe(pixels)
+            var limit = describe(maxPixels)
+            if count == limit { // rounding made them look equal: say the exact numbers
+                count = "\(pixels) pixels"
+                limit = "\(maxPixels) pixels"
+            }
+            throw ImageError(file: file, reason: "image is \(width)x\(height) = \(count), above the limit of \(limit) (max_pixels)")
         }
         // Float planes plus the widest compact buffer (2 bytes a sample) must be addressable.
         let (bytes, overflow2) = pixels.multipliedReportingOverflow(by: samples * 4)

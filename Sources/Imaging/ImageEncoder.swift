@@ -58,14 +58,14 @@ struct ImageEncoder {
         try withOptions(iccProfile: iccProfile) { options in
             var status = cc_status()
             guard let handle = cc_encoder_open_file(path, &options, &status) else {
-                if status.code != Int32(CC_ERR_OPEN.rawValue) { unlink(path) }
+                if status.code != Int32(CC_ERR_OPEN.rawValue) { removePartialFile(path) }
                 throw CodecFailure.writing(status, format: format, file: path)
             }
             defer { cc_encoder_free(handle) }
             do {
                 try stream(to: handle, name: path)
             } catch {
-                unlink(path)
+                removePartialFile(path)
                 throw error
             }
         }
@@ -125,6 +125,15 @@ struct ImageEncoder {
         guard cc_encoder_finish(handle, &status) == 0 else {
             throw CodecFailure.writing(status, format: format, file: name)
         }
+    }
+}
+
+/// Removes what a failed write left at `path`, but only a regular file: the target may be a device
+/// (say /dev/full in a test, run as root) that must not be unlinked.
+private func removePartialFile(_ path: String) {
+    var info = stat()
+    if lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG {
+        unlink(path)
     }
 }
 

@@ -48,7 +48,8 @@ typedef enum {
 #define CC_MESSAGE_MAX 256
 
 typedef struct {
-    int code; /* cc_code */
+    int code;   /* cc_code */
+    int format; /* cc_format once the first bytes have been recognised, else 0 */
     char message[CC_MESSAGE_MAX];
 } cc_status;
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Imaging
 
@@ -57,6 +58,31 @@ struct CodecCorruptionTests {
         try expectTruncatedFails(bytes, at: 20, reason: "truncated or corrupt JPEG")
         try expectTruncatedFails(bytes, at: bytes.count / 2, reason: "truncated or corrupt JPEG: Premature end of JPEG file")
         try expectTruncatedFails(bytes, at: bytes.count - 2, reason: "truncated or corrupt JPEG: Premature end of JPEG file")
+    }
+
+    @Test("Stray bytes between JPEG markers only warn: the pixels are intact, so they decode")
+    func jpegExtraneousBytesTolerated() throws {
+        var bytes = Self.jpeg
+        #expect(bytes[2] == 0xFF && bytes[3] == 0xE0) // our writer puts JFIF's APP0 first
+        let app0End = 4 + (Int(bytes[4]) << 8 | Int(bytes[5]))
+        bytes.insert(contentsOf: [0x00, 0x11, 0x22], at: app0End)
+        #expect(try ImageIO.decode(bytes).image == ImageIO.decode(Self.jpeg).image)
+    }
+
+    @Test("Decoders on several threads at once do not interfere")
+    func concurrentDecodes() throws {
+        let names = ["rgb8_adam7.png", "graya16_adam7.png", "rgb_progressive.jpg", "gray.jpg"]
+        let inputs = try names.map { try fixtureBytes($0) }
+        let expected = try inputs.map { try ImageIO.decode($0).image }
+        let mismatches = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 64) { i in
+            let k = i % inputs.count
+            let same = (try? ImageIO.decode(inputs[k]).image) == expected[k]
+            // Odd iterations also fail a decode, to mix longjmp error paths into the traffic.
+            if i % 2 == 1 { _ = try? ImageIO.decode(Array(inputs[k].prefix(inputs[k].count / 2))) }
+            if !same { mismatches.withLock { $0 += 1 } }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
     }
 
     @Test("Every proper prefix of a valid file is refused", arguments: ["png", "jpeg", "progressive", "interlaced"])
@@ -163,15 +189,16 @@ struct CodecCorruptionTests {
         #expect(PixelLimit.describe(4096) == "4096 pixels")
     }
 
-    @Test("Random byte flips never crash: success or ImageError", arguments: ["png", "png-crc-fixed", "jpeg", "progressive"])
+    @Test("Random byte flips never crash: success or ImageError", arguments: ["png", "png-crc-fixed", "png-stored", "jpeg", "progressive"])
     func fuzz(kind: String) throws {
         var rng = TestRandom(seed: 2024)
         let original: [UInt8] = switch kind {
         case "jpeg": Self.jpeg
         case "progressive": try fixtureBytes("rgb_progressive.jpg")
+        case "png-stored": Self.storedPNG
         default: Self.png
         }
-        let chunks = Self.chunks(Self.png)
+        let chunks = Self.chunks(original)
         var failures = 0
         for _ in 0..<200 {
             var bytes = original
@@ -179,9 +206,15 @@ struct CodecCorruptionTests {
                 let i = Int.random(in: 0..<bytes.count, using: &rng)
                 bytes[i] ^= UInt8.random(in: 1...255, using: &rng)
             }
-            // Plain flips mostly end at a CRC check; re-sealing the CRCs gets the damage past it
-            // into zlib and the row filters.
+            // Plain flips mostly end at a CRC check; re-sealing the CRCs gets the damage past it,
+            // into zlib, where the Adler-32 check stops most of it. "png-stored" holds its rows
+            // uncompressed and re-seals the Adler-32 too, so the damage reaches the row filters,
+            // the IHDR fields and the pixel values.
             if kind == "png-crc-fixed" { Self.fixCRCs(&bytes, chunks: chunks) }
+            if kind == "png-stored" {
+                Self.fixAdler(&bytes, idat: chunks[1])
+                Self.fixCRCs(&bytes, chunks: chunks)
+            }
             do {
                 let (image, _) = try ImageIO.decode(bytes, name: "fuzz", maxPixels: 1 << 20)
                 #expect(image.pixels.count == image.width * image.height * image.channels)
@@ -192,6 +225,29 @@ struct CodecCorruptionTests {
             }
         }
         #expect(failures > 0) // the damage was noticed at least sometimes
+    }
+
+    /// A 16x16 RGB 8-bit PNG whose IDAT is one stored (uncompressed) deflate block.
+    static let storedPNG: [UInt8] = {
+        var rng = TestRandom(seed: 5)
+        var raw: [UInt8] = []
+        for _ in 0..<16 { raw += [UInt8.random(in: 0...4, using: &rng)] + (0..<48).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+        let n = UInt16(raw.count)
+        var zlib: [UInt8] = [0x78, 0x01, 0x01, UInt8(n & 255), UInt8(n >> 8), UInt8(~n & 255), UInt8(~n >> 8)] + raw
+        zlib += bigEndian(adler32(raw))
+        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+            let body = Array(type.utf8) + data
+            return bigEndian(UInt32(data.count)) + body + bigEndian(crc32(body))
+        }
+        return [137, 80, 78, 71, 13, 10, 26, 10]
+            + chunk("IHDR", bigEndian(16) + bigEndian(16) + [8, 2, 0, 0, 0])
+            + chunk("IDAT", zlib) + chunk("IEND", [])
+    }()
+
+    /// Recomputes the Adler-32 of a single stored block filling the IDAT.
+    static func fixAdler(_ bytes: inout [UInt8], idat: (type: String, offset: Int, length: Int)) {
+        let data = idat.offset + 8, end = data + idat.length
+        bytes.replaceSubrange(end - 4..<end, with: bigEndian(adler32(Array(bytes[data + 7..<end - 4]))))
     }
 
     static func fixCRCs(_ bytes: inout [UInt8], chunks: [(type: String, offset: Int, length: Int)]) {
@@ -213,4 +269,17 @@ func crc32(_ bytes: [UInt8]) -> UInt32 {
         for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
     }
     return ~crc
+}
+
+func adler32(_ bytes: [UInt8]) -> UInt32 {
+    var a: UInt32 = 1, b: UInt32 = 0
+    for byte in bytes {
+        a = (a + UInt32(byte)) % 65521
+        b = (b + a) % 65521
+    }
+    return b << 16 | a
+}
+
+func bigEndian(_ v: UInt32) -> [UInt8] {
+    [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)]
 }

@@ -35,14 +35,14 @@ typedef enum {
 typedef enum {
     CC_OK = 0,
     CC_ERR_OPEN = 1,        /* the file could not be opened or created; message is strerror() */
-    CC_ERR_IO = 9,          /* reading, writing or closing failed; message is strerror() */
-    CC_ERR_EMPTY = 2,       /* zero-byte input */
-    CC_ERR_NOT_IMAGE = 3,   /* neither the PNG signature nor a JPEG SOI marker */
-    CC_ERR_TRUNCATED_SIGNATURE = 4, /* the input ends inside the PNG signature */
-    CC_ERR_CORRUPT = 5,     /* libpng/libjpeg refused the data; message is theirs */
-    CC_ERR_UNSUPPORTED = 6, /* a valid file we do not handle (CMYK, 12-bit JPEG...) */
-    CC_ERR_NO_MEMORY = 7,
-    CC_ERR_USAGE = 8,       /* the caller broke this API's contract (a bug on our side) */
+    CC_ERR_IO = 2,          /* reading, writing or closing failed; message is strerror() */
+    CC_ERR_EMPTY = 3,       /* zero-byte input */
+    CC_ERR_NOT_IMAGE = 4,   /* neither the PNG signature nor a JPEG SOI marker */
+    CC_ERR_TRUNCATED_SIGNATURE = 5, /* the input ends inside the PNG signature */
+    CC_ERR_CORRUPT = 6,     /* libpng/libjpeg refused the data; message is theirs */
+    CC_ERR_UNSUPPORTED = 7, /* a valid file we do not handle (12-bit or lossless JPEG...) */
+    CC_ERR_NO_MEMORY = 8,
+    CC_ERR_USAGE = 9,       /* the caller broke this API's contract (a bug on our side) */
 } cc_code;
 
 #define CC_MESSAGE_MAX 256

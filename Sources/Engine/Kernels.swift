@@ -41,12 +41,12 @@ func leakyFactor(_ activation: Vec8, slope: Float) -> Vec8 {
 // with B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]], G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]],
 // A^T = [[1,1,1,0],[0,1,-1,-1]]. Each transform below works on eight channels at once.
 
-/// V[xi][t][c] = (B^T d B)[xi] for tiles t0..<t0+n of tile row `r`, every channel.
-/// `v` is laid out [16][tileCapacity][channels].
+/// V[t][xi][c] = (B^T d B)[xi] for tiles t0..<t0+n of tile row `r`, every channel. A tile's 16
+/// transformed patches lie together, so each transform writes one compact run of memory.
 func winogradInputTransform(_ map: FeatureMap, tileRow r: Int, firstTile t0: Int, count n: Int,
-                            into v: UnsafeMutablePointer<Float>, tileCapacity: Int) {
+                            into v: UnsafeMutablePointer<Float>) {
     let channels = map.channels
-    let xiStride = tileCapacity * channels
+    let xiStride = channels
     for j in 0..<n {
         let top = map.pointer(2 * r - 1, 2 * (t0 + j) - 1)
         let rs = map.rowStride
@@ -62,7 +62,7 @@ func winogradInputTransform(_ map: FeatureMap, tileRow r: Int, firstTile t0: Int
             let e1 = (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
             let e2 = (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
             let e3 = (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
-            let dst = v + j * channels + g
+            let dst = v + j * 16 * channels + g
             @inline(__always) func put(_ a: Int, _ e: (Vec8, Vec8, Vec8, Vec8)) {
                 // (B^T d) B: combine columns.
                 let p = dst + 4 * a * xiStride
@@ -77,13 +77,12 @@ func winogradInputTransform(_ map: FeatureMap, tileRow r: Int, firstTile t0: Int
     }
 }
 
-/// dM[xi][t][c] = (A dY A^T)[xi] for the 2x2 output gradients of tiles t0..<t0+n of tile row `r`;
+/// dM[t][xi][c] = (A dY A^T)[xi] for the 2x2 output gradients of tiles t0..<t0+n of tile row `r`;
 /// also adds every gradient value into `biasSums[c]` (the bias gradient).
 func winogradGradientTransform(_ map: FeatureMap, tileRow r: Int, firstTile t0: Int, count n: Int,
-                               into m: UnsafeMutablePointer<Float>, tileCapacity: Int,
-                               biasSums: UnsafeMutablePointer<Float>) {
+                               into m: UnsafeMutablePointer<Float>, biasSums: UnsafeMutablePointer<Float>) {
     let channels = map.channels
-    let xiStride = tileCapacity * channels
+    let xiStride = channels
     for j in 0..<n {
         let top = map.pointer(2 * r, 2 * (t0 + j))
         let rs = map.rowStride
@@ -93,7 +92,7 @@ func winogradGradientTransform(_ map: FeatureMap, tileRow r: Int, firstTile t0: 
             let a = load8(p), b = load8(p + channels), c = load8(p + rs), d = load8(p + rs + channels)
             store8(load8(biasSums + g) + ((a + b) + (c + d)), biasSums + g)
             // A dY: rows (a b), (a+c b+d), (a-c b-d), (-c -d); then each row (u w) -> (u, u+w, u-w, -w).
-            let dst = m + j * channels + g
+            let dst = m + j * 16 * channels + g
             @inline(__always) func put(_ k: Int, _ u: Vec8, _ w: Vec8) {
                 let q = dst + 4 * k * xiStride
                 store8(u, q)
@@ -107,19 +106,19 @@ func winogradGradientTransform(_ map: FeatureMap, tileRow r: Int, firstTile t0: 
     }
 }
 
-/// The 2x2 outputs of tiles t0..<t0+n of tile row `r` from M[xi][t][c], through `epilogue`, stored
+/// The 2x2 outputs of tiles t0..<t0+n of tile row `r` from M[t][xi][c], through `epilogue`, stored
 /// where they fall inside the map.
-func winogradOutputTransform(_ m: UnsafeMutablePointer<Float>, tileCapacity: Int, into map: FeatureMap,
+func winogradOutputTransform(_ m: UnsafeMutablePointer<Float>, into map: FeatureMap,
                              tileRow r: Int, firstTile t0: Int, count n: Int, epilogue: FeatureEpilogue) {
     let channels = map.channels
-    let xiStride = tileCapacity * channels
+    let xiStride = channels
     let bottomInside = 2 * r + 1 < map.height
     for j in 0..<n {
         let x = 2 * (t0 + j)
         let rightInside = x + 1 < map.width
         var g = 0
         while g < channels {
-            let src = m + j * channels + g
+            let src = m + j * 16 * channels + g
             @inline(__always) func row(_ a: Int) -> (Vec8, Vec8, Vec8, Vec8) {
                 let p = src + 4 * a * xiStride
                 return (load8(p), load8(p + xiStride), load8(p + 2 * xiStride), load8(p + 3 * xiStride))
@@ -195,20 +194,20 @@ func gemm4x24(_ a: UnsafePointer<Float>, aK: Int, aR: Int, _ b: UnsafePointer<Fl
     put(0, c00, c01, c02); put(1, c10, c11, c12); put(2, c20, c21, c22); put(3, c30, c31, c32)
 }
 
-/// Forward products of one block: M[xi][t][o] = sum_i V[xi][t][i] U[xi][i][o] for every xi and for
+/// Forward products of one block: M[t][xi][o] = sum_i V[t][xi][i] U[xi][i][o] for every xi and for
 /// `tiles` tiles (rounded up to four; the extra rows read and write the block's spare room).
 func winogradProducts(v: UnsafeMutablePointer<Float>, u: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
-                      tiles: Int, tileCapacity: Int, inChannels: Int, outChannels: Int) {
+                      tiles: Int, inChannels: Int, outChannels: Int) {
     for xi in 0..<16 {
-        let vx = v + xi * tileCapacity * inChannels
+        let vx = v + xi * inChannels
         let ux = u + xi * inChannels * outChannels
-        let mx = m + xi * tileCapacity * outChannels
+        let mx = m + xi * outChannels
         var t = 0
         while t < tiles {
             var o = 0
             while o < outChannels {
-                gemm4x24(vx + t * inChannels, aK: 1, aR: inChannels, ux + o, bK: outChannels, depth: inChannels,
-                         mx + t * outChannels + o, cR: outChannels, accumulate: false)
+                gemm4x24(vx + t * 16 * inChannels, aK: 1, aR: 16 * inChannels, ux + o, bK: outChannels, depth: inChannels,
+                         mx + t * 16 * outChannels + o, cR: 16 * outChannels, accumulate: false)
                 o += 24
             }
             t += 4
@@ -216,19 +215,18 @@ func winogradProducts(v: UnsafeMutablePointer<Float>, u: UnsafePointer<Float>, m
     }
 }
 
-/// Weight-gradient products of one block: dU[xi][o][i] += sum_t dM[xi][t][o] V[xi][t][i].
+/// Weight-gradient products of one block: dU[xi][o][i] += sum_t dM[t][xi][o] V[t][xi][i].
 func winogradWeightProducts(dm: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
-                            du: UnsafeMutablePointer<Float>, tiles: Int, tileCapacity: Int,
-                            inChannels: Int, outChannels: Int) {
+                            du: UnsafeMutablePointer<Float>, tiles: Int, inChannels: Int, outChannels: Int) {
     for xi in 0..<16 {
-        let mx = dm + xi * tileCapacity * outChannels
-        let vx = v + xi * tileCapacity * inChannels
+        let mx = dm + xi * outChannels
+        let vx = v + xi * inChannels
         let ux = du + xi * outChannels * inChannels
         var o = 0
         while o < outChannels {
             var i = 0
             while i < inChannels {
-                gemm4x24(mx + o, aK: outChannels, aR: 1, vx + i, bK: inChannels, depth: tiles,
+                gemm4x24(mx + o, aK: 16 * outChannels, aR: 1, vx + i, bK: 16 * inChannels, depth: tiles,
                          ux + o * inChannels + i, cR: inChannels, accumulate: true)
                 i += 24
             }

@@ -85,11 +85,10 @@ public final class WinogradConv3x3: @unchecked Sendable {
             for block in Parallel.slice(blocks, part: part, of: parts) {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
                 let n = min(capacity, tilesPerRow - t0)
-                winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v, tileCapacity: capacity)
+                winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
                 winogradGradientTransform(gradOutput, tileRow: r, firstTile: t0, count: n, into: dm,
-                                          tileCapacity: capacity, biasSums: sums + 16 * cin * cout)
-                winogradWeightProducts(dm: dm, v: v, du: sums, tiles: n, tileCapacity: capacity,
-                                       inChannels: cin, outChannels: cout)
+                                          biasSums: sums + 16 * cin * cout)
+                winogradWeightProducts(dm: dm, v: v, du: sums, tiles: n, inChannels: cin, outChannels: cout)
             }
         }
         let u = gradientU
@@ -125,10 +124,9 @@ public final class WinogradConv3x3: @unchecked Sendable {
             for block in blocks {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
                 let n = min(capacity, tilesPerRow - t0)
-                winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v, tileCapacity: capacity)
-                winogradProducts(v: v, u: u, m: m, tiles: n, tileCapacity: capacity, inChannels: cin, outChannels: cout)
-                winogradOutputTransform(m, tileCapacity: capacity, into: output, tileRow: r, firstTile: t0, count: n,
-                                        epilogue: epilogue)
+                winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
+                winogradProducts(v: v, u: u, m: m, tiles: n, inChannels: cin, outChannels: cout)
+                winogradOutputTransform(m, into: output, tileRow: r, firstTile: t0, count: n, epilogue: epilogue)
             }
         }
     }

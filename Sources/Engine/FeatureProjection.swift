@@ -44,19 +44,14 @@ public final class FeatureProjection: @unchecked Sendable {
         precondition(features.height == gradOutput.height && features.width == gradOutput.width)
         let rowLength = inChannels + 1, partLength = outChannels * rowLength
         let parts = FeatureProjection.parts, partials = self.partials, height = features.height
-        Parallel.forEachPart(parts) { part in
-            let sums = partials + part * partLength
-            sums.update(repeating: 0, count: partLength)
+        Parallel.sumInParts(parts, length: partLength, buffer: partials) { _, part, sums in
             for y in Parallel.slice(height, part: part, of: parts) {
                 featureProjectWeightRow(features, gradOutput, y: y, into: sums)
             }
         }
-        for part in 0..<parts {
-            let sums = partials + part * partLength
-            for c in 0..<outChannels {
-                for i in 0..<inChannels { gradWeights[c * inChannels + i] += sums[c * rowLength + i] }
-                gradBias[c] += sums[c * rowLength + inChannels]
-            }
+        for c in 0..<outChannels {
+            for i in 0..<inChannels { gradWeights[c * inChannels + i] += partials[c * rowLength + i] }
+            gradBias[c] += partials[c * rowLength + inChannels]
         }
     }
 }

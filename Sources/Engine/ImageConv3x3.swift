@@ -41,19 +41,14 @@ public final class ImageConv3x3: @unchecked Sendable {
         precondition(image.height == gradOutput.height && image.width == gradOutput.width)
         let taps = inChannels * 9, partLength = (taps + 1) * 48
         let parts = ImageConv3x3.parts, partials = self.partials, height = image.height
-        Parallel.forEachPart(parts) { part in
-            let sums = partials + part * partLength
-            sums.update(repeating: 0, count: partLength)
+        Parallel.sumInParts(parts, length: partLength, buffer: partials) { _, part, sums in
             for y in Parallel.slice(height, part: part, of: parts) {
                 imageConvWeightRow(image, gradOutput, y: y, into: sums)
             }
         }
-        for part in 0..<parts {
-            let sums = partials + part * partLength
-            for o in 0..<48 {
-                for q in 0..<taps { gradWeights[o * taps + q] += sums[q * 48 + o] }
-                gradBias[o] += sums[taps * 48 + o]
-            }
+        for o in 0..<48 {
+            for q in 0..<taps { gradWeights[o * taps + q] += partials[q * 48 + o] }
+            gradBias[o] += partials[taps * 48 + o]
         }
     }
 }

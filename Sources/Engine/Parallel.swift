@@ -60,6 +60,23 @@ public enum Parallel {
         }
     }
 
+    /// A reduction in a fixed number of parts: `body(worker, part, sums)` adds part `part`'s share
+    /// into its own zeroed `length` floats of `buffer` (which holds `parts * length`); the parts are
+    /// then added in order into the first `length` floats, which hold the total on return. The
+    /// fixed split and order make the total the same bits whatever the thread count.
+    public static func sumInParts(_ parts: Int, length: Int, buffer: UnsafeMutablePointer<Float>,
+                                  _ body: (_ worker: Int, _ part: Int, _ sums: UnsafeMutablePointer<Float>) -> Void) {
+        forEachPart(parts) { worker, part in
+            let sums = buffer + part * length
+            sums.update(repeating: 0, count: length)
+            body(worker, part, sums)
+        }
+        for part in 1..<max(parts, 1) {
+            let sums = buffer + part * length
+            for k in 0..<length { buffer[k] += sums[k] }
+        }
+    }
+
     /// The `part`-th of `parts` contiguous, near-equal slices of `0..<count`.
     @inline(__always)
     public static func slice(_ count: Int, part: Int, of parts: Int) -> Range<Int> {

@@ -17,7 +17,6 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private let forwardU: UnsafeMutablePointer<Float>
     private let backwardU: UnsafeMutablePointer<Float>
     private let partials: UnsafeMutablePointer<Float>
-    private let gradientU: UnsafeMutablePointer<Float>
     private var scratch: [UnsafeMutablePointer<Float>] = []
 
     public init(inChannels: Int, outChannels: Int) {
@@ -27,14 +26,12 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let u = winogradPoints * inChannels * outChannels
         forwardU = .allocate(capacity: u)
         backwardU = .allocate(capacity: u)
-        gradientU = .allocate(capacity: u)
         partials = .allocate(capacity: WinogradConv3x3.weightParts * (u + outChannels))
     }
 
     deinit {
         forwardU.deallocate()
         backwardU.deallocate()
-        gradientU.deallocate()
         partials.deallocate()
         scratch.forEach { $0.deallocate() }
     }
@@ -79,9 +76,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let parts = WinogradConv3x3.weightParts
         prepareScratch()
         let scratch = self.scratch, partials = self.partials
-        Parallel.forEachPart(parts) { worker, part in
-            let sums = partials + part * partLength
-            sums.update(repeating: 0, count: partLength)
+        Parallel.sumInParts(parts, length: partLength, buffer: partials) { worker, part, sums in
             let v = scratch[worker], dm = v + points * capacity * max(cin, cout)
             for block in Parallel.slice(blocks, part: part, of: parts) {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
@@ -92,13 +87,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
                 winogradWeightProducts(dm: dm, v: v, du: sums, tiles: n, inChannels: cin, outChannels: cout)
             }
         }
-        let u = gradientU
-        u.update(repeating: 0, count: points * cin * cout)
-        for part in 0..<parts {
-            let sums = partials + part * partLength
-            for k in 0..<(points * cin * cout) { u[k] += sums[k] }
-            for o in 0..<cout { gradBias[o] += sums[points * cin * cout + o] }
-        }
+        let u = partials
+        for o in 0..<cout { gradBias[o] += u[points * cin * cout + o] }
         // dW = G^T dU G for every channel pair.
         for o in 0..<cout {
             for i in 0..<cin {

@@ -1,0 +1,121 @@
+import Denoiser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The output folder of a study:
+///
+///     settings.json      what every run in the folder was trained with (see `FolderManifest`)
+///     runs.jsonl         the resume log: one record per finished run
+///     results.csv        one row per run of the current settings
+///     curves.csv         every PSNR curve point, one row each
+///     results.json       settings, the table with its rank correlations, and every run
+///     table.md           the printed table
+///     runs/IMAGE/NOISE/SAMPLER-seedN-curve.svg, ...-montage.png
+///
+/// A folder holds runs of one training plan only. Images, noise settings, samplers and seeds may
+/// be added on a later call (the runs already done are reused), but a different plan or an image
+/// whose pixels changed under the same name is refused: those would make the logged runs stale.
+public struct StudyFolder: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    var log: RunLog { RunLog(path: file("runs.jsonl")) }
+
+    public func file(_ relative: String) -> String {
+        URL(fileURLWithPath: path).appendingPathComponent(relative).path
+    }
+
+    /// Creates the folder, or checks that it was made with the same plan and images; records any
+    /// new image in settings.json.
+    func prepare(for settings: StudySettings) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw StudyError("\(path): cannot create the output folder: \(error.localizedDescription)")
+        }
+        let current = FolderManifest(settings)
+        let manifestPath = file("settings.json")
+        guard FileManager.default.fileExists(atPath: manifestPath) else {
+            try writeAtomically(StudyJSON.encoder(pretty: true).encode(current), to: "settings.json")
+            return
+        }
+        let stored: FolderManifest
+        do {
+            stored = try StudyJSON.decoder().decode(FolderManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+        } catch {
+            throw StudyError("\(manifestPath): not a study's settings (\(error)); choose another --out")
+        }
+        let merged = try stored.merging(current, folder: path)
+        if merged != stored {
+            try writeAtomically(StudyJSON.encoder(pretty: true).encode(merged), to: "settings.json")
+        }
+    }
+
+    /// Writes `data` to `relative` under a temporary name, syncs it, then renames it into place: a
+    /// file under its final name is always whole.
+    func writeAtomically(_ data: Data, to relative: String) throws {
+        let target = URL(fileURLWithPath: file(relative))
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(getpid()).tmp").path
+        do {
+            guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+                throw StudyError("\(temporary): cannot write")
+            }
+            let fd = open(temporary, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 { fsync(fd); close(fd) }
+            guard rename(temporary, target.path) == 0 else {
+                throw StudyError("\(target.path): cannot rename into place: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+}
+
+/// settings.json: what fixes the result of a run beyond its key.
+struct FolderManifest: Codable, Equatable {
+    struct ImageEntry: Codable, Equatable {
+        var name: String
+        var fingerprint: String
+    }
+    var schema = "zsn2n.study-folder/1"
+    var plan: TrainingPlan
+    var curveEvery: Int
+    var images: [ImageEntry]
+
+    init(_ settings: StudySettings) {
+        plan = settings.plan
+        curveEvery = settings.curveEvery
+        images = settings.images.map { ImageEntry(name: $0.name, fingerprint: $0.fingerprint) }
+    }
+
+    /// This manifest with `other`'s new images added; an error when `other` cannot share the folder.
+    func merging(_ other: FolderManifest, folder: String) throws -> FolderManifest {
+        guard schema == other.schema else {
+            throw StudyError("\(folder) holds a study of another format (\(schema)); choose another --out")
+        }
+        guard plan == other.plan, curveEvery == other.curveEvery else {
+            throw StudyError("\(folder) holds runs of another training plan (\(FolderManifest.describe(plan, curveEvery))); this study asks for \(FolderManifest.describe(other.plan, other.curveEvery)). Choose another --out, or delete the folder to start afresh")
+        }
+        var merged = self
+        for image in other.images {
+            if let old = images.first(where: { $0.name == image.name }) {
+                guard old.fingerprint == image.fingerprint else {
+                    throw StudyError("\(folder) holds runs of another image named \(image.name) (its pixels differ: another file or another --crop). Choose another --out, or rename the image")
+                }
+            } else {
+                merged.images.append(image)
+            }
+        }
+        return merged
+    }
+
+    static func describe(_ plan: TrainingPlan, _ curveEvery: Int) -> String {
+        let crop = plan.crop.map { "random \($0)x\($0) crops" } ?? "the whole image"
+        return "\(plan.iterations) iterations, lr \(plan.learningRate) x\(plan.gamma) every \(plan.stepSize), \(crop), PSNR every \(curveEvery)"
+    }
+}

@@ -4,7 +4,7 @@ import Foundation
 /// for one line chart). The noisy input's PSNR is drawn as a dashed line, so the gain is visible.
 public enum CurveChart {
     static let width = 640.0, height = 360.0
-    static let left = 60.0, right = 20.0, top = 36.0, bottom = 44.0
+    static let left = 60.0, right = 20.0, top = 42.0, bottom = 44.0
 
     public static func svg(curve: [CurvePoint], noisyPSNR: Double, title: String) -> String {
         let points = curve.filter { $0.psnr.isFinite }
@@ -22,7 +22,8 @@ public enum CurveChart {
         var s = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(f(width / 2))" y="20" text-anchor="middle" font-size="14">\(escape(title))</text>
+        <text x="\(f(width / 2))" y="15" text-anchor="middle" font-size="14">\(escape(title))</text>
+        <text x="\(f(width / 2))" y="30" text-anchor="middle" fill="#444">\(escape(subtitle(points, noisyPSNR)))</text>
 
         """
         // Grid and tick labels.
@@ -43,16 +44,18 @@ public enum CurveChart {
         s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">iteration</text>\n"
         s += "<text transform=\"translate(16 \(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">PSNR (dB)</text>\n"
         if noisyPSNR.isFinite {
-            s += "<line id=\"noisy\" x1=\"\(f(left))\" y1=\"\(f(y(noisyPSNR)))\" x2=\"\(f(width - right))\" y2=\"\(f(y(noisyPSNR)))\" stroke=\"#888\" stroke-dasharray=\"6 4\"/>"
-            s += "<text x=\"\(f(width - right - 4))\" y=\"\(f(y(noisyPSNR) - 4))\" text-anchor=\"end\" fill=\"#666\">noisy input \(f(noisyPSNR)) dB</text>\n"
+            s += "<line id=\"noisy\" x1=\"\(f(left))\" y1=\"\(f(y(noisyPSNR)))\" x2=\"\(f(width - right))\" y2=\"\(f(y(noisyPSNR)))\" stroke=\"#888\" stroke-dasharray=\"6 4\"/>\n"
         }
         let line = points.map { "\(f(x(Double($0.iteration)))),\(f(y($0.psnr)))" }.joined(separator: " ")
         s += "<polyline id=\"psnr\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(line)\"/>\n"
-        if let last = points.last {
-            s += "<text x=\"\(f(width - right - 4))\" y=\"\(f(top + 16))\" text-anchor=\"end\" fill=\"#1f77b4\">final \(f(last.psnr)) dB</text>\n"
-        }
         s += "</svg>\n"
         return s
+    }
+
+    /// The numbers, above the plot where no curve can cover them.
+    static func subtitle(_ points: [CurvePoint], _ noisyPSNR: Double) -> String {
+        let final = points.last.map { "final PSNR \(f($0.psnr)) dB after \($0.iteration) iterations" } ?? "no PSNR measured"
+        return noisyPSNR.isFinite ? "\(final); noisy input \(f(noisyPSNR)) dB (dashed)" : final
     }
 
     /// The smallest of 1, 2, 5 x 10^k that cuts `span` into at most `most` steps.

@@ -54,6 +54,30 @@ public struct StudyFolder: Sendable {
         }
     }
 
+    /// Takes the folder for this process: a second study writing into the same folder at the same
+    /// time would do the same runs twice and interleave the log. The lock (flock on OUT/.lock) goes
+    /// with the process, however it ends. Temporary files a killed study left behind are removed.
+    func lock() throws -> FolderLock {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let fd = open(file(".lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StudyError("\(file(".lock")): cannot open: \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw StudyError("\(path) is in use by another zsn2n reproduce; wait for it or choose another --out")
+        }
+        removeTemporaryFiles()
+        return FolderLock(fd: fd)
+    }
+
+    /// The `.NAME.PID.tmp` files of `writeAtomically` that a kill left behind.
+    private func removeTemporaryFiles() {
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return }
+        for case let relative as String in walker {
+            let name = URL(fileURLWithPath: relative).lastPathComponent
+            if name.hasPrefix(".") && name.hasSuffix(".tmp") { try? FileManager.default.removeItem(atPath: file(relative)) }
+        }
+    }
+
     /// Writes `data` to `relative` under a temporary name, syncs it, then renames it into place: a
     /// file under its final name is always whole.
     func writeAtomically(_ data: Data, to relative: String) throws {
@@ -74,6 +98,18 @@ public struct StudyFolder: Sendable {
             throw error
         }
     }
+}
+
+/// The lock of an output folder, held until released.
+final class FolderLock {
+    private var fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    func release() {
+        guard fd >= 0 else { return }
+        close(fd)  // closing the only descriptor drops the flock
+        fd = -1
+    }
+    deinit { release() }
 }
 
 /// settings.json: what fixes the result of a run beyond its key.

@@ -39,23 +39,28 @@ public final class StudyRunner {
 
     /// Does the runs not done yet, then writes the results.
     /// - `stopAfter`: stop after this many runs (to test the resume; nil for all).
-    /// - `started(key, pending)` is called before each run with the list of runs this call will do.
-    /// - `progress` after every training iteration; returning false abandons the run in progress
-    ///   (nothing of it is kept) and stops.
-    /// - `finished` after each run is logged.
+    /// - `begin(skipped, pending)` once the folder is checked: the runs found done, and those this
+    ///   call will do.
+    /// - `started` before each run; `progress` after every training iteration, returning false
+    ///   abandons the run in progress (nothing of it is kept) and stops; `finished` after each run
+    ///   is logged.
     public func run(stopAfter: Int? = nil,
-                    started: (RunKey, [RunKey]) -> Void = { _, _ in },
+                    begin: (_ skipped: [RunKey], _ pending: [RunKey]) -> Void = { _, _ in },
+                    started: (RunKey) -> Void = { _ in },
                     progress: (RunProgress) -> Bool = { _ in true },
                     finished: (RunRecord) -> Void = { _ in }) throws -> StudyReport {
+        let lock = try folder.lock()
+        defer { lock.release() }
         try folder.prepare(for: settings)
         var done = try completedRuns()
         let skipped = settings.runs.filter { done[$0] != nil }
         let pending = settings.runs.filter { done[$0] == nil }
+        begin(skipped, pending)
         var executed: [RunKey] = []
         var stopped = false
         for key in pending {
             if let stopAfter, executed.count >= stopAfter { stopped = true; break }
-            started(key, pending)
+            started(key)
             guard let record = try execute(key, progress: progress) else { stopped = true; break }
             try folder.log.append(record)
             done[key] = record

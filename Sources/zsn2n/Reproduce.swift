@@ -47,21 +47,20 @@ struct Reproduce: ParsableCommand {
         if let threads { Parallel.threads = max(1, threads) }
         let runner = StudyRunner(settings: settings, folder: StudyFolder(path: out))
         let total = settings.runs.count
-        let alreadyDone = try runner.completedRuns().count
-        note("zsn2n reproduce: \(settings.images.count) image(s) x \(settings.noises.count) noise setting(s) x \(settings.samplers.count) sampler(s), \(total) runs of \(settings.plan.iterations) iterations into \(out)/"
-             + (alreadyDone > 0 ? " (\(alreadyDone) already done there, \(total - alreadyDone) to go)" : ""))
-
         Interrupt.install()
         let bar = ProgressBar(label: "reproduce")
-        var finishedHere = 0, pendingCount = 0, current = ""
+        var alreadyDone = 0, finishedHere = 0, pendingCount = 0, current = ""
         let report: StudyReport
         do {
             report = try runner.run(
                 stopAfter: stopAfter,
-                started: { key, pending in
+                begin: { skipped, pending in
+                    alreadyDone = skipped.count
                     pendingCount = pending.count
-                    current = "\(key.image) \(key.noise) \(key.sampler) #\(key.seed)"
+                    note("zsn2n reproduce: \(settings.images.count) image(s) x \(settings.noises.count) noise setting(s) x \(settings.samplers.count) sampler(s), \(total) runs of \(settings.plan.iterations) iterations into \(out)/"
+                         + (alreadyDone > 0 ? " (\(alreadyDone) already done there, \(pendingCount) to go)" : ""))
                 },
+                started: { key in current = "\(key.image) \(key.noise) \(key.sampler) #\(key.seed)" },
                 progress: { p in
                     bar.update(done: finishedHere * p.iterations + p.iteration, total: pendingCount * p.iterations,
                                detail: "run \(alreadyDone + finishedHere + 1)/\(total) \(current)")

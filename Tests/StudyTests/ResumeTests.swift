@@ -16,9 +16,11 @@ struct ResumeTests {
         #expect(first.table.hasPrefix("Partial: 5 of 36 runs done"))
         #expect(try logLines(folder) == 5)
 
-        var started: [RunKey] = []
-        let second = try StudyRunner(settings: settings, folder: folder).run(started: { key, _ in started.append(key) })
+        var started: [RunKey] = [], announced: [RunKey] = []
+        let second = try StudyRunner(settings: settings, folder: folder).run(begin: { _, pending in announced = pending },
+                                                                            started: { started.append($0) })
         #expect(second.skipped == Array(settings.runs.prefix(5)))
+        #expect(announced == Array(settings.runs.dropFirst(5)))
         #expect(second.executed == Array(settings.runs.dropFirst(5)) && started == second.executed)
         #expect(try logLines(folder) == 36, "each run logged once")
 
@@ -133,6 +135,23 @@ struct FolderTests {
         let settings = try StudyFixtures.settings(samplers: [.original], images: [StudyImage(name: "gray", file: "gray.png", image: changed)])
         let error = #expect(throws: StudyError.self) { try StudyRunner(settings: settings, folder: folder).run() }
         #expect(error?.description.contains("another image named gray") == true)
+    }
+
+    @Test("a folder in use by another study is refused; temporary files a kill left are removed")
+    func inUse() throws {
+        let folder = try StudyFixtures.temporaryFolder()
+        defer { StudyFixtures.remove(folder) }
+        let settings = try StudyFixtures.settings(samplers: [.original])
+        let held = try folder.lock()
+        let error = #expect(throws: StudyError.self) { try StudyRunner(settings: settings, folder: folder).run(stopAfter: 0) }
+        #expect(error?.description.contains("in use by another zsn2n reproduce") == true)
+        held.release()
+
+        let leftover = folder.file("runs/gray/.original-seed0-montage.png.999.tmp")
+        try FileManager.default.createDirectory(atPath: folder.file("runs/gray"), withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: leftover, contents: Data([1, 2, 3])))
+        _ = try StudyRunner(settings: settings, folder: folder).run(stopAfter: 0)
+        #expect(!FileManager.default.fileExists(atPath: leftover))
     }
 
     @Test("settings are checked before anything runs")

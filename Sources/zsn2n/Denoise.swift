@@ -27,6 +27,9 @@ struct Denoise: ParsableCommand {
     @Option(help: ArgumentHelp("Declare a kernel pair sampler as JSON: {\"name\":\"mine\",\"k1\":[[0,0.5],[0.5,0]],\"k2\":[[0.5,0],[0,0.5]],\"stride\":2,\"divisor\":1}.", valueName: "json"))
     var declare: [String] = []
     @Flag(help: "Print the sidecar document on stdout instead of the summary.") var json = false
+    @Option(help: "Train on random crops of this side (overrides the preset's).") var crop: Int?
+    @Option(help: "Crops per iteration (overrides the preset's).") var batch: Int?
+    @Option(help: "Adam's learning rate (overrides the preset's).") var learningRate: Double?
 
     func run() throws {
         let declared = try declare.map { text in
@@ -36,7 +39,7 @@ struct Denoise: ParsableCommand {
         }
         let settings = DenoiseSettings(sampler: sampler, preset: preset, iterations: iterations, seed: seed,
                                        threads: threads ?? 0, maxPixels: maxPixels, jpegQuality: jpegQuality,
-                                       declaredSamplers: declared)
+                                       declaredSamplers: declared, crop: crop, batch: batch, learningRate: learningRate)
         do { try settings.validate() } catch { throw ValidationError("\(error)") }
         let out = output ?? Denoise.defaultOutput(for: input)
         guard URL(fileURLWithPath: out).standardizedFileURL != URL(fileURLWithPath: input).standardizedFileURL else {

@@ -27,7 +27,7 @@ public final class StudyRunner {
 
     /// The runs of these settings already done in the folder, by key. A logged run whose curve or
     /// montage has gone missing counts as not done, so it is run again (and gives the same result).
-    public func completedRuns() throws -> [RunKey: RunRecord] {
+    func completedRuns() throws -> [RunKey: RunRecord] {
         let wanted = Set(settings.runs)
         var done: [RunKey: RunRecord] = [:]
         for record in try folder.log.load() where wanted.contains(record.key) && record.iterations == settings.plan.iterations {

@@ -35,9 +35,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Configuration", package: "swift-configuration"),
         ]),
+        // The sampler study (`zsn2n reproduce`): runs, tables, files, resume.
+        .target(name: "Study", dependencies: ["Engine", "Imaging", "Denoiser"]),
 
         .executableTarget(name: "zsn2n", dependencies: [
-            "Engine", "Imaging", "Denoiser", "Service",
+            "Engine", "Imaging", "Denoiser", "Service", "Study",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "zsn2nd", dependencies: [
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DenoiserTests", dependencies: ["Denoiser", "Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServiceTests", dependencies: ["Service"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Denoiser", "Imaging"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,100 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The output folder of a study:
+///
+///     settings.json      what every run in the folder was trained with (see `FolderManifest`)
+///     runs.jsonl         the resume log: one record per finished run
+///     results.csv        one row per run of the current settings
+///     curves.csv         every PSNR curve point, one row each
+///     results.json       settings, the table with its rank correlations, and every run
+///     table.md           the printed table
+///     runs/IMAGE/NOISE/SAMPLER-seedN-curve.svg, ...-montage.png
+///
+/// A folder holds runs of one training plan only. Images, noise settings, samplers and seeds may
+/// be added on a later call (the runs already done are reused), but a different plan or an image
+/// whose pixels changed under the same name is refused: those would make the logged runs stale.
+public struct StudyFolder: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    var log: RunLog { RunLog(path: file("runs.jsonl")) }
+
+    public func file(_ relative: String) -> String {
+        URL(fileURLWithPath: path).appendingPathComponent(relative).path
+    }
+
+    /// Creates the folder, or checks that it was made with the same plan and images; records any
+    /// new image in settings.json.
+    func prepare(for settings: StudySettings) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw StudyError("\(path): cannot create the output folder: \(error.localizedDescription)")
+        }
+        let current = FolderManifest(settings)
+        let manifestPath = file("settings.json")
+        guard FileManager.default.fileExists(atPath: manifestPath) else {
+            try writeAtomically(StudyJSON.encoder(pretty: true).encode(current), to: "settings.json")
+            return
+        }
+        let stored: FolderManifest
+        do {
+            stored = try StudyJSON.decoder().decode(FolderManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+        } catch {
+            throw StudyError("\(manifestPath): not a study's settings (\(error)); choose another --out")
+        }
+        let merged = try stored.merging(current, folder: path)
+        if merged != stored {
+            try writeAtomically(StudyJSON.encoder(pretty: true).encode(merged), to: "settings.json")
+        }
+    }
+
+    /// Takes the folder for this process: a second study writing into the same folder at the same
+    /// time would do the same runs twice and interleave the log. The lock (flock on OUT/.lock) goes
+    /// with the process, however it ends. Temporary files a killed study left behind are removed.
+    func lock() throws -> FolderLock {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let fd = open(file(".lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StudyError("\(file(".lock")): cannot open: \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw StudyError("\(path) is in use by another zsn2n reproduce; wait for it or choose another --out")
+        }
+        removeTemporaryFiles()
+        return FolderLock(fd: fd)
+    }
+
+    /// The `.NAME.PID.tmp` files of `writeAtomically` that a kill left behind.
+    private func removeTemporaryFiles() {
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return }
+        for case let relative as String in walker {
+            let name = URL(fileURLWithPath: relative).lastPathComponent
+            if name.hasPrefix(".") && name.hasSuffix(".tmp") { try? FileManager.default.removeItem(atPath: file(relative)) }
+        }
+    }
+
+    /// Writes `data` to `relative` under a temporary name, syncs it, then renames it into place: a
+    /// file under its final name is always whole.
+    func writeAtomically(_ data: Data, to relative: String) throws {
+        let target = URL(fileURLWithPath: file(relative))
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(getpid()).tmp").path
+        do {
+            guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+                throw StudyError("\(temporary): cannot write")
+            }
+            let fd = open(temporary, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 { fsync(fd); close(fd) }
+            guard rename(temporary, target.path) == 0 else {
+                throw StudyError("\(target.path): cannot rename into place: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+}

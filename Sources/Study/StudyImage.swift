@@ -1,0 +1,76 @@
+import Foundation
+import Imaging
+
+/// A clean image the study adds noise to, known by its name (the file name without extension),
+/// which also names its output folder and feeds the noise seed.
+public struct StudyImage: Sendable {
+    public var name: String
+    public var file: String
+    /// Colour only: an alpha channel plays no part in the study and is dropped.
+    public var image: Image
+    /// FNV-1a 64 of the (cropped) pixels' bits, in hex: how a resumed study knows an image of the
+    /// same name is still the same image.
+    public var fingerprint: String
+
+    public init(name: String, file: String, image: Image) {
+        self.name = name
+        self.file = file
+        self.image = Image(width: image.width, height: image.height, channels: image.channels, pixels: image.pixels)
+        fingerprint = StudyImage.fingerprint(of: image.pixels, width: image.width, height: image.height,
+                                             channels: image.channels)
+    }
+
+    /// Reads `path`, cut to its centre `crop` x `crop` pixels when `crop` is given.
+    public static func load(_ path: String, crop: Int? = nil) throws -> StudyImage {
+        var (image, _) = try ImageIO.read(path)
+        if let crop {
+            guard crop >= 1, crop <= image.width, crop <= image.height else {
+                throw StudyError("\(path): a \(crop)x\(crop) crop does not fit in the \(image.width)x\(image.height) image")
+            }
+            image = centreCrop(image, side: crop)
+        }
+        let url = URL(fileURLWithPath: path)
+        return StudyImage(name: url.deletingPathExtension().lastPathComponent, file: url.lastPathComponent, image: image)
+    }
+
+    /// The PNG and JPEG files of a folder (any case of .png/.jpg/.jpeg), sorted by name; a file
+    /// stays as it is. Hidden files are skipped.
+    public static func expand(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+                throw StudyError("\(path): no such file or folder")
+            }
+            guard isFolder.boolValue else { files.append(path); continue }
+            let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+            let images = names.filter { name in
+                !name.hasPrefix(".") && ["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: name).pathExtension.lowercased())
+            }
+            guard !images.isEmpty else { throw StudyError("\(path): no .png, .jpg or .jpeg file in this folder") }
+            files += images.map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
+        }
+        return files
+    }
+
+    /// The centre side x side pixels of `image`'s colour planes.
+    static func centreCrop(_ image: Image, side: Int) -> Image {
+        let top = (image.height - side) / 2, left = (image.width - side) / 2
+        var pixels: [Float] = []
+        pixels.reserveCapacity(image.channels * side * side)
+        for c in 0..<image.channels {
+            for y in 0..<side {
+                let start = (c * image.height + top + y) * image.width + left
+                pixels += image.pixels[start..<(start + side)]
+            }
+        }
+        return Image(width: side, height: side, channels: image.channels, pixels: pixels)
+    }
+
+    static func fingerprint(of pixels: [Float], width: Int, height: Int, channels: Int) -> String {
+        var hash = FNV1a()
+        for v in [width, height, channels] { hash.add(UInt64(v)) }
+        for v in pixels { hash.add(UInt64(v.bitPattern)) }
+        return String(hash.value, radix: 16)
+    }
+}

@@ -97,6 +97,7 @@ public final class Daemon: @unchecked Sendable {
         guard let settler, !isStopping else { return }
         switch event {
         case .maybeComplete(let name): settler.consider(name)
+        case .created(let name): settler.consider(name, onlyIfSymlink: true)
         case .modified(let name): settler.touched(name)
         case .gone(let name): settler.forget(name)
         case .rescan:
@@ -109,7 +110,7 @@ public final class Daemon: @unchecked Sendable {
     }
 
     private func enqueue(_ name: String) {
-        if queue.enqueue(name) {
+        queue.enqueue(name) {
             logger.info("queued \(name)", metadata: ["event": "queued", "file": "\(name)"])
         }
     }

@@ -9,6 +9,8 @@ final class InboxWatcher: @unchecked Sendable {
     enum Event: Sendable {
         /// Closed after writing, or moved in: the file may be complete.
         case maybeComplete(String)
+        /// A name appeared. Only interesting for symlinks, which are never "closed after writing".
+        case created(String)
         /// Written to: still in progress.
         case modified(String)
         /// Gone from the inbox (deleted or moved away).
@@ -31,7 +33,7 @@ final class InboxWatcher: @unchecked Sendable {
         guard fd >= 0 else { throw SystemError.last("inotify_init1", folder) }
         // IN_ONLYDIR: refuse to watch if the inbox itself was replaced by a symlink to a file;
         // IN_DONT_FOLLOW: never watch what a symlinked inbox points to.
-        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY | IN_MOVED_FROM | IN_DELETE
+        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_MOVED_FROM | IN_DELETE
             | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
         guard inotify_add_watch(fd, folder, mask) >= 0 else {
             let error = SystemError.last("inotify_add_watch", folder)
@@ -97,6 +99,7 @@ final class InboxWatcher: @unchecked Sendable {
         guard !name.isEmpty else { return }
         if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 { handler(.maybeComplete(name)) }
         else if mask & UInt32(IN_MODIFY) != 0 { handler(.modified(name)) }
+        else if mask & UInt32(IN_CREATE) != 0 { handler(.created(name)) }
         else if mask & UInt32(IN_MOVED_FROM | IN_DELETE) != 0 { handler(.gone(name)) }
     }
 }

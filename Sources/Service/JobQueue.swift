@@ -19,12 +19,14 @@ final class JobQueue: @unchecked Sendable {
     }
 
     /// False when the name is already waiting (or will be queued again after its current job).
+    /// `accepted` runs before any worker can see the name, so that "queued" is logged before "started".
     @discardableResult
-    func enqueue(_ name: String) -> Bool {
+    func enqueue(_ name: String, accepted: () -> Void = {}) -> Bool {
         condition.withLock {
             guard !closed else { return false }
             if running.contains(name) { return again.insert(name).inserted }
             guard !waiting.contains(name) else { return false }
+            accepted()
             waiting.append(name)
             condition.signal()
             return true

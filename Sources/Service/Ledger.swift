@@ -5,8 +5,8 @@ import Glibc
 
 /// The daemon's memory of what it committed, so that a restart neither loses nor repeats work.
 ///
-/// A line is appended (and fsynced) *before* the sidecar is renamed into place ("intent") and
-/// another right after ("committed"). On restart, an input in the inbox whose name and SHA-256
+/// A line is appended (and fsynced) *before* the output is renamed into place ("intent") and
+/// another once the sidecar is ("committed"). On restart, an input in the inbox whose name and SHA-256
 /// match a committed entry (or an intent whose sidecar exists: the kill fell between the two lines)
 /// is not denoised again:
 /// - after: keep — it is skipped, for as long as it stays in the inbox;
@@ -67,7 +67,13 @@ final class Ledger: @unchecked Sendable {
         for entry in entries {
             let isCommitted = entry.state == "committed"
                 || (entry.state == "intent" && POSIX.exists(POSIX.join(outbox, entry.output + ".json")))
-            guard isCommitted else { continue }
+            guard isCommitted else {
+                // Killed between the two renames: the output carries its final name but has no
+                // sidecar. It is ours (the intent names it) and the job will be redone: remove it.
+                let orphan = POSIX.join(outbox, entry.output)
+                if let id = try? POSIX.lstatIdentity(orphan), id.isRegular { try POSIX.removeFile(orphan) }
+                continue
+            }
             var final = entry
             final.state = "committed"
             if !(result[entry.input]?.contains(final) ?? false) { result[entry.input, default: []].append(final) }

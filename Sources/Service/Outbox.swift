@@ -54,9 +54,10 @@ struct Outbox {
     }
 
     /// Writes output and sidecar and renames them into place; returns the output's final name.
-    /// `beforeSidecar` runs after the output is in place and before the sidecar is (the ledger's
-    /// intent line).
-    func commit(input: String, outcome: JobOutcome, beforeSidecar: (String) throws -> Void) throws -> String {
+    /// `beforeRename` runs once the final name is chosen and before anything carries it (the ledger's
+    /// intent line): after a kill between the two renames, the next start finds the intent, sees the
+    /// output without its sidecar and removes it, so the redone job does not leave a duplicate.
+    func commit(input: String, outcome: JobOutcome, beforeRename: (String) throws -> Void) throws -> String {
         let outputTemp = POSIX.join(config.outbox, temporaryName(input))
         let sidecarTemp = POSIX.join(config.outbox, temporaryName(input + ".json"))
         defer {
@@ -74,15 +75,14 @@ struct Outbox {
             let (name, n) = freeOutputName(for: input, from: start)
             start = n + 1
             let output = POSIX.join(config.outbox, name)
-            guard try POSIX.renameNoReplace(outputTemp, output) == .renamed else { continue }
-            let sidecar = try outcome.sidecar(name)
             try? POSIX.removeFile(sidecarTemp)
-            try POSIX.writeNewFile(sidecarTemp, sidecar)
+            try POSIX.writeNewFile(sidecarTemp, try outcome.sidecar(name))
+            try beforeRename(name)
+            guard try POSIX.renameNoReplace(outputTemp, output) == .renamed else { continue }
             try POSIX.fsyncDirectory(config.outbox)
-            try beforeSidecar(name)
             guard try POSIX.renameNoReplace(sidecarTemp, output + ".json") == .renamed else {
                 // Someone else created our sidecar's name since we looked: take the output back
-                // (it is whole, but without its sidecar it would look like a finished job).
+                // (it is whole, but without its sidecar it would look like an unfinished job).
                 _ = try POSIX.renameNoReplace(output, outputTemp)
                 continue
             }

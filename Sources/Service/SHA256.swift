@@ -104,3 +104,10 @@ struct SHA256 {
         return hasher.finish()
     }
 }
+
+/// The SHA-256 of a file's bytes as lower-case hex (the sidecar's `input.sha256`).
+public func sha256Hex(ofFile path: String) throws -> String {
+    let fd = try POSIX.openForReadingNoFollow(path)
+    defer { close(fd) }
+    return try SHA256.hex(ofDescriptor: fd, path: path)
+}

@@ -25,10 +25,13 @@ final class Settler {
     }
 
     /// The file may be complete (closed after writing, moved in, or found by a scan).
-    func consider(_ name: String) {
+    /// An empty file waits for content: many uploaders create the file, close it, then reopen it to
+    /// write, and an empty file is never an image anyway.
+    func consider(_ name: String, onlyIfSymlink: Bool = false) {
         guard InboxRules.isCandidate(name) else { return }
-        guard let identity = try? POSIX.lstatIdentity(POSIX.join(inbox, name)), !identity.isDirectory else {
-            pending[name] = nil
+        guard let identity = try? POSIX.lstatIdentity(POSIX.join(inbox, name)), !identity.isDirectory,
+              identity.isSymlink || !onlyIfSymlink, identity.size > 0 || !identity.isRegular else {
+            if !onlyIfSymlink { pending[name] = nil }
             return
         }
         if !identity.isRegular {
@@ -51,7 +54,7 @@ final class Settler {
     /// Every candidate in the inbox (the backlog at start, or after an inotify overflow).
     func scan() throws -> Int {
         let names = try POSIX.listDirectory(inbox).filter(InboxRules.isCandidate).sorted()
-        names.forEach(consider)
+        names.forEach { consider($0) }
         return names.count
     }
 

@@ -18,6 +18,9 @@ struct StandInRunner: JobRunner {
         guard isPNG || isJPEG else {
             throw JobFailure(stage: "decode", reason: "not a PNG or JPEG file (bad signature)")
         }
+        let isWhole = isPNG ? data.suffix(8) == Data([0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
+            : data.suffix(2) == Data([0xFF, 0xD9])
+        guard isWhole else { throw JobFailure(stage: "decode", reason: "truncated file (no end marker)") }
         let total = request.config.iterations ?? 100
         for i in 0..<total {
             usleep(5000)
@@ -32,7 +35,7 @@ struct StandInRunner: JobRunner {
                 let doc: [String: Any] = [
                     "schema": "zsn2n.sidecar/1",
                     "input": ["file": name, "format": isPNG ? "png" : "jpeg", "width": 1, "height": 1, "channels": 3,
-                              "bit_depth": 8, "sha256": "0000000000000000000000000000000000000000000000000000000000000000"],
+                              "bit_depth": 8, "sha256": try sha256Hex(ofFile: request.input)],
                     "output": ["file": output],
                     "denoiser": ["method": "zs-n2n", "sampler": request.config.sampler, "preset": request.config.preset,
                                  "iterations": total, "seed": Int(request.config.seed)],

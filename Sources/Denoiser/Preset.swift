@@ -1,0 +1,50 @@
+/// How long and on what a network trains: the numbers a preset fixes.
+public struct TrainingPlan: Sendable, Equatable, Codable {
+    public var iterations: Int
+    public var learningRate: Double
+    /// StepLR: the rate is multiplied by `gamma` every `stepSize` iterations.
+    public var stepSize: Int
+    public var gamma: Double
+    /// Side of the random square crop trained on at each iteration; nil trains on the whole image.
+    public var crop: Int?
+
+    public init(iterations: Int, learningRate: Double = 1e-3, stepSize: Int, gamma: Double = 0.5, crop: Int? = nil) {
+        self.iterations = iterations
+        self.learningRate = learningRate
+        self.stepSize = stepSize
+        self.gamma = gamma
+        self.crop = crop
+    }
+
+    /// The same plan stretched or shrunk to `iterations`, the schedule's steps scaled with it.
+    public func with(iterations n: Int) -> TrainingPlan {
+        var plan = self
+        plan.iterations = n
+        plan.stepSize = max(1, Int((Double(stepSize) * Double(n) / Double(iterations)).rounded()))
+        return plan
+    }
+}
+
+/// A named training plan.
+public struct Preset: Sendable, Equatable {
+    public var name: String
+    public var summary: String
+    public var plan: TrainingPlan
+
+    /// The study's recipe: Adam 1e-3, StepLR x0.5 every 1000, 3000 iterations on the whole image.
+    public static let paper = Preset(name: "paper", summary: "the study's recipe: 3000 iterations on the whole image, lr 1e-3 halved every 1000",
+                                     plan: TrainingPlan(iterations: 3000, stepSize: 1000))
+    /// The default. Until the speed work measures a cheaper plan within 0.1 dB of `paper`, it is `paper`.
+    public static let balanced = Preset(name: "balanced", summary: "the default; currently the paper recipe (a cheaper plan is being measured)",
+                                        plan: paper.plan)
+    /// For previews: a third of the iterations on 128x128 crops (DESIGN.md section 5 measured
+    /// about 1 dB below `paper` for this plan with the reference).
+    public static let fast = Preset(name: "fast", summary: "preview: 1000 iterations on random 128x128 crops, lr halved every 333",
+                                    plan: TrainingPlan(iterations: 1000, stepSize: 333, crop: 128))
+
+    public static let all: [Preset] = [balanced, paper, fast]
+
+    public static func named(_ name: String) -> Preset? {
+        all.first { $0.name == name.lowercased() }
+    }
+}

@@ -1,0 +1,100 @@
+import Engine
+
+/// Where training stands, reported after every iteration.
+public struct TrainingProgress: Sendable {
+    /// Iterations done (1 after the first).
+    public var iteration: Int
+    public var total: Int
+    public var loss: Double
+}
+
+/// Trains f on one noisy image with the ZS-N2N loss, then denoises that image.
+///
+/// Seeded: the initialisation, the samplers' draws and the crops each come from their own stream of
+/// the seed, and every parallel reduction has a fixed split, so a seed gives the same output bit
+/// for bit on one machine, whatever the thread count.
+public final class Trainer {
+    public let network: Network
+    public let sampler: Sampler
+    public let plan: TrainingPlan
+    public let channels: Int
+    public let height: Int
+    public let width: Int
+    public private(set) var iteration = 0
+    public private(set) var firstLoss: Double?
+    public private(set) var lastLoss: Double?
+
+    private let image: Tensor
+    private let objective: Objective
+    private let adam: Adam
+    private let schedule: StepLR
+    private var draws: RandomPoolDraws
+    private var cropRandom: Random
+
+    /// `pixels` is the planar noisy image (channels x height x width) in [0, 1].
+    public init(pixels: [Float], channels: Int, height: Int, width: Int, sampler: Sampler,
+                plan: TrainingPlan, seed: UInt64) throws {
+        precondition(pixels.count == channels * height * width)
+        guard plan.iterations >= 0, plan.stepSize >= 1, plan.learningRate > 0 else {
+            throw SamplerError("training plan needs iterations >= 0, step size >= 1 and a positive learning rate")
+        }
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.sampler = sampler
+        self.plan = plan
+        network = Network(channels: channels, seed: seed)
+        let cropHeight = min(plan.crop ?? height, height), cropWidth = min(plan.crop ?? width, width)
+        objective = try Objective(network: network, sampler: sampler, height: cropHeight, width: cropWidth)
+        image = Tensor(channels: channels, height: height, width: width, pad: 1)
+        image.load(pixels)
+        if cropHeight == height && cropWidth == width { objective.full.input.copyInterior(from: image) }
+        adam = Adam(parameterCount: network.layout.count, learningRate: plan.learningRate)
+        schedule = StepLR(baseRate: plan.learningRate, stepSize: plan.stepSize, gamma: plan.gamma)
+        draws = RandomPoolDraws(rng: Random(seed: seed, stream: RandomStream.sampler))
+        cropRandom = Random(seed: seed, stream: RandomStream.crops)
+    }
+
+    /// One iteration: loss, gradients, Adam step, schedule. Returns the loss before the step.
+    @discardableResult
+    public func step() -> Double {
+        loadCrop()
+        network.zeroGradients()
+        let loss = objective.evaluate(draws: &draws)
+        adam.learningRate = schedule.rate(at: iteration)
+        network.withParametersAndGradients { p, g in adam.step(parameters: p, gradients: g) }
+        iteration += 1
+        if firstLoss == nil { firstLoss = loss }
+        lastLoss = loss
+        return loss
+    }
+
+    /// Runs the plan's remaining iterations; `progress` returning false stops at that iteration
+    /// boundary. Returns false when stopped early.
+    public func train(progress: (TrainingProgress) -> Bool = { _ in true }) -> Bool {
+        while iteration < plan.iterations {
+            let loss = step()
+            if !progress(TrainingProgress(iteration: iteration, total: plan.iterations, loss: loss)) {
+                return iteration >= plan.iterations
+            }
+        }
+        return true
+    }
+
+    /// clamp(y - f(y), 0, 1) on the whole image, planar.
+    public func denoise() -> [Float] {
+        Inference.denoise(image.toArray(), channels: channels, height: height, width: width, network: network)
+    }
+
+    private func loadCrop() {
+        let target = objective.full.input
+        guard target.height < height || target.width < width else { return }
+        let top = cropRandom.int(below: height - target.height + 1)
+        let left = cropRandom.int(below: width - target.width + 1)
+        for c in 0..<channels {
+            for y in 0..<target.height {
+                target.pointer(c, y, 0).update(from: image.pointer(c, top + y, left), count: target.width)
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Denoiser
+import Engine
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time paper-recipe training iterations on a random image.",
+        discussion: """
+        FLOP per iteration are counted as the PyTorch reference counts them:
+        3 * 2 * (9*C*48 + 9*48*48 + 48*C) * H*W * 1.5 (forward on the image and both half images, \
+        backward about twice the forward).
+        """)
+
+    @Option(help: "Image side in pixels.") var size = 256
+    @Option(help: "Colour channels: 1 or 3.") var channels = 1
+    @Option(help: "Timed iterations (after 3 warm-up iterations).") var iterations = 20
+    @Option(help: "Sampler.") var sampler = "original"
+    @Option(help: "Threads (default: every core).") var threads: Int?
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
+        guard size >= 4 else { throw ValidationError("--size must be at least 4") }
+        guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+    }
+
+    func run() throws {
+        if let threads { Parallel.threads = max(1, threads) }
+        guard let chosen = Sampler.named(sampler) else { throw ValidationError("unknown sampler \(sampler)") }
+        var rng = Random(seed: 7)
+        let pixels = (0..<(channels * size * size)).map { _ in rng.uniformFloat() }
+        let plan = TrainingPlan(iterations: iterations + 3, stepSize: 1000)
+        let trainer = try Trainer(pixels: pixels, channels: channels, height: size, width: size,
+                                  sampler: chosen, plan: plan, seed: 0)
+        for _ in 0..<3 { trainer.step() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<iterations { trainer.step() }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let e = Double(Network.features), c = Double(channels)
+        let flop = 3 * 2 * (9 * c * e + 9 * e * e + e * c) * Double(size * size) * 1.5
+        let ms = 1000 * seconds / Double(iterations)
+        let gflops = flop * Double(iterations) / seconds / 1e9
+        if json {
+            let doc: [String: Any] = ["size": size, "channels": channels, "iterations": iterations,
+                                      "threads": Parallel.threads, "sampler": chosen.name,
+                                      "ms_per_iteration": ms, "gflops": gflops]
+            let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(String(format: "%dx%d, %d channel(s), %d threads: %.1f ms per iteration, %.1f GFLOP/s",
+                         size, size, channels, Parallel.threads, ms, gflops))
+        }
+    }
+}

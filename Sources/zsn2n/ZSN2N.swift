@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct ZSN2N: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "zsn2n",
+        abstract: "Zero-Shot Noise2Noise: denoise an image by training a small network on that image alone.",
+        version: zsn2nVersion,
+        subcommands: [Bench.self, SamplersCommand.self]
+    )
+}
+
+let zsn2nVersion = "0.1.0"

@@ -1,4 +1,5 @@
 import Configuration
+import Denoiser
 import Foundation
 import Logging
 import Yams
@@ -77,9 +78,13 @@ public enum ConfigLoader {
             throw bad("after", "must be one of move, keep, delete (got '\(afterText)')")
         }
         let sampler = string("sampler", "original")
-        guard !sampler.isEmpty else { throw bad("sampler", "must name a sampler") }
+        guard Sampler.named(sampler) != nil else {
+            throw bad("sampler", "unknown sampler '\(sampler)' (`zsn2n samplers` lists them)")
+        }
         let preset = string("preset", "balanced")
-        guard !preset.isEmpty else { throw bad("preset", "must name a preset") }
+        guard Preset.named(preset) != nil else {
+            throw bad("preset", "unknown preset '\(preset)' (one of \(Preset.all.map(\.name).joined(separator: ", ")))")
+        }
         let iterations = int("iterations", 0)
         guard iterations >= 0 else { throw bad("iterations", "must be 0 (preset's) or more") }
         let seed = int("seed", 0)

@@ -57,6 +57,8 @@ import Testing
         ("jpeg_quality: 101\n", "jpeg_quality", "between 1 and 100"),
         ("inbox: same\noutbox: same\n", "outbox", "same folder as inbox"),
         ("log_level: loud\n", "log_level", "must be one of"),
+        ("sampler: blurry\n", "sampler", "unknown sampler"),
+        ("preset: turbo\n", "preset", "unknown preset"),
         ("- a\n- b\n", "", "must be a mapping"),
     ])
     func badFileIsRefusedNamingTheKey(yaml: String, key: String, reason: String) throws {

@@ -132,8 +132,13 @@ func accumulateWeightBlock(input: UnsafeMutablePointer<Float>, grad: UnsafeMutab
     let vectorCount = n & ~7
     let rowLength = taps + 1
     for ob in stride(from: 0, to: outChannels, by: 4) {
+        // A last block of fewer than four channels repeats channel ob in the missing slots and
+        // writes back only the real ones.
+        let valid = min(4, outChannels - ob)
         let g0 = grad + ob * planeStride
-        let g1 = g0 + planeStride, g2 = g1 + planeStride, g3 = g2 + planeStride
+        let g1 = valid > 1 ? g0 + planeStride : g0
+        let g2 = valid > 2 ? g0 + 2 * planeStride : g0
+        let g3 = valid > 3 ? g0 + 3 * planeStride : g0
         for qb in stride(from: 0, to: taps, by: 3) {
             let x0 = input + offsets[qb], x1 = input + offsets[qb + 1], x2 = input + offsets[qb + 2]
             var a00 = Vec8(), a01 = Vec8(), a02 = Vec8()
@@ -166,14 +171,11 @@ func accumulateWeightBlock(input: UnsafeMutablePointer<Float>, grad: UnsafeMutab
             }
             let r0 = row + ob * rowLength + qb
             r0[0] += s.0; r0[1] += s.1; r0[2] += s.2
-            let r1 = r0 + rowLength
-            r1[0] += s.3; r1[1] += s.4; r1[2] += s.5
-            let r2 = r1 + rowLength
-            r2[0] += s.6; r2[1] += s.7; r2[2] += s.8
-            let r3 = r2 + rowLength
-            r3[0] += s.9; r3[1] += s.10; r3[2] += s.11
+            if valid > 1 { let r1 = r0 + rowLength; r1[0] += s.3; r1[1] += s.4; r1[2] += s.5 }
+            if valid > 2 { let r2 = r0 + 2 * rowLength; r2[0] += s.6; r2[1] += s.7; r2[2] += s.8 }
+            if valid > 3 { let r3 = r0 + 3 * rowLength; r3[0] += s.9; r3[1] += s.10; r3[2] += s.11 }
         }
-        for j in 0..<4 {
+        for j in 0..<valid {
             let g = grad + (ob + j) * planeStride
             var acc = Vec8()
             var t = 0

@@ -48,6 +48,13 @@ public struct ImageSourceInfo: Sendable, Equatable, Codable {
     /// PNG Adam7 interlacing or progressive JPEG.
     public var interlaced: Bool
 
+    /// The embedded ICC colour profile (PNG iCCP, JPEG APP2), kept so that an output written
+    /// from this image can carry it (`ImageIO.write(..., iccProfile:)`). Not serialised: it is
+    /// binary and can be large, and the sidecar has no use for it.
+    public var iccProfile: [UInt8]? = nil
+
+    enum CodingKeys: String, CodingKey { case format, bitDepth, colorType, interlaced }
+
     public init(format: Format, bitDepth: Int, colorType: String, interlaced: Bool) {
         self.format = format
         self.bitDepth = bitDepth

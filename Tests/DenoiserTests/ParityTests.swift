@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Engine
-@testable import Denoiser
+import Denoiser
 
 /// Parity with the PyTorch reference (shared/reference/zsn2n_torch.py --golden), case by case: the
 /// loss, every gradient, the parameters after one Adam step and the denoised output, for every

@@ -1,3 +1,130 @@
 #ifndef CCODECS_H
 #define CCODECS_H
+
+/*
+ * A thin C layer over libpng and libjpeg. It exists because both libraries report errors by
+ * longjmp, which must not cross Swift frames: every libpng/libjpeg call happens here, under a
+ * setjmp in the same C function, and failures come back as a cc_status (a code and a message).
+ * Nothing here prints, exits or aborts.
+ *
+ * Decoding is in three steps so that the caller can check the size before allocating:
+ *   cc_decoder_open_*   reads the header (and the ICC profile), no pixels;
+ *   cc_decoder_read_rows fills the caller's buffer with interleaved samples, strip by strip;
+ *   cc_decoder_finish   reads to the end of the file, so a truncated file is an error.
+ * Encoding mirrors it: cc_encoder_open_*, cc_encoder_write_rows, cc_encoder_finish.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    CC_FORMAT_PNG = 1,
+    CC_FORMAT_JPEG = 2,
+} cc_format;
+
+/* The file's colour layout. */
+typedef enum {
+    CC_COLOR_GRAY = 0,
+    CC_COLOR_GRAY_ALPHA = 1,
+    CC_COLOR_PALETTE = 2,
+    CC_COLOR_RGB = 3,
+    CC_COLOR_RGBA = 4,
+    CC_COLOR_CMYK = 5, /* JPEG CMYK or YCCK: reported, never decoded */
+} cc_color;
+
+typedef enum {
+    CC_OK = 0,
+    CC_ERR_OPEN = 1,        /* the file could not be opened or created; message is strerror() */
+    CC_ERR_IO = 2,          /* reading, writing or closing failed; message is strerror() */
+    CC_ERR_EMPTY = 3,       /* zero-byte input */
+    CC_ERR_NOT_IMAGE = 4,   /* neither the PNG signature nor a JPEG SOI marker */
+    CC_ERR_TRUNCATED_SIGNATURE = 5, /* the input ends inside the PNG signature */
+    CC_ERR_CORRUPT = 6,     /* libpng/libjpeg refused the data; message is theirs */
+    CC_ERR_UNSUPPORTED = 7, /* a valid file we do not handle (12-bit or lossless JPEG...) */
+    CC_ERR_NO_MEMORY = 8,
+    CC_ERR_USAGE = 9,       /* the caller broke this API's contract (a bug on our side) */
+} cc_code;
+
+#define CC_MESSAGE_MAX 256
+
+typedef struct {
+    int code;   /* cc_code */
+    int format; /* cc_format once the first bytes have been recognised, else 0 */
+    char message[CC_MESSAGE_MAX];
+} cc_status;
+
+typedef struct {
+    int format;      /* cc_format */
+    uint32_t width;
+    uint32_t height;
+    int bit_depth;   /* per sample in the file: 1, 2, 4, 8 or 16 */
+    int color;       /* cc_color, as the file stores it */
+    int interlaced;  /* PNG Adam7 or progressive JPEG */
+    /* What cc_decoder_read_rows delivers: interleaved samples, colour first then alpha. */
+    int out_channels;     /* colour channels: 1 or 3 */
+    int out_has_alpha;    /* 1 when an alpha sample follows the colour samples */
+    int out_sample_bytes; /* 1 (uint8, full scale 255) or 2 (native-endian uint16, full scale 65535) */
+} cc_header;
+
+/* ---- decoding ---- */
+
+typedef struct cc_decoder cc_decoder;
+
+/* Open a file / a memory buffer and read its header. NULL on failure, with `status` set.
+ * The memory buffer must stay valid until cc_decoder_free. */
+cc_decoder *cc_decoder_open_file(const char *path, cc_status *status);
+cc_decoder *cc_decoder_open_memory(const void *data, size_t size, cc_status *status);
+
+const cc_header *cc_decoder_header(const cc_decoder *decoder);
+
+/* The embedded ICC profile (PNG iCCP, JPEG APP2), or NULL. Owned by the decoder. */
+const uint8_t *cc_decoder_icc_profile(const cc_decoder *decoder, size_t *size);
+
+/* Decode the next `rows` rows into `buffer` (row i at buffer + i * row_bytes, where row_bytes is
+ * at least width * samples * sample_bytes). An interlaced PNG must be read in one call for all
+ * rows. Returns 0 on success, -1 with `status` set. After a failure only cc_decoder_free is valid. */
+int cc_decoder_read_rows(cc_decoder *decoder, void *buffer, size_t row_bytes, uint32_t rows,
+                         cc_status *status);
+
+/* Read past the image data to the end marker (PNG IEND, JPEG EOI). */
+int cc_decoder_finish(cc_decoder *decoder, cc_status *status);
+
+void cc_decoder_free(cc_decoder *decoder);
+
+/* ---- encoding ---- */
+
+typedef struct cc_encoder cc_encoder;
+
+typedef struct {
+    int format;      /* cc_format */
+    uint32_t width;
+    uint32_t height;
+    int channels;    /* colour channels: 1 or 3 */
+    int has_alpha;   /* PNG only: an alpha sample follows the colour samples */
+    int bit_depth;   /* PNG: 8 or 16 (16: native-endian uint16 samples); JPEG: 8 */
+    int quality;     /* JPEG: 1...100 */
+    const uint8_t *icc_profile; /* optional, NULL for none */
+    size_t icc_profile_size;
+} cc_encode_options;
+
+/* Create `path` (truncating it) / an in-memory output, and write the header. */
+cc_encoder *cc_encoder_open_file(const char *path, const cc_encode_options *options,
+                                 cc_status *status);
+cc_encoder *cc_encoder_open_memory(const cc_encode_options *options, cc_status *status);
+
+/* Write the next `rows` rows, laid out as for cc_decoder_read_rows. */
+int cc_encoder_write_rows(cc_encoder *encoder, const void *buffer, size_t row_bytes,
+                          uint32_t rows, cc_status *status);
+
+/* Write the trailer and flush and close the output; for a file, a failing close (e.g. a full
+ * disk) is reported here. */
+int cc_encoder_finish(cc_encoder *encoder, cc_status *status);
+
+/* After a successful cc_encoder_finish on a memory encoder: the encoded bytes, owned by the
+ * encoder. */
+const uint8_t *cc_encoder_memory(const cc_encoder *encoder, size_t *size);
+
+/* Free the encoder; an unfinished file is left as it is (the caller removes it). */
+void cc_encoder_free(cc_encoder *encoder);
+
 #endif

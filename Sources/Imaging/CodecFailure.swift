@@ -1,0 +1,86 @@
+import CCodecs
+
+/// Turns the C shim's status codes and library messages into `ImageError` reasons a user
+/// understands, and words the pixel-limit refusal.
+enum CodecFailure {
+    static func reading(_ status: cc_status, format: ImageSourceInfo.Format?, file: String) -> ImageError {
+        let message = status.text
+        let kind: String
+        switch format {
+        case .png: kind = "PNG"
+        case .jpeg: kind = "JPEG"
+        case nil: // failed while opening: the shim says which format it recognised, if any
+            kind = status.format == Int32(CC_FORMAT_PNG.rawValue) ? "PNG"
+                : status.format == Int32(CC_FORMAT_JPEG.rawValue) ? "JPEG" : "image"
+        }
+        let reason: String
+        switch cc_code(UInt32(status.code)) {
+        case CC_ERR_OPEN: reason = "cannot open: \(message)"
+        case CC_ERR_IO: reason = "cannot read: \(message)"
+        case CC_ERR_EMPTY: reason = "empty file (0 bytes), not a PNG or JPEG file"
+        case CC_ERR_NOT_IMAGE: reason = "not a PNG or JPEG file"
+        case CC_ERR_TRUNCATED_SIGNATURE: reason = "truncated PNG: the file ends inside the PNG signature"
+        case CC_ERR_CORRUPT: reason = "truncated or corrupt \(kind): \(message)"
+        case CC_ERR_UNSUPPORTED: reason = "unsupported \(kind): \(message)"
+        case CC_ERR_NO_MEMORY: reason = "out of memory decoding the \(kind): \(message)"
+        default: reason = "internal error decoding the \(kind): \(message)"
+        }
+        return ImageError(file: file, reason: reason)
+    }
+
+    static func writing(_ status: cc_status, format: ImageSourceInfo.Format, file: String) -> ImageError {
+        let message = status.text
+        let kind = format == .png ? "PNG" : "JPEG"
+        let reason: String
+        switch cc_code(UInt32(status.code)) {
+        case CC_ERR_OPEN: reason = "cannot create: \(message)"
+        case CC_ERR_IO: reason = "cannot write: \(message)"
+        case CC_ERR_NO_MEMORY: reason = "out of memory encoding the \(kind): \(message)"
+        case CC_ERR_USAGE: reason = "cannot write this image as \(kind): \(message)"
+        default: reason = "\(kind) encoder failed: \(message)"
+        }
+        return ImageError(file: file, reason: reason)
+    }
+}
+
+extension cc_status {
+    /// The NUL-terminated message.
+    var text: String {
+        withUnsafeBytes(of: message) { bytes in
+            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+}
+
+/// The pixel-count limit, checked from the header before any allocation that scales with the
+/// image (`max_pixels` in the configuration).
+enum PixelLimit {
+    static func check(width: Int, height: Int, samples: Int, maxPixels: Int, file: String) throws {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        if overflow || pixels > maxPixels {
+            var count = overflow ? "more than \(Int.max) pixels" : describe(pixels)
+            var limit = describe(maxPixels)
+            if count == limit { // rounding made them look equal: say the exact numbers
+                count = "\(pixels) pixels"
+                limit = "\(maxPixels) pixels"
+            }
+            throw ImageError(file: file, reason: "image is \(width)x\(height) = \(count), above the limit of \(limit) (max_pixels)")
+        }
+        // Float planes plus the widest compact buffer (2 bytes a sample) must be addressable.
+        let (bytes, overflow2) = pixels.multipliedReportingOverflow(by: samples * 4)
+        if overflow2 || bytes > Int.max / 2 {
+            throw ImageError(file: file, reason: "image is \(width)x\(height), too large to address")
+        }
+    }
+
+    /// "1.6 gigapixels", "100 megapixels", "12.3 megapixels", "4096 pixels".
+    static func describe(_ pixels: Int) -> String {
+        func tenths(_ value: Int, unit: Int, name: String) -> String {
+            let t = (value + unit / 20) / (unit / 10)
+            return t % 10 == 0 ? "\(t / 10) \(name)" : "\(t / 10).\(t % 10) \(name)"
+        }
+        if pixels >= 1_000_000_000 { return tenths(pixels, unit: 1_000_000_000, name: "gigapixels") }
+        if pixels >= 1_000_000 { return tenths(pixels, unit: 1_000_000, name: "megapixels") }
+        return "\(pixels) pixels"
+    }
+}

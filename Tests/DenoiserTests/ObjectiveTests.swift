@@ -1,0 +1,148 @@
+import Testing
+import Engine
+import Denoiser
+
+/// The whole ZS-N2N loss, through every sampler and all three passes of f, against central finite
+/// differences by a sample of the parameters of every layer.
+struct ObjectiveTests {
+    @Test("loss gradient equals the finite differences", arguments: Sampler.builtins.map(\.name))
+    func gradient(samplerName: String) throws {
+        let sampler = try #require(Sampler.named(samplerName))
+        var rng = Random(seed: 3)
+        let (c, h, w) = (3, 11, 9)
+        let network = Network(channels: c, seed: 1)
+        let objective = try Objective(network: network, sampler: sampler, height: h, width: w)
+        objective.full.input.load((0..<(c * h * w)).map { _ in rng.uniformFloat() })
+
+        var source = RandomPoolDraws(rng: Random(seed: 9))
+        network.zeroGradients()
+        _ = objective.evaluate(draws: &source)
+        let analytic = network.gradients
+        let recorded = objective.lastDraws
+
+        // The same draws for every perturbed evaluation, so the loss is one function of the weights.
+        var params = network.parameters
+        func loss(_ values: [Float]) -> Double {
+            network.setParameters(values)
+            var replay = RecordedPoolDraws(recorded)
+            network.zeroGradients()
+            return objective.evaluate(draws: &replay)
+        }
+        // LeakyReLU has a kink at zero; a difference whose step moves some pre-activation across it
+        // is not a derivative. Such steps show as central differences at h and h/2 that disagree;
+        // they are skipped, and the rest must agree with the analytic gradient. Float32 rounding and
+        // kinks both steps straddle leave errors of a few per cent of the largest gradient; a wrong
+        // or missing term shows as tens of per cent.
+        func central(_ i: Int, _ h: Float) -> Double {
+            let saved = params[i]
+            params[i] = saved + h; let up = loss(params)
+            params[i] = saved - h; let down = loss(params)
+            params[i] = saved
+            return (up - down) / Double(2 * h)
+        }
+        let scale = Double(analytic.map(abs).max()!)
+        var numeric: [Double] = [], picked: [Double] = []
+        var skipped = 0
+        var pick = Random(seed: 4)
+        for entry in network.layout.tensors {
+            for _ in 0..<12 {
+                let i = entry.range.lowerBound + pick.int(below: entry.range.count)
+                let wide = central(i, 2e-3), narrow = central(i, 1e-3)
+                if abs(wide - narrow) > 2e-3 * scale {
+                    skipped += 1
+                    continue
+                }
+                numeric.append(narrow)
+                picked.append(Double(analytic[i]))
+            }
+        }
+        #expect(skipped < 24, "most differences must be usable; \(skipped) of 72 straddled a kink")
+        let worst = zip(picked, numeric).map { abs($0 - $1) }.max()!
+        #expect(scale > 0)
+        #expect(worst / scale < 4e-2, "largest difference \(worst) against gradients up to \(scale)")
+    }
+
+    @Test("an image smaller than a sampler needs gives a clear error")
+    func tooSmall() {
+        let network = Network(channels: 1, seed: 0)
+        #expect(throws: SamplerError.self) { try Objective(network: network, sampler: .threeSizeSample, height: 2, width: 8) }
+        #expect(throws: SamplerError.self) { try Objective(network: network, sampler: .original, height: 5, width: 1) }
+        do {
+            _ = try Objective(network: network, sampler: .threeSizeSample, height: 2, width: 8)
+        } catch {
+            #expect("\(error)".contains("too small for sampler threeSizeSample"))
+        }
+    }
+}
+
+struct TrainerTests {
+    static func noisyRamp(_ c: Int, _ h: Int, _ w: Int) -> [Float] {
+        var rng = Random(seed: 42)
+        var out: [Float] = []
+        for ch in 0..<c { for y in 0..<h { for x in 0..<w {
+            let clean = Float(x + y + ch) / Float(w + h + c)
+            out.append(min(max(clean + Float(rng.normal()) * 0.1, 0), 1))
+        } } }
+        return out
+    }
+
+    @Test("a seed gives the same output bit for bit, whatever the thread count")
+    func determinism() throws {
+        let image = Self.noisyRamp(3, 20, 17)
+        func run(seed: UInt64, threads: Int, sampler: Sampler) throws -> [Float] {
+            let saved = Parallel.threads
+            Parallel.threads = threads
+            defer { Parallel.threads = saved }
+            let trainer = try Trainer(pixels: image, channels: 3, height: 20, width: 17, sampler: sampler,
+                                      plan: TrainingPlan(iterations: 5, stepSize: 2, crop: 16), seed: seed)
+            #expect(trainer.train())
+            return trainer.denoise()
+        }
+        let a = try run(seed: 1, threads: 2, sampler: .randomPair)
+        #expect(try run(seed: 1, threads: 2, sampler: .randomPair) == a)
+        #expect(try run(seed: 1, threads: 1, sampler: .randomPair) == a)
+        #expect(try run(seed: 2, threads: 2, sampler: .randomPair) != a)
+    }
+
+    @Test("training lowers the loss, and progress can stop it")
+    func trainingProgress() throws {
+        let image = Self.noisyRamp(1, 24, 24)
+        let trainer = try Trainer(pixels: image, channels: 1, height: 24, width: 24, sampler: .original,
+                                  plan: TrainingPlan(iterations: 60, stepSize: 1000), seed: 0)
+        var seen: [Int] = []
+        let finished = trainer.train { p in seen.append(p.iteration); return p.iteration < 40 }
+        #expect(!finished)
+        #expect(trainer.iteration == 40 && seen == Array(1...40))
+        #expect(trainer.lastLoss! < trainer.firstLoss!)
+        #expect(trainer.train())
+        #expect(trainer.iteration == 60)
+        let out = trainer.denoise()
+        #expect(out.count == 24 * 24 && out.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+
+    @Test("a declared kernel pair is validated and samples like a built-in one")
+    func declared() throws {
+        let mine = try Sampler.declared(name: "myDiagonal", first: [[0, 0.5], [0.5, 0]], second: [[0.5, 0], [0, 0.5]],
+                                        stride: 2, divisor: 1)
+        #expect(mine.kind == Sampler.original.kind)
+        #expect(mine.outputSize(height: 13, width: 10) == (6, 5))
+        #expect(throws: SamplerError.self) { try Sampler.declared(name: "bad", first: [[0, 1], [1]], second: [[0, 1], [1, 0]], stride: 2, divisor: 1) }
+        #expect(throws: SamplerError.self) { try Sampler.declared(name: "bad", first: [[1]], second: [[1]], stride: 0, divisor: 1) }
+        #expect(throws: SamplerError.self) { try Sampler.declared(name: "bad", first: [[1]], second: [[1]], stride: 1, divisor: 0) }
+        #expect(throws: SamplerError.self) { try Sampler.declared(name: "has space", first: [[1]], second: [[1]], stride: 1, divisor: 1) }
+    }
+
+    @Test("random pools pick one of each pair, the last of three when the size is odd")
+    func randomPool() {
+        var draws = RandomPoolDraws(rng: Random(seed: 8))
+        var lastRowPicks = Set<Int>()
+        for _ in 0..<200 {
+            let d = draws.draw(height: 13, width: 10)
+            #expect(d.rows.count == 6 && d.cols.count == 5)
+            for (i, r) in d.rows.dropLast().enumerated() { #expect(r == 2 * i || r == 2 * i + 1) }
+            for (i, col) in d.cols.enumerated() { #expect(col == 2 * i || col == 2 * i + 1) }
+            lastRowPicks.insert(d.rows.last!)
+        }
+        #expect(lastRowPicks == [10, 11, 12])
+    }
+}

@@ -100,8 +100,22 @@ public final class Daemon: @unchecked Sendable {
         case .created(let name): settler.consider(name, onlyIfSymlink: true)
         case .modified(let name): settler.touched(name)
         case .gone(let name): settler.forget(name)
+        case .inboxLost:
+            // Someone removed or renamed the inbox: make it again and watch the new one, so that
+            // drops keep working without a restart.
+            let config = current.config
+            logger.critical("the inbox \(config.inbox) was deleted or moved; recreating it",
+                            metadata: ["event": "inbox_lost", "inbox": "\(config.inbox)"])
+            do {
+                try POSIX.makeDirectory(config.inbox)
+                try arm(config)
+                _ = try self.settler?.scan()
+            } catch {
+                logger.critical("cannot watch the inbox \(config.inbox) again: \(error)",
+                                metadata: ["event": "error", "reason": "\(error)"])
+            }
         case .rescan:
-            logger.warning("inotify lost events (queue overflow) or the inbox moved; rescanning",
+            logger.warning("inotify lost events (queue overflow); rescanning the inbox",
                            metadata: ["event": "rescan"])
             do { _ = try settler.scan() } catch {
                 logger.error("cannot list the inbox \(settler.inbox): \(error)", metadata: ["event": "error"])

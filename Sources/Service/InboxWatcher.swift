@@ -15,8 +15,10 @@ final class InboxWatcher: @unchecked Sendable {
         case modified(String)
         /// Gone from the inbox (deleted or moved away).
         case gone(String)
-        /// The kernel dropped events (IN_Q_OVERFLOW) or the watch was lost: list the folder again.
+        /// The kernel dropped events (IN_Q_OVERFLOW): list the folder again.
         case rescan
+        /// The inbox itself was deleted or moved away; this watcher sees nothing more.
+        case inboxLost
     }
 
     let folder: String
@@ -91,11 +93,8 @@ final class InboxWatcher: @unchecked Sendable {
 
     private func dispatch(mask: UInt32, name: String) {
         if mask & UInt32(IN_Q_OVERFLOW) != 0 { handler(.rescan); return }
-        if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) != 0 {
-            // The inbox itself went away or moved: a rescan reports the loss; SIGHUP re-arms.
-            handler(.rescan)
-            return
-        }
+        if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 { handler(.inboxLost); return }
+        if mask & UInt32(IN_IGNORED) != 0 { return }  // follows IN_DELETE_SELF
         guard !name.isEmpty else { return }
         if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 { handler(.maybeComplete(name)) }
         else if mask & UInt32(IN_MODIFY) != 0 { handler(.modified(name)) }

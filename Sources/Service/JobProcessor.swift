@@ -63,9 +63,8 @@ struct JobProcessor {
             }
         }
 
-        var request = JobRequest(input: path, reference: referencePath(name),
+        let request = JobRequest(input: path, reference: referencePath(name),
                                  outputName: outbox.freeOutputName(for: name).name, config: config)
-        request.config = config
         logger.info("started \(name)", metadata: [
             "event": "started", "file": "\(name)", "sampler": "\(config.sampler)", "preset": "\(config.preset)",
             "sha256": "\(sha256)",

@@ -1,1 +1,151 @@
-import Denoiser
+import Foundation
+import Imaging
+
+/// The JSON document written beside every denoised image ("NAME.json") and printed by
+/// `zsn2n denoise --json`. Versioned by `schema`; its JSON Schema is schema/zsn2n.sidecar-1.schema.json.
+/// Keys are snake_case. Numbers that are not finite (PSNR of identical images) are written as null.
+public struct Sidecar: Codable, Sendable, Equatable {
+    public static let schemaID = "zsn2n.sidecar/1"
+
+    public var schema: String = Sidecar.schemaID
+    public var zsn2nVersion: String
+    public var created: String
+    public var input: InputBlock
+    public var output: OutputBlock
+    public var denoiser: DenoiserBlock
+    public var metrics: MetricsBlock
+    public var timing: TimingBlock
+    public var loss: LossBlock
+
+    public struct InputBlock: Codable, Sendable, Equatable {
+        public var file: String
+        public var format: String
+        public var width: Int
+        public var height: Int
+        /// Channels in the file, alpha included (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA).
+        public var channels: Int
+        public var colorType: String
+        public var bitDepth: Int
+        public var sha256: String
+    }
+
+    public struct OutputBlock: Codable, Sendable, Equatable {
+        public var file: String
+        public var format: String
+        public var bitDepth: Int
+    }
+
+    public struct DenoiserBlock: Codable, Sendable, Equatable {
+        public var method: String = "zs-n2n"
+        public var sampler: String
+        public var preset: String
+        public var iterations: Int
+        public var seed: UInt64
+        public var learningRate: Double
+        public var stepSize: Int
+        public var gamma: Double
+        /// Side of the random crops trained on; null when training on the whole image.
+        public var crop: Int?
+        public var threads: Int
+    }
+
+    public struct ImageMetrics: Codable, Sendable, Equatable {
+        public var sobel: FiniteDouble
+        public var brenner: FiniteDouble
+        public var noiseSigma: FiniteDouble
+
+        public init(_ m: NoReferenceMetrics) {
+            sobel = FiniteDouble(m.sobel)
+            brenner = FiniteDouble(m.brenner)
+            noiseSigma = FiniteDouble(m.noiseSigma)
+        }
+    }
+
+    public struct ReferenceBlock: Codable, Sendable, Equatable {
+        public var file: String
+        public var psnrInput: FiniteDouble
+        public var psnrOutput: FiniteDouble
+        public var ssimInput: FiniteDouble
+        public var ssimOutput: FiniteDouble
+    }
+
+    public struct MetricsBlock: Codable, Sendable, Equatable {
+        public var input: ImageMetrics
+        public var output: ImageMetrics
+        public var reference: ReferenceBlock?
+
+        enum CodingKeys: String, CodingKey { case input, output, reference }
+
+        public init(input: ImageMetrics, output: ImageMetrics, reference: ReferenceBlock?) {
+            self.input = input
+            self.output = output
+            self.reference = reference
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            input = try c.decode(ImageMetrics.self, forKey: .input)
+            output = try c.decode(ImageMetrics.self, forKey: .output)
+            reference = try c.decodeIfPresent(ReferenceBlock.self, forKey: .reference)
+        }
+
+        /// `reference` is always present, null when there was no clean image.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(input, forKey: .input)
+            try c.encode(output, forKey: .output)
+            try c.encode(reference, forKey: .reference)
+        }
+    }
+
+    public struct TimingBlock: Codable, Sendable, Equatable {
+        public var decodeS: Double
+        public var trainS: Double
+        public var denoiseS: Double
+        public var totalS: Double
+    }
+
+    public struct LossBlock: Codable, Sendable, Equatable {
+        public var first: Double?
+        public var last: Double?
+    }
+
+    /// Pretty, key-sorted JSON.
+    public func jsonData() throws -> Data {
+        try Sidecar.encoder.encode(self)
+    }
+
+    public static func decode(_ data: Data) throws -> Sidecar {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(Sidecar.self, from: data)
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+}
+
+/// A number that is written as null when it is not finite (JSON has no infinity or NaN); read back,
+/// null becomes NaN.
+public struct FiniteDouble: Codable, Sendable, Equatable {
+    public var value: Double
+
+    public static func == (a: FiniteDouble, b: FiniteDouble) -> Bool {
+        a.value == b.value || (!a.value.isFinite && !b.value.isFinite)
+    }
+    public init(_ value: Double) { self.value = value }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        value = c.decodeNil() ? .nan : try c.decode(Double.self)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if value.isFinite { try c.encode(value) } else { try c.encodeNil() }
+    }
+}

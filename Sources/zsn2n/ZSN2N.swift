@@ -1,4 +1,5 @@
 import ArgumentParser
+import Service
 
 @main
 struct ZSN2N: ParsableCommand {
@@ -10,4 +11,4 @@ struct ZSN2N: ParsableCommand {
     )
 }
 
-let zsn2nVersion = "0.1.0"
+

@@ -26,7 +26,7 @@ struct Zsn2nd: ParsableCommand {
         let load: Daemon.ConfigSource = {
             try ConfigLoader.load(commandLine: settings, environment: environment, configFile: file)
         }
-        let runner = DaemonJobRunner()
+        let runner = DenoiseJobRunner()
         let resolved: DaemonConfig
         do {
             resolved = try load()

@@ -254,21 +254,29 @@ import Glibc
     /// done/ exactly once with exactly one output and one sidecar; nothing lost, nothing doubled, and
     /// at no instant a partial file under a final name.
     @Test func killNineAtRandomInstantsLosesAndDuplicatesNothing() throws {
-        let cycles = 10
+        let cycles = 12
         var generator = SeededGenerator(seed: 20251125)
-        let daemon = try DaemonHarness(settleSeconds: 0.05, iterations: 60)
+        let daemon = try DaemonHarness(settleSeconds: 0.05, iterations: 80)
         var expected: [String: Data] = [:]
+        var killedMidJob = 0
         for i in 0..<6 {
-            let data = TestImages.png(size: 24, seed: UInt64(200 + i))
+            let data = TestImages.png(size: 32, seed: UInt64(200 + i))
             expected[String(format: "kill-%d.png", i)] = data
             try data.write(to: daemon.inbox.appendingPathComponent(String(format: "kill-%d.png", i)))
         }
         let inputsByDigest = Dictionary(uniqueKeysWithValues: expected.map { (sha256($0.value), $0.key) })
         for cycle in 1...cycles {
             try daemon.start()
-            let instant = Double.random(in: 0.05...0.9, using: &generator)
+            let instant = Double.random(in: 0.05...1.2, using: &generator)
             usleep(UInt32(instant * 1_000_000))
             daemon.killNow()
+            // Was a job running at the instant of the kill? (its last event is "started")
+            if JournalSupport.available {
+                usleep(200_000)  // let journald store what was sent before the kill
+                let events = JournalSupport.entries(pid: daemon.pid)
+                    .compactMap { $0["ZSN2N_EVENT"] }.filter { ["started", "done", "failed"].contains($0) }
+                if events.last == "started" { killedMidJob += 1 }
+            }
             // Between kills: every final name in the outbox is a whole file: a sidecar that parses
             // and names a whole output; an output equal in size to a finished one.
             for name in daemon.names(daemon.outbox) where name.hasSuffix(".json") {
@@ -284,6 +292,10 @@ import Glibc
             let present = Set(daemon.names(daemon.inbox) + daemon.names(daemon.done))
             #expect(Set(expected.keys).isSubset(of: present), "cycle \(cycle): lost \(Set(expected.keys).subtracting(present))")
         }
+        if JournalSupport.available {
+            #expect(killedMidJob >= 3, "only \(killedMidJob) of \(cycles) kills fell mid-job")
+        }
+        print("kill -9 test: \(cycles) cycles, \(killedMidJob) killed mid-job")
         // A last run to completion.
         try daemon.start()
         #expect(daemon.waitUntil(timeout: 60) { daemon.names(daemon.inbox).isEmpty && daemon.names(daemon.done).count == 6 },

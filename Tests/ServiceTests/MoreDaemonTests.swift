@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension DaemonIntegrationTests {
+    /// A clean image of the same name in the reference folder fills the sidecar's reference block.
+    @Test(.enabled(if: SchemaValidator.available, "python3 jsonschema is needed to validate sidecars"))
+    func referenceFolderAddsPSNRAndSSIM() throws {
+        let daemon = try DaemonHarness(settleSeconds: 0.1)
+        let reference = daemon.root.appendingPathComponent("clean")
+        try FileManager.default.createDirectory(at: reference, withIntermediateDirectories: true)
+        daemon.arguments += ["--reference", reference.path]
+        try TestImages.png(seed: 40).write(to: reference.appendingPathComponent("measured.png"))
+        try daemon.start()
+        #expect(daemon.waitReady())
+        try daemon.drop(TestImages.png(seed: 41), as: "measured.png")
+        try daemon.drop(TestImages.png(seed: 42), as: "unmeasured.png")
+        #expect(daemon.waitUntil(timeout: 30) { daemon.names(daemon.done).count == 2 })
+        let measured = (daemon.sidecar("measured.png")?["metrics"] as? [String: Any])?["reference"] as? [String: Any]
+        #expect(measured?["file"] as? String == "measured.png")
+        #expect(measured?["psnr_input"] is Double && measured?["ssim_output"] is Double)
+        let unmeasured = (daemon.sidecar("unmeasured.png")?["metrics"] as? [String: Any])?["reference"]
+        #expect(unmeasured is NSNull)
+        let failure = SchemaValidator.validate(
+            documents: ["measured.png.json", "unmeasured.png.json"].map { daemon.outbox.appendingPathComponent($0).path },
+            against: SchemaValidator.schema("zsn2n.sidecar-1.schema.json"))
+        #expect(failure == nil, "\(failure ?? "")")
+        #expect(daemon.stop().status == 0)
+    }
+
+    @Test func twoJobsAtOnceStillTakeEachFileOnce() throws {
+        let daemon = try DaemonHarness(settleSeconds: 0.1, iterations: 30, extra: ["--concurrency", "2"])
+        daemon.arguments.removeAll { $0 == "--threads" || $0 == "1" }
+        try daemon.start()
+        #expect(daemon.waitReady())
+        let names = (0..<8).map { "pair-\($0).png" }
+        for (i, name) in names.enumerated() { try daemon.drop(TestImages.png(seed: UInt64(50 + i)), as: name) }
+        #expect(daemon.waitUntil(timeout: 60) { daemon.names(daemon.done).count == 8 })
+        usleep(300_000)
+        #expect(daemon.names(daemon.done) == names.sorted())
+        #expect(daemon.names(daemon.outbox) == names.sorted().flatMap { [$0, $0 + ".json"] }.sorted())
+        #expect(daemon.stop().status == 0)
+    }
+
+    /// With the daemon stopped (SIGSTOP) and a tiny inotify queue, a burst overflows the queue; the
+    /// daemon must notice (IN_Q_OVERFLOW), list the inbox again and still take every file.
+    @Test(.enabled(if: getuid() == 0, "needs root to lower fs.inotify.max_queued_events"))
+    func inotifyOverflowTriggersARescan() throws {
+        let limitPath = "/proc/sys/fs/inotify/max_queued_events"
+        let saved = try String(contentsOfFile: limitPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let daemon = try DaemonHarness(settleSeconds: 0.1, iterations: 5)
+        // The limit is read when the daemon creates its inotify instance: lower it just for that.
+        try "8".write(toFile: limitPath, atomically: false, encoding: .utf8)
+        defer { try? saved.write(toFile: limitPath, atomically: false, encoding: .utf8) }
+        try daemon.start()
+        let ready = daemon.waitReady()
+        try saved.write(toFile: limitPath, atomically: false, encoding: .utf8)
+        #expect(ready)
+        kill(daemon.pid, SIGSTOP)
+        let names = (0..<30).map { String(format: "flood-%02d.png", $0) }
+        for (i, name) in names.enumerated() { try daemon.drop(TestImages.png(size: 16, seed: UInt64(60 + i)), as: name) }
+        kill(daemon.pid, SIGCONT)
+        #expect(daemon.waitUntil(timeout: 60) { daemon.names(daemon.done).count == 30 },
+                "done: \(daemon.names(daemon.done).count) of 30")
+        #expect(daemon.names(daemon.done) == names)
+        #expect(daemon.stop().status == 0)
+        if JournalSupport.available {
+            let entries = JournalSupport.waitForEntries(pid: daemon.pid) { $0.contains { $0["ZSN2N_EVENT"] == "rescan" } }
+            #expect(entries.contains { $0["ZSN2N_EVENT"] == "rescan" }, "no rescan logged after the overflow")
+        }
+    }
+}

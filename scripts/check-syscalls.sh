@@ -35,6 +35,7 @@ cp "$WORK/sample.png" "$WORK/inbox/after-reload.png"
 sleep 3
 kill -TERM "$PID"
 wait "$STRACE" || true
+echo "run: $(ls "$WORK/done" | wc -l) done, $(ls "$WORK/failed" | grep -vc error.json) failed, $(grep -c . "$WORK/trace") trace lines"
 sed -E 's/^[0-9]+ +//; s/^<\.\.\. ([a-z0-9_]+) resumed.*/\1/; s/^([a-z0-9_]+)\(.*/\1/' "$WORK/trace" \
     | grep -E '^[a-z0-9_]+$' | sort -u > "$WORK/used"
 python3 - "$UNIT" "$WORK/used" <<'PY'

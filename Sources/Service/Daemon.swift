@@ -64,8 +64,10 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// Creates the folders, removes the temporaries a kill left behind and loads the ledger.
-    /// On reload (`atStart` false) temporaries are left alone: a running job may be writing them.
-    private func prepare(_ config: DaemonConfig, atStart: Bool = true) throws {
+    /// On reload (`atStart` false) temporaries are left alone: a running job may be writing them;
+    /// and the ledger is loaded again only for a new outbox (a running job may be appending to the
+    /// current one, and a second instance over the same file would miss its entries).
+    private func prepare(_ config: DaemonConfig, atStart: Bool = true, newLedger: Bool = true) throws {
         for folder in [config.inbox, config.outbox, config.done, config.failed] {
             try POSIX.makeDirectory(folder)
         }
@@ -73,6 +75,7 @@ public final class Daemon: @unchecked Sendable {
             logger.notice("removed a temporary file left by an interrupted run: \(path)",
                           metadata: ["event": "cleanup", "file": "\(path)"])
         }
+        guard newLedger else { return }
         let ledger = Ledger(outbox: config.outbox)
         try ledger.load(inbox: config.inbox)
         stateLock.withLock { self.ledger = ledger }
@@ -176,7 +179,7 @@ public final class Daemon: @unchecked Sendable {
             let new = try loadConfig()
             try runner.validate(new)
             if new.outbox != old.outbox || new.inbox != old.inbox || new.done != old.done || new.failed != old.failed {
-                try prepare(new, atStart: false)
+                try prepare(new, atStart: false, newLedger: new.outbox != old.outbox)
             }
             var logger = current.logger
             logger.logLevel = new.logLevel

@@ -27,7 +27,8 @@ public struct DenoiseJobRunner: JobRunner {
             throw JobCancelled()
         } catch let error as ImageError {
             // About the input itself, the file name is already in the report; about the reference, say which.
-            throw JobFailure(stage: "decode", reason: error.file == request.input ? error.reason : error.description)
+            let reason = error.file == request.input ? error.reason : error.description
+            throw JobFailure(stage: "decode", reason: reason.replacingOccurrences(of: request.input, with: request.name))
         } catch let error as SettingsError {
             throw JobFailure(stage: "train", reason: error.description)
         }
@@ -44,6 +45,7 @@ public struct DenoiseJobRunner: JobRunner {
             },
             sidecar: { outputName in
                 var document = sidecar
+                document.input.file = request.name  // DenoiseJob saw only /proc/self/fd/N
                 document.output.file = outputName
                 return try document.jsonData()
             },

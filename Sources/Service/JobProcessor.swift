@@ -38,13 +38,24 @@ struct JobProcessor {
             return fail(name, stage: "open", reason: "is not a regular file", started: started)
         }
 
+        // The job reads the file through this descriptor (/proc/self/fd/N), never by name again:
+        // a name replaced by a symlink after this check is not followed.
+        let fd: Int32
         let sha256: String
         do {
-            let fd = try POSIX.openForReadingNoFollow(path)
-            defer { close(fd) }
-            sha256 = try SHA256.hex(ofDescriptor: fd, path: path)
+            fd = try POSIX.openForReadingNoFollow(path)
         } catch let error as SystemError where error.code == ENOENT {
             return .gone
+        } catch let error as SystemError where error.code == ELOOP {
+            return fail(name, stage: "open", reason: "is a symbolic link; links are never followed out of the inbox",
+                        started: started)
+        } catch {
+            return fail(name, stage: "open", reason: "\(error)", started: started)
+        }
+        defer { close(fd) }
+        do {
+            guard try POSIX.fstatIdentity(fd, path).sameContent(as: identity) else { return .changed }
+            sha256 = try SHA256.hex(ofDescriptor: fd, path: path)
         } catch {
             return fail(name, stage: "open", reason: "\(error)", started: started)
         }
@@ -63,7 +74,7 @@ struct JobProcessor {
             }
         }
 
-        let request = JobRequest(input: path, reference: referencePath(name),
+        let request = JobRequest(input: "/proc/self/fd/\(fd)", name: name, reference: referencePath(name),
                                  outputName: outbox.freeOutputName(for: name).name, config: config)
         logger.info("started \(name)", metadata: [
             "event": "started", "file": "\(name)", "sampler": "\(config.sampler)", "preset": "\(config.preset)",

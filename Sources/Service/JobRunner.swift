@@ -3,8 +3,11 @@ import Foundation
 /// What the daemon asks of the denoiser for one file. The daemon core knows nothing of networks or
 /// codecs: it hands a path and settings to a `JobRunner` and gets back something it can commit.
 public struct JobRequest: Sendable {
-    /// The input's path in the inbox.
+    /// Where to read the input: `/proc/self/fd/N`, the descriptor the daemon opened with
+    /// O_NOFOLLOW and checked, so that a name swapped for a symlink meanwhile is never followed.
     public var input: String
+    /// The input's name in the inbox (what the sidecar and the messages call it).
+    public var name: String
     /// A clean image of the same name in the reference folder, when one exists.
     public var reference: String?
     /// The name the output will probably get in the outbox (the final name is chosen at commit).

@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DenoiserTests", dependencies: ["Denoiser", "Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ServiceTests", dependencies: ["Service"]),
-        .testTarget(name: "CLITests", dependencies: ["Imaging"]),
+        .testTarget(name: "CLITests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

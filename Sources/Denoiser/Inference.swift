@@ -1,23 +1,91 @@
 import Engine
 
-/// F(y) = clamp(y - f(y), 0, 1): the denoised image from a trained network.
+/// F(y) = clamp(y - f(y), 0, 1): the denoised image from a trained network, computed tile by tile so
+/// that memory is bounded by the tile, not the image.
+///
+/// f's receptive field reaches two pixels (two 3x3 convolutions), so each tile is run with a halo
+/// of two pixels of real image around it, and zero padding only where the image itself ends. Tiles
+/// start at even rows and columns, which keeps the Winograd convolution's 2x2 grid where it lies on
+/// the whole image: the result is the whole-image result, bit for bit.
 public enum Inference {
-    /// Denoises the planar image `y` (channels x height x width) with `network`.
-    public static func denoise(_ y: [Float], channels: Int, height: Int, width: Int, network: Network) -> [Float] {
-        let ws = Workspace(channels: channels, height: height, width: width)
-        ws.input.load(y)
-        return denoise(workspace: ws, network: network)
+    public static let defaultTile = 256
+    static let halo = 2
+
+    /// Replaces the planar image `pixels` (channels x height x width) by its denoised version.
+    /// Holds one band of `tile` rows of output and the two original rows above it besides the image.
+    public static func denoiseInPlace(_ pixels: inout [Float], channels: Int, height: Int, width: Int,
+                                      network: Network, tile: Int = defaultTile) {
+        precondition(pixels.count == channels * height * width && tile >= 2 && tile % 2 == 0)
+        var workspaces: [Int: Workspace] = [:]
+        // Original rows just above the current band (already overwritten in `pixels`).
+        var above = [Float](repeating: 0, count: channels * halo * width)
+        let bandRows = min(tile, height)
+        var band = [Float](repeating: 0, count: channels * bandRows * width)
+        var y0 = 0
+        while y0 < height {
+            let y1 = min(height, y0 + tile)
+            let top = max(0, y0 - halo), bottom = min(height, y1 + halo)
+            var x0 = 0
+            while x0 < width {
+                let x1 = min(width, x0 + tile)
+                let left = max(0, x0 - halo), right = min(width, x1 + halo)
+                let key = (bottom - top) << 32 | (right - left)
+                let ws = workspaces[key] ?? Workspace(channels: channels, height: bottom - top, width: right - left)
+                workspaces[key] = ws
+                // The region's input: rows above the band from the saved copy, the rest from the image.
+                pixels.withUnsafeBufferPointer { image in
+                    above.withUnsafeBufferPointer { saved in
+                        for c in 0..<channels {
+                            for y in top..<bottom {
+                                let src = y < y0
+                                    ? saved.baseAddress! + (c * halo + y - (y0 - halo)) * width + left
+                                    : image.baseAddress! + (c * height + y) * width + left
+                                ws.input.pointer(c, y - top, 0).update(from: src, count: right - left)
+                            }
+                        }
+                    }
+                }
+                network.forward(ws)
+                band.withUnsafeMutableBufferPointer { out in
+                    for c in 0..<channels {
+                        for y in y0..<y1 {
+                            let a = ws.input.pointer(c, y - top, x0 - left), f = ws.output.pointer(c, y - top, x0 - left)
+                            let dst = out.baseAddress! + (c * bandRows + y - y0) * width + x0
+                            for x in 0..<(x1 - x0) { dst[x] = min(max(a[x] - f[x], 0), 1) }
+                        }
+                    }
+                }
+                x0 = x1
+            }
+            // Save the band's last original rows for the next band, then write the band.
+            pixels.withUnsafeMutableBufferPointer { image in
+                for c in 0..<channels {
+                    for k in 0..<halo where y1 - halo + k >= 0 {
+                        let row = image.baseAddress! + (c * height + y1 - halo + k) * width
+                        above.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: (c * halo + k) * width).update(from: row, count: width) }
+                    }
+                    for y in y0..<y1 {
+                        band.withUnsafeBufferPointer { b in
+                            (image.baseAddress! + (c * height + y) * width).update(from: b.baseAddress! + (c * bandRows + y - y0) * width, count: width)
+                        }
+                    }
+                }
+            }
+            y0 = y1
+        }
     }
 
-    /// Denoises what is loaded in `workspace.input`.
-    public static func denoise(workspace ws: Workspace, network: Network) -> [Float] {
+    /// Denoises the planar image `y` in one piece (for tests: the reference tiled inference must match).
+    public static func denoiseWhole(_ y: [Float], channels: Int, height: Int, width: Int, network: Network) -> [Float] {
+        let ws = Workspace(channels: channels, height: height, width: width)
+        ws.input.load(y)
         network.forward(ws)
-        var out = [Float](repeating: 0, count: ws.channels * ws.height * ws.width)
+        var out = [Float](repeating: 0, count: y.count)
         var i = 0
-        for c in 0..<ws.channels {
-            for y in 0..<ws.height {
-                let a = ws.input.pointer(c, y, 0), f = ws.output.pointer(c, y, 0)
-                for x in 0..<ws.width {
+        for c in 0..<channels {
+            for row in 0..<height {
+                let a = ws.input.pointer(c, row, 0), f = ws.output.pointer(c, row, 0)
+                for x in 0..<width {
                     out[i] = min(max(a[x] - f[x], 0), 1)
                     i += 1
                 }

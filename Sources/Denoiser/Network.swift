@@ -15,9 +15,9 @@ public final class Network {
     public private(set) var parameters: [Float]
     public private(set) var gradients: [Float]
 
-    let conv1: Conv3x3
-    let conv2: Conv3x3
-    let conv3: Conv1x1
+    let conv1: ImageConv3x3
+    let conv2: WinogradConv3x3
+    let conv3: FeatureProjection
 
     /// PyTorch's Conv2d default initialisation: Kaiming-uniform with a = sqrt(5) for the weights,
     /// which is uniform(+-1/sqrt(fan_in)), and uniform(+-1/sqrt(fan_in)) for the biases.
@@ -38,9 +38,9 @@ public final class Network {
         self.channels = channels
         self.parameters = parameters
         gradients = [Float](repeating: 0, count: layout.count)
-        conv1 = Conv3x3(inChannels: channels, outChannels: Network.features)
-        conv2 = Conv3x3(inChannels: Network.features, outChannels: Network.features)
-        conv3 = Conv1x1(inChannels: Network.features, outChannels: channels)
+        conv1 = ImageConv3x3(inChannels: channels)
+        conv2 = WinogradConv3x3(inChannels: Network.features, outChannels: Network.features)
+        conv3 = FeatureProjection(inChannels: Network.features, outChannels: channels)
     }
 
     /// Replaces every parameter (used by tests and when a trained state is restored).
@@ -59,11 +59,11 @@ public final class Network {
         let l = layout
         parameters.withUnsafeBufferPointer { p in
             let p = p.baseAddress!
-            conv1.forward(input: ws.input, weights: p + l.conv1Weight.lowerBound, output: ws.hidden1,
-                          epilogue: .biasLeakyReLU(p + l.conv1Bias.lowerBound, slope: Network.slope))
+            conv1.forward(image: ws.input, weights: p + l.conv1Weight.lowerBound, bias: p + l.conv1Bias.lowerBound,
+                          slope: Network.slope, output: ws.hidden1)
             conv2.forward(input: ws.hidden1, weights: p + l.conv2Weight.lowerBound, output: ws.hidden2,
                           epilogue: .biasLeakyReLU(p + l.conv2Bias.lowerBound, slope: Network.slope))
-            conv3.forward(input: ws.hidden2, weights: p + l.conv3Weight.lowerBound,
+            conv3.forward(features: ws.hidden2, weights: p + l.conv3Weight.lowerBound,
                           bias: p + l.conv3Bias.lowerBound, output: ws.output)
         }
     }
@@ -76,15 +76,15 @@ public final class Network {
         parameters.withUnsafeBufferPointer { p in
             gradients.withUnsafeMutableBufferPointer { g in
                 let p = p.baseAddress!, g = g.baseAddress!
-                conv3.backwardWeights(input: ws.hidden2, gradOutput: ws.gradOutput,
+                conv3.backwardWeights(features: ws.hidden2, gradOutput: ws.gradOutput,
                                       gradWeights: g + l.conv3Weight.lowerBound, gradBias: g + l.conv3Bias.lowerBound)
                 conv3.backwardData(gradOutput: ws.gradOutput, weights: p + l.conv3Weight.lowerBound,
-                                   gradInput: da2, activation: ws.hidden2, slope: Network.slope)
+                                   gradFeatures: da2, activation: ws.hidden2, slope: Network.slope)
                 conv2.backwardWeights(input: ws.hidden1, gradOutput: da2,
                                       gradWeights: g + l.conv2Weight.lowerBound, gradBias: g + l.conv2Bias.lowerBound)
                 conv2.backwardData(gradOutput: da2, weights: p + l.conv2Weight.lowerBound, gradInput: da1,
                                    epilogue: .leakyReLUDerivative(of: ws.hidden1, slope: Network.slope))
-                conv1.backwardWeights(input: ws.input, gradOutput: da1,
+                conv1.backwardWeights(image: ws.input, gradOutput: da1,
                                       gradWeights: g + l.conv1Weight.lowerBound, gradBias: g + l.conv1Bias.lowerBound)
             }
         }
@@ -136,11 +136,11 @@ public final class Workspace {
     public let height: Int
     public let width: Int
     public let input: Tensor
-    public let hidden1: Tensor
-    public let hidden2: Tensor
+    public let hidden1: FeatureMap
+    public let hidden2: FeatureMap
     public let output: Tensor
     public let gradOutput: Tensor
-    private var gradHidden: (Tensor, Tensor)?
+    private var gradHidden: (FeatureMap, FeatureMap)?
 
     public init(channels: Int, height: Int, width: Int) {
         let e = Network.features
@@ -148,18 +148,18 @@ public final class Workspace {
         self.height = height
         self.width = width
         input = Tensor(channels: channels, height: height, width: width, pad: 1)
-        hidden1 = Tensor(channels: e, height: height, width: width, pad: 1)
-        hidden2 = Tensor(channels: e, height: height, width: width, pad: 1)
+        hidden1 = FeatureMap(channels: e, height: height, width: width)
+        hidden2 = FeatureMap(channels: e, height: height, width: width)
         output = Tensor(channels: channels, height: height, width: width)
         gradOutput = Tensor(channels: channels, height: height, width: width)
     }
 
     /// Gradient buffers for both hidden layers, allocated on first use so inference never pays.
-    func gradientBuffers() -> (Tensor, Tensor) {
+    func gradientBuffers() -> (FeatureMap, FeatureMap) {
         if let gradHidden { return gradHidden }
         let e = Network.features
-        let buffers = (Tensor(channels: e, height: height, width: width, pad: 1),
-                       Tensor(channels: e, height: height, width: width, pad: 1))
+        let buffers = (FeatureMap(channels: e, height: height, width: width),
+                       FeatureMap(channels: e, height: height, width: width))
         gradHidden = buffers
         return buffers
     }

@@ -5,15 +5,19 @@ public struct TrainingPlan: Sendable, Equatable, Codable {
     /// StepLR: the rate is multiplied by `gamma` every `stepSize` iterations.
     public var stepSize: Int
     public var gamma: Double
-    /// Side of the random square crop trained on at each iteration; nil trains on the whole image.
+    /// Side of the random square crops trained on; nil trains on the whole image.
     public var crop: Int?
+    /// Crops per iteration, their gradients averaged.
+    public var batch: Int
 
-    public init(iterations: Int, learningRate: Double = 1e-3, stepSize: Int, gamma: Double = 0.5, crop: Int? = nil) {
+    public init(iterations: Int, learningRate: Double = 1e-3, stepSize: Int, gamma: Double = 0.5, crop: Int? = nil,
+                batch: Int = 1) {
         self.iterations = iterations
         self.learningRate = learningRate
         self.stepSize = stepSize
         self.gamma = gamma
         self.crop = crop
+        self.batch = batch
     }
 
     /// The same plan stretched or shrunk to `iterations`, the schedule's steps scaled with it.

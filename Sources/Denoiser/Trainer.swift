@@ -24,7 +24,8 @@ public final class Trainer {
     public private(set) var firstLoss: Double?
     public private(set) var lastLoss: Double?
 
-    private let image: Tensor
+    /// The noisy image, planar; crops are cut from it. Handed back by `takeImage()`.
+    private var image: [Float]
     private let objective: Objective
     private let adam: Adam
     private let schedule: StepLR
@@ -44,23 +45,44 @@ public final class Trainer {
         self.sampler = sampler
         self.plan = plan
         network = Network(channels: channels, seed: seed)
+        guard plan.batch >= 1 else { throw SamplerError("training plan needs a batch of at least one crop") }
         let cropHeight = min(plan.crop ?? height, height), cropWidth = min(plan.crop ?? width, width)
+        guard cropHeight * cropWidth <= Trainer.maxTrainingPixels else {
+            throw SamplerError("training on the whole \(width)x\(height) image would need about \(Trainer.bytesPerTrainingPixel * height * width / 1_000_000) MB; use a preset that trains on crops (balanced or fast)")
+        }
         objective = try Objective(network: network, sampler: sampler, height: cropHeight, width: cropWidth)
-        image = Tensor(channels: channels, height: height, width: width, pad: 1)
-        image.load(pixels)
-        if cropHeight == height && cropWidth == width { objective.full.input.copyInterior(from: image) }
+        image = pixels
+        if cropHeight == height && cropWidth == width { objective.full.input.load(pixels) }
         adam = Adam(parameterCount: network.layout.count, learningRate: plan.learningRate)
         schedule = StepLR(baseRate: plan.learningRate, stepSize: plan.stepSize, gamma: plan.gamma)
         draws = RandomPoolDraws(rng: Random(seed: seed, stream: RandomStream.sampler))
         cropRandom = Random(seed: seed, stream: RandomStream.crops)
     }
 
-    /// One iteration: loss, gradients, Adam step, schedule. Returns the loss before the step.
+    /// Training memory per trained pixel: the whole-image pass keeps four 48-channel maps (both
+    /// activations and their gradients), the two half images another half of that.
+    public static let bytesPerTrainingPixel = 48 * 4 * 4 * 3 / 2
+    /// Whole-image training is refused above this many pixels (about 1.2 GB of buffers).
+    public static let maxTrainingPixels = 1 << 20
+
+    /// One iteration: loss, gradients (averaged over the plan's batch of crops), Adam step,
+    /// schedule. Returns the loss before the step.
     @discardableResult
     public func step() -> Double {
-        loadCrop()
+        precondition(!image.isEmpty, "the image was taken back; training is over")
         network.zeroGradients()
-        let loss = objective.evaluate(draws: &draws)
+        var loss = 0.0
+        for _ in 0..<plan.batch {
+            loadCrop()
+            loss += objective.evaluate(draws: &draws)
+        }
+        if plan.batch > 1 {
+            let scale = 1 / Float(plan.batch)
+            network.withParametersAndGradients { _, g in
+                for i in 0..<network.layout.count { g[i] *= scale }
+            }
+            loss /= Double(plan.batch)
+        }
         adam.learningRate = schedule.rate(at: iteration)
         network.withParametersAndGradients { p, g in adam.step(parameters: p, gradients: g) }
         iteration += 1
@@ -81,9 +103,18 @@ public final class Trainer {
         return true
     }
 
-    /// clamp(y - f(y), 0, 1) on the whole image, planar.
+    /// clamp(y - f(y), 0, 1) on the whole image, planar (a copy; training may go on).
     public func denoise() -> [Float] {
-        Inference.denoise(image.toArray(), channels: channels, height: height, width: width, network: network)
+        var out = image
+        Inference.denoiseInPlace(&out, channels: channels, height: height, width: width, network: network)
+        return out
+    }
+
+    /// Hands the noisy image back without a copy and ends training; denoise it in place with
+    /// `Inference.denoiseInPlace`. This is what keeps a large photo in memory once, not twice.
+    public func takeImage() -> [Float] {
+        defer { image = [] }
+        return image
     }
 
     private func loadCrop() {
@@ -91,9 +122,12 @@ public final class Trainer {
         guard target.height < height || target.width < width else { return }
         let top = cropRandom.int(below: height - target.height + 1)
         let left = cropRandom.int(below: width - target.width + 1)
-        for c in 0..<channels {
-            for y in 0..<target.height {
-                target.pointer(c, y, 0).update(from: image.pointer(c, top + y, left), count: target.width)
+        image.withUnsafeBufferPointer { src in
+            for c in 0..<channels {
+                for y in 0..<target.height {
+                    target.pointer(c, y, 0).update(from: src.baseAddress! + (c * height + top + y) * width + left,
+                                                   count: target.width)
+                }
             }
         }
     }

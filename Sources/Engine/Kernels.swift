@@ -23,12 +23,6 @@ func store8(_ v: Vec8, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec8.self)
 }
 
-/// Stores the first `n` lanes of `v` (n < 8 at a row's ragged end).
-@inline(__always)
-func storePartial8(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
-    for lane in 0..<min(n, 8) { p[lane] = v[lane] }
-}
-
 @inline(__always)
 func fma8(_ acc: Vec8, _ a: Vec8, _ b: Vec8) -> Vec8 {
     acc.addingProduct(a, b)
@@ -40,230 +34,339 @@ func leakyFactor(_ activation: Vec8, slope: Float) -> Vec8 {
     Vec8(repeating: slope).replacing(with: 1, where: activation .> 0)
 }
 
-// MARK: 3x3 convolution
+// MARK: Winograd F(2x2, 3x3) on feature maps (channels adjacent)
+//
+// For one 4x4 input patch d, one 3x3 kernel g and the 2x2 output y:
+//     y = A^T [ (G g G^T) . (B^T d B) ] A
+// with B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]], G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]],
+// A^T = [[1,1,1,0],[0,1,-1,-1]]. Each transform below works on eight channels at once.
 
-/// One output row of six channels: output[ob*6 + j][y][x] for every x, from `planes` input planes.
-func correlateRow(input: Tensor, weights: UnsafeMutablePointer<Float>, planes: Int, output: Tensor,
-                  block ob: Int, y: Int, epilogue: Conv3x3.Epilogue) {
-    let rs = input.rowStride, ps = input.planeStride
-    let width = output.width
-    var x = 0
-    while x < width {
-        var acc = Accumulator6x16()
-        var src = input.pointer(0, y - 1, x - 1)
-        var w = weights
-        for _ in 0..<planes {
-            var r = src
-            for _ in 0..<3 {
-                acc.add(r, w); acc.add(r + 1, w + 6); acc.add(r + 2, w + 12)
-                w += 18
-                r += rs
+/// V[t][xi][c] = (B^T d B)[xi] for tiles t0..<t0+n of tile row `r`, every channel. A tile's 16
+/// transformed patches lie together, so each transform writes one compact run of memory.
+func winogradInputTransform(_ map: FeatureMap, tileRow r: Int, firstTile t0: Int, count n: Int,
+                            into v: UnsafeMutablePointer<Float>) {
+    let channels = map.channels
+    let xiStride = channels
+    for j in 0..<n {
+        let top = map.pointer(2 * r - 1, 2 * (t0 + j) - 1)
+        let rs = map.rowStride
+        var g = 0
+        while g < channels {
+            @inline(__always) func row(_ dy: Int) -> (Vec8, Vec8, Vec8, Vec8) {
+                let p = top + dy * rs + g
+                return (load8(p), load8(p + channels), load8(p + 2 * channels), load8(p + 3 * channels))
             }
-            src += ps
+            let d0 = row(0), d1 = row(1), d2 = row(2), d3 = row(3)
+            // B^T d: combine rows.
+            let e0 = (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3)
+            let e1 = (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
+            let e2 = (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
+            let e3 = (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
+            let dst = v + j * 16 * channels + g
+            @inline(__always) func put(_ a: Int, _ e: (Vec8, Vec8, Vec8, Vec8)) {
+                // (B^T d) B: combine columns.
+                let p = dst + 4 * a * xiStride
+                store8(e.0 - e.2, p)
+                store8(e.1 + e.2, p + xiStride)
+                store8(e.2 - e.1, p + 2 * xiStride)
+                store8(e.1 - e.3, p + 3 * xiStride)
+            }
+            put(0, e0); put(1, e1); put(2, e2); put(3, e3)
+            g += 8
         }
-        acc.store(to: output, block: ob, y: y, x: x, epilogue: epilogue)
-        x += 16
     }
 }
 
-/// Six output channels by sixteen pixels of running sums: twelve vector registers.
-struct Accumulator6x16 {
-    var a0 = Vec8(), b0 = Vec8(), a1 = Vec8(), b1 = Vec8(), a2 = Vec8(), b2 = Vec8()
-    var a3 = Vec8(), b3 = Vec8(), a4 = Vec8(), b4 = Vec8(), a5 = Vec8(), b5 = Vec8()
-
-    /// Adds the sixteen pixels at `src` times the six weights at `w`.
-    @inline(__always)
-    mutating func add(_ src: UnsafeMutablePointer<Float>, _ w: UnsafeMutablePointer<Float>) {
-        let lo = load8(src), hi = load8(src + 8)
-        var k = Vec8(repeating: w[0]); a0 = fma8(a0, lo, k); b0 = fma8(b0, hi, k)
-        k = Vec8(repeating: w[1]); a1 = fma8(a1, lo, k); b1 = fma8(b1, hi, k)
-        k = Vec8(repeating: w[2]); a2 = fma8(a2, lo, k); b2 = fma8(b2, hi, k)
-        k = Vec8(repeating: w[3]); a3 = fma8(a3, lo, k); b3 = fma8(b3, hi, k)
-        k = Vec8(repeating: w[4]); a4 = fma8(a4, lo, k); b4 = fma8(b4, hi, k)
-        k = Vec8(repeating: w[5]); a5 = fma8(a5, lo, k); b5 = fma8(b5, hi, k)
+/// dM[t][xi][c] = (A dY A^T)[xi] for the 2x2 output gradients of tiles t0..<t0+n of tile row `r`;
+/// also adds every gradient value into `biasSums[c]` (the bias gradient).
+func winogradGradientTransform(_ map: FeatureMap, tileRow r: Int, firstTile t0: Int, count n: Int,
+                               into m: UnsafeMutablePointer<Float>, biasSums: UnsafeMutablePointer<Float>) {
+    let channels = map.channels
+    let xiStride = channels
+    for j in 0..<n {
+        let top = map.pointer(2 * r, 2 * (t0 + j))
+        let rs = map.rowStride
+        var g = 0
+        while g < channels {
+            let p = top + g
+            let a = load8(p), b = load8(p + channels), c = load8(p + rs), d = load8(p + rs + channels)
+            store8(load8(biasSums + g) + ((a + b) + (c + d)), biasSums + g)
+            // A dY: rows (a b), (a+c b+d), (a-c b-d), (-c -d); then each row (u w) -> (u, u+w, u-w, -w).
+            let dst = m + j * 16 * channels + g
+            @inline(__always) func put(_ k: Int, _ u: Vec8, _ w: Vec8) {
+                let q = dst + 4 * k * xiStride
+                store8(u, q)
+                store8(u + w, q + xiStride)
+                store8(u - w, q + 2 * xiStride)
+                store8(-w, q + 3 * xiStride)
+            }
+            put(0, a, b); put(1, a + c, b + d); put(2, a - c, b - d); put(3, -c, -d)
+            g += 8
+        }
     }
+}
 
-    @inline(__always)
-    func store(to output: Tensor, block ob: Int, y: Int, x: Int, epilogue: Conv3x3.Epilogue) {
-        let o = ob * Conv3x3.block
-        finish(a0, b0, output, o, y, x, epilogue)
-        finish(a1, b1, output, o + 1, y, x, epilogue)
-        finish(a2, b2, output, o + 2, y, x, epilogue)
-        finish(a3, b3, output, o + 3, y, x, epilogue)
-        finish(a4, b4, output, o + 4, y, x, epilogue)
-        finish(a5, b5, output, o + 5, y, x, epilogue)
+/// The 2x2 outputs of tiles t0..<t0+n of tile row `r` from M[t][xi][c], through `epilogue`, stored
+/// where they fall inside the map.
+func winogradOutputTransform(_ m: UnsafeMutablePointer<Float>, into map: FeatureMap,
+                             tileRow r: Int, firstTile t0: Int, count n: Int, epilogue: FeatureEpilogue) {
+    let channels = map.channels
+    let xiStride = channels
+    let bottomInside = 2 * r + 1 < map.height
+    for j in 0..<n {
+        let x = 2 * (t0 + j)
+        let rightInside = x + 1 < map.width
+        var g = 0
+        while g < channels {
+            let src = m + j * 16 * channels + g
+            @inline(__always) func row(_ a: Int) -> (Vec8, Vec8, Vec8, Vec8) {
+                let p = src + 4 * a * xiStride
+                return (load8(p), load8(p + xiStride), load8(p + 2 * xiStride), load8(p + 3 * xiStride))
+            }
+            let m0 = row(0), m1 = row(1), m2 = row(2), m3 = row(3)
+            // A^T M: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (per column); then the same on columns.
+            let s0 = (m0.0 + m1.0 + m2.0, m0.1 + m1.1 + m2.1, m0.2 + m1.2 + m2.2, m0.3 + m1.3 + m2.3)
+            let s1 = (m1.0 - m2.0 - m3.0, m1.1 - m2.1 - m3.1, m1.2 - m2.2 - m3.2, m1.3 - m2.3 - m3.3)
+            let y00 = s0.0 + s0.1 + s0.2, y01 = s0.1 - s0.2 - s0.3
+            let y10 = s1.0 + s1.1 + s1.2, y11 = s1.1 - s1.2 - s1.3
+            epilogue.store(y00, map, 2 * r, x, g)
+            if rightInside { epilogue.store(y01, map, 2 * r, x + 1, g) }
+            if bottomInside {
+                epilogue.store(y10, map, 2 * r + 1, x, g)
+                if rightInside { epilogue.store(y11, map, 2 * r + 1, x + 1, g) }
+            }
+            g += 8
+        }
     }
+}
+
+/// What happens to eight channels of an output pixel before they are stored.
+public enum FeatureEpilogue {
+    /// `leakyReLU(v + bias)`.
+    case biasLeakyReLU(UnsafePointer<Float>, slope: Float)
+    /// `v * leakyReLU'(a)`, the derivative read from the activation map `a` itself.
+    case leakyReLUDerivative(of: FeatureMap, slope: Float)
 
     @inline(__always)
-    private func finish(_ lo: Vec8, _ hi: Vec8, _ output: Tensor, _ o: Int, _ y: Int, _ x: Int,
-                        _ epilogue: Conv3x3.Epilogue) {
-        var lo = lo, hi = hi
-        switch epilogue {
-        case .bias(let bias):
-            let b = Vec8(repeating: bias[o])
-            lo += b; hi += b
+    func store(_ value: Vec8, _ map: FeatureMap, _ y: Int, _ x: Int, _ g: Int) {
+        var v = value
+        switch self {
         case .biasLeakyReLU(let bias, let slope):
-            let b = Vec8(repeating: bias[o])
-            lo += b; hi += b
-            // For 0 < slope < 1, leakyReLU(v) = max(v, slope * v).
-            lo = pointwiseMax(lo, lo * slope); hi = pointwiseMax(hi, hi * slope)
+            v += load8(bias + g)
+            v = v.replacing(with: v * slope, where: v .< 0)
         case .leakyReLUDerivative(let activation, let slope):
-            let a = activation.pointer(o, y, x)
-            lo *= leakyFactor(load8(a), slope: slope)
-            hi *= leakyFactor(load8(a + 8), slope: slope)
+            v *= leakyFactor(load8(activation.pointer(y, x) + g), slope: slope)
         }
-        let dst = output.pointer(o, y, x)
-        let n = output.width - x
-        if n >= 16 {
-            store8(lo, dst); store8(hi, dst + 8)
-        } else if n > 8 {
-            store8(lo, dst); storePartial8(hi, dst + 8, n - 8)
-        } else {
-            storePartial8(lo, dst, n)
-        }
+        store8(v, map.pointer(y, x) + g)
     }
 }
 
-/// Sums grad[o][t] * input[q][t + offset[q]] over `count` consecutive t into row[o][q], four
-/// output channels by three taps at a time, and grad[o][t] into the bias slot row[o][taps].
-func accumulateWeightBlock(input: UnsafeMutablePointer<Float>, grad: UnsafeMutablePointer<Float>,
-                                  planeStride: Int, count n: Int, offsets: UnsafePointer<Int>,
-                                  taps: Int, outChannels: Int, into row: UnsafeMutablePointer<Float>) {
-    let vectorCount = n & ~7
-    let rowLength = taps + 1
-    for ob in stride(from: 0, to: outChannels, by: 4) {
-        // A last block of fewer than four channels repeats channel ob in the missing slots and
-        // writes back only the real ones.
-        let valid = min(4, outChannels - ob)
-        let g0 = grad + ob * planeStride
-        let g1 = valid > 1 ? g0 + planeStride : g0
-        let g2 = valid > 2 ? g0 + 2 * planeStride : g0
-        let g3 = valid > 3 ? g0 + 3 * planeStride : g0
-        for qb in stride(from: 0, to: taps, by: 3) {
-            let x0 = input + offsets[qb], x1 = input + offsets[qb + 1], x2 = input + offsets[qb + 2]
-            var a00 = Vec8(), a01 = Vec8(), a02 = Vec8()
-            var a10 = Vec8(), a11 = Vec8(), a12 = Vec8()
-            var a20 = Vec8(), a21 = Vec8(), a22 = Vec8()
-            var a30 = Vec8(), a31 = Vec8(), a32 = Vec8()
-            var t = 0
-            while t < vectorCount {
-                let v0 = load8(x0 + t), v1 = load8(x1 + t), v2 = load8(x2 + t)
-                var g = load8(g0 + t)
-                a00 = fma8(a00, g, v0); a01 = fma8(a01, g, v1); a02 = fma8(a02, g, v2)
-                g = load8(g1 + t)
-                a10 = fma8(a10, g, v0); a11 = fma8(a11, g, v1); a12 = fma8(a12, g, v2)
-                g = load8(g2 + t)
-                a20 = fma8(a20, g, v0); a21 = fma8(a21, g, v1); a22 = fma8(a22, g, v2)
-                g = load8(g3 + t)
-                a30 = fma8(a30, g, v0); a31 = fma8(a31, g, v1); a32 = fma8(a32, g, v2)
-                t += 8
-            }
-            var s: (Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float, Float) =
-                (a00.sum(), a01.sum(), a02.sum(), a10.sum(), a11.sum(), a12.sum(),
-                 a20.sum(), a21.sum(), a22.sum(), a30.sum(), a31.sum(), a32.sum())
-            while t < n {
-                let v0 = x0[t], v1 = x1[t], v2 = x2[t]
-                s.0 += g0[t] * v0; s.1 += g0[t] * v1; s.2 += g0[t] * v2
-                s.3 += g1[t] * v0; s.4 += g1[t] * v1; s.5 += g1[t] * v2
-                s.6 += g2[t] * v0; s.7 += g2[t] * v1; s.8 += g2[t] * v2
-                s.9 += g3[t] * v0; s.10 += g3[t] * v1; s.11 += g3[t] * v2
-                t += 1
-            }
-            let r0 = row + ob * rowLength + qb
-            r0[0] += s.0; r0[1] += s.1; r0[2] += s.2
-            if valid > 1 { let r1 = r0 + rowLength; r1[0] += s.3; r1[1] += s.4; r1[2] += s.5 }
-            if valid > 2 { let r2 = r0 + 2 * rowLength; r2[0] += s.6; r2[1] += s.7; r2[2] += s.8 }
-            if valid > 3 { let r3 = r0 + 3 * rowLength; r3[0] += s.9; r3[1] += s.10; r3[2] += s.11 }
-        }
-        for j in 0..<valid {
-            let g = grad + (ob + j) * planeStride
-            var acc = Vec8()
-            var t = 0
-            while t < vectorCount { acc += load8(g + t); t += 8 }
-            var s = acc.sum()
-            while t < n { s += g[t]; t += 1 }
-            row[(ob + j) * rowLength + taps] += s
-        }
-    }
-}
-
-// MARK: 1x1 convolution (at most four output channels, kept in registers)
-
-/// output[c][y][x] = bias[c] + sum_i weights[c][i] * input[i][y][x] for one row.
-func pointwiseForwardRow(input: Tensor, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                         output: Tensor, y: Int) {
-    let width = output.width, cin = input.channels, cout = output.channels
-    var x = 0
-    while x < width {
-        var acc = (Vec8(repeating: bias[0]), Vec8(repeating: cout > 1 ? bias[1] : 0),
-                   Vec8(repeating: cout > 2 ? bias[2] : 0), Vec8(repeating: cout > 3 ? bias[3] : 0))
-        for i in 0..<cin {
-            let v = load8(input.pointer(i, y, x))
-            acc.0 = fma8(acc.0, v, Vec8(repeating: weights[i]))
-            if cout > 1 { acc.1 = fma8(acc.1, v, Vec8(repeating: weights[cin + i])) }
-            if cout > 2 { acc.2 = fma8(acc.2, v, Vec8(repeating: weights[2 * cin + i])) }
-            if cout > 3 { acc.3 = fma8(acc.3, v, Vec8(repeating: weights[3 * cin + i])) }
-        }
-        let n = width - x
-        storeRow(acc.0, output.pointer(0, y, x), n)
-        if cout > 1 { storeRow(acc.1, output.pointer(1, y, x), n) }
-        if cout > 2 { storeRow(acc.2, output.pointer(2, y, x), n) }
-        if cout > 3 { storeRow(acc.3, output.pointer(3, y, x), n) }
-        x += 8
-    }
-}
-
-/// gradInput[i][y][x] = (sum_c weights[c][i] * gradOutput[c][y][x]) * leakyReLU'(activation[i][y][x])
-/// for one row.
-func pointwiseBackwardRow(gradOutput: Tensor, weights: UnsafePointer<Float>, gradInput: Tensor,
-                          activation: Tensor, slope: Float, y: Int) {
-    let width = gradOutput.width, cin = gradInput.channels, cout = gradOutput.channels
-    var x = 0
-    while x < width {
-        let g0 = load8(gradOutput.pointer(0, y, x))
-        let g1 = cout > 1 ? load8(gradOutput.pointer(1, y, x)) : Vec8()
-        let g2 = cout > 2 ? load8(gradOutput.pointer(2, y, x)) : Vec8()
-        let g3 = cout > 3 ? load8(gradOutput.pointer(3, y, x)) : Vec8()
-        let n = width - x
-        for i in 0..<cin {
-            var v = g0 * weights[i]
-            if cout > 1 { v = fma8(v, g1, Vec8(repeating: weights[cin + i])) }
-            if cout > 2 { v = fma8(v, g2, Vec8(repeating: weights[2 * cin + i])) }
-            if cout > 3 { v = fma8(v, g3, Vec8(repeating: weights[3 * cin + i])) }
-            v *= leakyFactor(load8(activation.pointer(i, y, x)), slope: slope)
-            storeRow(v, gradInput.pointer(i, y, x), n)
-        }
-        x += 8
-    }
-}
-
-/// sums[c][i] += sum_x gradOutput[c][y][x] * input[i][y][x] and sums[c][cin] += sum_x gradOutput[c][y][x]
-/// for one row (`sums` rows are cin + 1 long).
-func pointwiseWeightRow(input: Tensor, gradOutput: Tensor, y: Int, into sums: UnsafeMutablePointer<Float>) {
-    let width = input.width, cin = input.channels, rowLength = cin + 1
-    let full = width & ~7
-    for c in 0..<gradOutput.channels {
-        let g = gradOutput.pointer(c, y, 0)
-        for i in 0..<cin {
-            let h = input.pointer(i, y, 0)
-            var acc = Vec8()
-            var x = 0
-            while x < full { acc = fma8(acc, load8(g + x), load8(h + x)); x += 8 }
-            var s = acc.sum()
-            while x < width { s += g[x] * h[x]; x += 1 }
-            sums[c * rowLength + i] += s
-        }
-        var acc = Vec8()
-        var x = 0
-        while x < full { acc += load8(g + x); x += 8 }
-        var s = acc.sum()
-        while x < width { s += g[x]; x += 1 }
-        sums[c * rowLength + cin] += s
-    }
-}
-
-/// Stores a vector of a row's pixels, only the `n` that are inside the row when fewer than eight.
+/// C[r][0..<24] (+)= sum over k of A[k, r] * B[k][0..<24] for four rows r: the register block of
+/// every Winograd matrix product. `a` steps by `aK` along k and `aR` along r; `b` rows are `bK`
+/// apart; C rows are `cR` apart. With `accumulate`, C's old values are added to.
 @inline(__always)
-func storeRow(_ v: Vec8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
-    if n >= 8 { store8(v, p) } else { storePartial8(v, p, n) }
+func gemm4x24(_ a: UnsafePointer<Float>, aK: Int, aR: Int, _ b: UnsafePointer<Float>, bK: Int,
+              depth: Int, _ c: UnsafeMutablePointer<Float>, cR: Int, accumulate: Bool) {
+    var c00 = Vec8(), c01 = Vec8(), c02 = Vec8(), c10 = Vec8(), c11 = Vec8(), c12 = Vec8()
+    var c20 = Vec8(), c21 = Vec8(), c22 = Vec8(), c30 = Vec8(), c31 = Vec8(), c32 = Vec8()
+    var pa = a, pb = b
+    for _ in 0..<depth {
+        let b0 = load8(pb), b1 = load8(pb + 8), b2 = load8(pb + 16)
+        var s = Vec8(repeating: pa[0])
+        c00 = fma8(c00, s, b0); c01 = fma8(c01, s, b1); c02 = fma8(c02, s, b2)
+        s = Vec8(repeating: pa[aR])
+        c10 = fma8(c10, s, b0); c11 = fma8(c11, s, b1); c12 = fma8(c12, s, b2)
+        s = Vec8(repeating: pa[2 * aR])
+        c20 = fma8(c20, s, b0); c21 = fma8(c21, s, b1); c22 = fma8(c22, s, b2)
+        s = Vec8(repeating: pa[3 * aR])
+        c30 = fma8(c30, s, b0); c31 = fma8(c31, s, b1); c32 = fma8(c32, s, b2)
+        pa += aK
+        pb += bK
+    }
+    @inline(__always) func put(_ row: Int, _ x: Vec8, _ y: Vec8, _ z: Vec8) {
+        let p = c + row * cR
+        if accumulate {
+            store8(load8(p) + x, p); store8(load8(p + 8) + y, p + 8); store8(load8(p + 16) + z, p + 16)
+        } else {
+            store8(x, p); store8(y, p + 8); store8(z, p + 16)
+        }
+    }
+    put(0, c00, c01, c02); put(1, c10, c11, c12); put(2, c20, c21, c22); put(3, c30, c31, c32)
+}
+
+/// Forward products of one block: M[t][xi][o] = sum_i V[t][xi][i] U[xi][i][o] for every xi and for
+/// `tiles` tiles (rounded up to four; the extra rows read and write the block's spare room).
+func winogradProducts(v: UnsafeMutablePointer<Float>, u: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
+                      tiles: Int, inChannels: Int, outChannels: Int) {
+    for xi in 0..<16 {
+        let vx = v + xi * inChannels
+        let ux = u + xi * inChannels * outChannels
+        let mx = m + xi * outChannels
+        var t = 0
+        while t < tiles {
+            var o = 0
+            while o < outChannels {
+                gemm4x24(vx + t * 16 * inChannels, aK: 1, aR: 16 * inChannels, ux + o, bK: outChannels, depth: inChannels,
+                         mx + t * 16 * outChannels + o, cR: 16 * outChannels, accumulate: false)
+                o += 24
+            }
+            t += 4
+        }
+    }
+}
+
+/// Weight-gradient products of one block: dU[xi][o][i] += sum_t dM[t][xi][o] V[t][xi][i].
+func winogradWeightProducts(dm: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                            du: UnsafeMutablePointer<Float>, tiles: Int, inChannels: Int, outChannels: Int) {
+    for xi in 0..<16 {
+        let mx = dm + xi * outChannels
+        let vx = v + xi * inChannels
+        let ux = du + xi * outChannels * inChannels
+        var o = 0
+        while o < outChannels {
+            var i = 0
+            while i < inChannels {
+                gemm4x24(mx + o, aK: 16 * outChannels, aR: 1, vx + i, bK: 16 * inChannels, depth: tiles,
+                         ux + o * inChannels + i, cR: inChannels, accumulate: true)
+                i += 24
+            }
+            o += 4
+        }
+    }
+}
+
+// MARK: the first layer, image planes to a feature map (3x3, few input channels)
+
+/// One output row of the image-to-features convolution: out[y][x][o] = leakyReLU(bias[o] +
+/// sum over taps q = (c, ky, kx) of w[q][o] * image[c][y + ky - 1][x + kx - 1]), two pixels at a time.
+/// `w` is packed [tap][48].
+func imageConvRow(_ image: Tensor, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, slope: Float,
+                  _ out: FeatureMap, y: Int) {
+    let taps = image.channels * 9
+    var x = 0
+    while x < out.width {
+        var a0 = load8(bias), a1 = load8(bias + 8), a2 = load8(bias + 16)
+        var a3 = load8(bias + 24), a4 = load8(bias + 32), a5 = load8(bias + 40)
+        var b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5
+        var pw = w
+        for q in 0..<taps {
+            let c = q / 9, k = q % 9
+            let src = image.pointer(c, y + k / 3 - 1, x + k % 3 - 1)
+            let s = Vec8(repeating: src[0]), t = Vec8(repeating: src[1])
+            var wv = load8(pw); a0 = fma8(a0, s, wv); b0 = fma8(b0, t, wv)
+            wv = load8(pw + 8); a1 = fma8(a1, s, wv); b1 = fma8(b1, t, wv)
+            wv = load8(pw + 16); a2 = fma8(a2, s, wv); b2 = fma8(b2, t, wv)
+            wv = load8(pw + 24); a3 = fma8(a3, s, wv); b3 = fma8(b3, t, wv)
+            wv = load8(pw + 32); a4 = fma8(a4, s, wv); b4 = fma8(b4, t, wv)
+            wv = load8(pw + 40); a5 = fma8(a5, s, wv); b5 = fma8(b5, t, wv)
+            pw += 48
+        }
+        @inline(__always) func put(_ p: UnsafeMutablePointer<Float>, _ vs: (Vec8, Vec8, Vec8, Vec8, Vec8, Vec8)) {
+            @inline(__always) func act(_ v: Vec8) -> Vec8 { v.replacing(with: v * slope, where: v .< 0) }
+            store8(act(vs.0), p); store8(act(vs.1), p + 8); store8(act(vs.2), p + 16)
+            store8(act(vs.3), p + 24); store8(act(vs.4), p + 32); store8(act(vs.5), p + 40)
+        }
+        put(out.pointer(y, x), (a0, a1, a2, a3, a4, a5))
+        if x + 1 < out.width { put(out.pointer(y, x + 1), (b0, b1, b2, b3, b4, b5)) }
+        x += 2
+    }
+}
+
+/// The weight gradient of the image-to-features convolution over one row:
+/// sums[q][o] += sum_x grad[y][x][o] * image[c][y + ky - 1][x + kx - 1] for every tap q = (c, ky, kx),
+/// two taps at a time; sums[taps][o] += sum_x grad[y][x][o] (the bias).
+func imageConvWeightRow(_ image: Tensor, _ grad: FeatureMap, y: Int, into sums: UnsafeMutablePointer<Float>) {
+    let taps = image.channels * 9
+    let width = grad.width
+    var q = 0
+    while q < taps {
+        let q2 = min(q + 1, taps - 1)
+        let src0 = image.pointer(q / 9, y + (q % 9) / 3 - 1, (q % 9) % 3 - 1)
+        let src1 = image.pointer(q2 / 9, y + (q2 % 9) / 3 - 1, (q2 % 9) % 3 - 1)
+        let s0 = sums + q * 48, s1 = sums + q2 * 48
+        var a0 = load8(s0), a1 = load8(s0 + 8), a2 = load8(s0 + 16), a3 = load8(s0 + 24), a4 = load8(s0 + 32), a5 = load8(s0 + 40)
+        var b0 = Vec8(), b1 = Vec8(), b2 = Vec8(), b3 = Vec8(), b4 = Vec8(), b5 = Vec8()
+        var g = grad.pointer(y, 0)
+        for x in 0..<width {
+            let u = Vec8(repeating: src0[x]), v = Vec8(repeating: src1[x])
+            var gv = load8(g); a0 = fma8(a0, u, gv); b0 = fma8(b0, v, gv)
+            gv = load8(g + 8); a1 = fma8(a1, u, gv); b1 = fma8(b1, v, gv)
+            gv = load8(g + 16); a2 = fma8(a2, u, gv); b2 = fma8(b2, v, gv)
+            gv = load8(g + 24); a3 = fma8(a3, u, gv); b3 = fma8(b3, v, gv)
+            gv = load8(g + 32); a4 = fma8(a4, u, gv); b4 = fma8(b4, v, gv)
+            gv = load8(g + 40); a5 = fma8(a5, u, gv); b5 = fma8(b5, v, gv)
+            g += 48
+        }
+        store8(a0, s0); store8(a1, s0 + 8); store8(a2, s0 + 16); store8(a3, s0 + 24); store8(a4, s0 + 32); store8(a5, s0 + 40)
+        if q2 != q {
+            store8(load8(s1) + b0, s1); store8(load8(s1 + 8) + b1, s1 + 8); store8(load8(s1 + 16) + b2, s1 + 16)
+            store8(load8(s1 + 24) + b3, s1 + 24); store8(load8(s1 + 32) + b4, s1 + 32); store8(load8(s1 + 40) + b5, s1 + 40)
+        }
+        q += 2
+    }
+    let sb = sums + taps * 48
+    var g = grad.pointer(y, 0)
+    var a0 = load8(sb), a1 = load8(sb + 8), a2 = load8(sb + 16), a3 = load8(sb + 24), a4 = load8(sb + 32), a5 = load8(sb + 40)
+    for _ in 0..<width {
+        a0 += load8(g); a1 += load8(g + 8); a2 += load8(g + 16); a3 += load8(g + 24); a4 += load8(g + 32); a5 += load8(g + 40)
+        g += 48
+    }
+    store8(a0, sb); store8(a1, sb + 8); store8(a2, sb + 16); store8(a3, sb + 24); store8(a4, sb + 32); store8(a5, sb + 40)
+}
+
+// MARK: the last layer, a feature map to image planes (1x1, 48 -> 1..3)
+
+/// out[c][y][x] = bias[c] + sum_i w[c][i] * features[y][x][i] for one row.
+func featureProjectRow(_ features: FeatureMap, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+                       _ out: Tensor, y: Int) {
+    let cin = features.channels, cout = out.channels
+    for x in 0..<out.width {
+        let f = features.pointer(y, x)
+        for c in 0..<cout {
+            let wc = w + c * cin
+            var acc = Vec8()
+            var i = 0
+            while i < cin { acc = fma8(acc, load8(f + i), load8(wc + i)); i += 8 }
+            out.pointer(c, y, x).pointee = bias[c] + acc.sum()
+        }
+    }
+}
+
+/// grad[y][x][i] = (sum_c w[c][i] * gradOut[c][y][x]) * leakyReLU'(activation[y][x][i]) for one row.
+func featureProjectBackwardRow(_ gradOut: Tensor, _ w: UnsafePointer<Float>, _ grad: FeatureMap,
+                               activation: FeatureMap, slope: Float, y: Int) {
+    let cin = grad.channels, cout = gradOut.channels
+    for x in 0..<grad.width {
+        let dst = grad.pointer(y, x), act = activation.pointer(y, x)
+        var i = 0
+        while i < cin {
+            var v = Vec8()
+            for c in 0..<cout { v = fma8(v, Vec8(repeating: gradOut.pointer(c, y, x).pointee), load8(w + c * cin + i)) }
+            store8(v * leakyFactor(load8(act + i), slope: slope), dst + i)
+            i += 8
+        }
+    }
+}
+
+/// sums[c][i] += sum_x gradOut[c][y][x] * features[y][x][i], sums[c][cin] += sum_x gradOut[c][y][x].
+func featureProjectWeightRow(_ features: FeatureMap, _ gradOut: Tensor, y: Int, into sums: UnsafeMutablePointer<Float>) {
+    let cin = features.channels, rowLength = cin + 1
+    for c in 0..<gradOut.channels {
+        let g = gradOut.pointer(c, y, 0)
+        let s = sums + c * rowLength
+        var i = 0
+        while i < cin {
+            var acc = Vec8()
+            var f = features.pointer(y, 0) + i
+            for x in 0..<features.width {
+                acc = fma8(acc, Vec8(repeating: g[x]), load8(f))
+                f += cin
+            }
+            store8(load8(s + i) + acc, s + i)
+            i += 8
+        }
+        var total: Float = 0
+        for x in 0..<features.width { total += g[x] }
+        s[cin] += total
+    }
 }

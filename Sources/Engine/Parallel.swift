@@ -9,6 +9,14 @@ public enum Parallel {
     /// Threads used by the engine's loops. Defaults to every core.
     nonisolated(unsafe) public static var threads: Int = defaultThreads
 
+    /// Runs `body` with the engine on `count` threads, then restores the previous count.
+    public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        let saved = threads
+        threads = count
+        defer { threads = saved }
+        return try body()
+    }
+
     public static var defaultThreads: Int {
         max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
@@ -17,22 +25,38 @@ public enum Parallel {
     @inline(__always)
     public static func forEachRange(_ count: Int, minimumPerThread: Int = 1,
                                     _ body: (Range<Int>) -> Void) {
+        forEachWorker(count, minimumPerThread: minimumPerThread) { _, range in body(range) }
+    }
+
+    /// As `forEachRange`, also telling each call which worker (0..<threads) runs it, so that
+    /// workers can use scratch buffers of their own.
+    @inline(__always)
+    public static func forEachWorker(_ count: Int, minimumPerThread: Int = 1,
+                                     _ body: (_ worker: Int, Range<Int>) -> Void) {
         let t = min(threads, max(1, count / max(1, minimumPerThread)))
         if t <= 1 {
-            if count > 0 { body(0..<count) }
+            if count > 0 { body(0, 0..<count) }
             return
         }
         DispatchQueue.concurrentPerform(iterations: t) { k in
             let range = Parallel.slice(count, part: k, of: t)
-            if !range.isEmpty { body(range) }
+            if !range.isEmpty { body(k, range) }
         }
     }
 
     /// Runs `body(part)` for every part in `0..<parts`, spread over the engine's threads.
     @inline(__always)
     public static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
-        forEachRange(parts) { range in
+        forEachWorker(parts) { _, range in
             for part in range { body(part) }
+        }
+    }
+
+    /// As `forEachPart`, also telling each call which worker runs it.
+    @inline(__always)
+    public static func forEachPart(_ parts: Int, _ body: (_ worker: Int, _ part: Int) -> Void) {
+        forEachWorker(parts) { worker, range in
+            for part in range { body(worker, part) }
         }
     }
 

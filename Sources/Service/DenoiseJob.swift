@@ -16,10 +16,15 @@ public struct DenoiseSettings: Sendable, Codable, Equatable {
     public var jpegQuality: Int
     /// Kernel pairs declared by the user, usable as samplers by name.
     public var declaredSamplers: [DeclaredSampler]
+    /// Overrides of the preset's crop side, crops per iteration and learning rate, for experiments.
+    public var crop: Int?
+    public var batch: Int?
+    public var learningRate: Double?
 
     public init(sampler: String = "original", preset: String = Preset.balanced.name, iterations: Int? = nil,
                 seed: UInt64 = 0, threads: Int = 0, maxPixels: Int = ImageIO.defaultMaxPixels,
-                jpegQuality: Int = 95, declaredSamplers: [DeclaredSampler] = []) {
+                jpegQuality: Int = 95, declaredSamplers: [DeclaredSampler] = [], crop: Int? = nil,
+                batch: Int? = nil, learningRate: Double? = nil) {
         self.sampler = sampler
         self.preset = preset
         self.iterations = iterations
@@ -28,6 +33,9 @@ public struct DenoiseSettings: Sendable, Codable, Equatable {
         self.maxPixels = maxPixels
         self.jpegQuality = jpegQuality
         self.declaredSamplers = declaredSamplers
+        self.crop = crop
+        self.batch = batch
+        self.learningRate = learningRate
     }
 
     /// The sampler these settings name: a built-in or a declared one.
@@ -43,9 +51,24 @@ public struct DenoiseSettings: Sendable, Codable, Equatable {
         guard let preset = Preset.named(preset) else {
             throw SettingsError("unknown preset '\(preset)'; known: \(Preset.all.map(\.name).joined(separator: ", "))")
         }
-        guard let n = iterations else { return (preset, preset.plan) }
-        guard n >= 1 else { throw SettingsError("iterations must be at least 1, got \(n)") }
-        return (preset, preset.plan.with(iterations: n))
+        var plan = preset.plan
+        if let n = iterations {
+            guard n >= 1 else { throw SettingsError("iterations must be at least 1, got \(n)") }
+            plan = plan.with(iterations: n)
+        }
+        if let crop {
+            guard crop >= 4 else { throw SettingsError("crop must be at least 4 pixels, got \(crop)") }
+            plan.crop = crop
+        }
+        if let batch {
+            guard batch >= 1 else { throw SettingsError("batch must be at least 1, got \(batch)") }
+            plan.batch = batch
+        }
+        if let learningRate {
+            guard learningRate > 0, learningRate.isFinite else { throw SettingsError("learning rate must be positive, got \(learningRate)") }
+            plan.learningRate = learningRate
+        }
+        return (preset, plan)
     }
 
     /// Checks every value; the error names the setting.
@@ -119,7 +142,7 @@ public enum DenoiseJob {
         if settings.threads > 0 { Parallel.threads = settings.threads } else { Parallel.threads = Parallel.defaultThreads }
 
         let sha256 = try SHA256.hexDigest(ofFile: input)
-        let (noisy, info) = try ImageIO.read(input, maxPixels: settings.maxPixels)
+        var (noisy, info) = try ImageIO.read(input, maxPixels: settings.maxPixels)
         let clean = try reference.map { try readReference($0, matching: noisy, input: input, maxPixels: settings.maxPixels) }
         let decodeSeconds = clock.lap()
 
@@ -127,38 +150,45 @@ public enum DenoiseJob {
         guard h >= 1, w >= 1 else {
             throw ImageError(file: input, reason: "a \(noisy.width)x\(noisy.height) image is too small for sampler \(sampler.name), which needs at least \(sampler.minimumSide) pixels a side")
         }
-        let trainer = try Trainer(pixels: noisy.pixels, channels: noisy.channels, height: noisy.height,
-                                  width: noisy.width, sampler: sampler, plan: plan, seed: settings.seed)
+        // Everything measured on the noisy image is measured now: it is then denoised in place, so
+        // that a large photo is held in memory once.
+        let inputMetrics = Metrics.noReference(noisy)
+        let inputReference = clean.map { (psnr: Metrics.psnr(noisy, $0), ssim: Metrics.ssim(noisy, $0)) }
+        let (width, height, channels, alpha) = (noisy.width, noisy.height, noisy.channels, noisy.alpha)
+        let trainer = try Trainer(pixels: noisy.pixels, channels: channels, height: height, width: width,
+                                  sampler: sampler, plan: plan, seed: settings.seed)
+        noisy.pixels = []
         let finished = trainer.train { p in
             progress(JobProgress(iteration: p.iteration, total: p.total, loss: Float(p.loss)))
         }
         guard finished else { throw Cancelled() }
         let trainSeconds = clock.lap()
 
-        let denoised = Image(width: noisy.width, height: noisy.height, channels: noisy.channels,
-                             pixels: trainer.denoise(), alpha: noisy.alpha)
+        var pixels = trainer.takeImage()
+        Inference.denoiseInPlace(&pixels, channels: channels, height: height, width: width, network: trainer.network)
+        let denoised = Image(width: width, height: height, channels: channels, pixels: pixels, alpha: alpha)
         let denoiseSeconds = clock.lap()
 
         let referenceBlock = clean.map { clean in
             Sidecar.ReferenceBlock(file: URL(fileURLWithPath: reference!).lastPathComponent,
-                                   psnrInput: FiniteDouble(Metrics.psnr(noisy, clean)),
+                                   psnrInput: FiniteDouble(inputReference!.psnr),
                                    psnrOutput: FiniteDouble(Metrics.psnr(denoised, clean)),
-                                   ssimInput: FiniteDouble(Metrics.ssim(noisy, clean)),
+                                   ssimInput: FiniteDouble(inputReference!.ssim),
                                    ssimOutput: FiniteDouble(Metrics.ssim(denoised, clean)))
         }
         let sidecar = Sidecar(
             zsn2nVersion: zsn2nVersion,
             created: ISO8601DateFormatter().string(from: Date()),
             input: .init(file: URL(fileURLWithPath: input).lastPathComponent, format: info.format.rawValue,
-                         width: noisy.width, height: noisy.height,
-                         channels: noisy.channels + (noisy.alpha == nil ? 0 : 1), colorType: info.colorType,
+                         width: width, height: height,
+                         channels: channels + (alpha == nil ? 0 : 1), colorType: info.colorType,
                          bitDepth: info.bitDepth, sha256: sha256),
             output: .init(file: outputName, format: info.format.rawValue,
                           bitDepth: info.format == .jpeg ? 8 : (info.bitDepth == 16 ? 16 : 8)),
             denoiser: .init(sampler: sampler.name, preset: preset.name, iterations: plan.iterations,
                             seed: settings.seed, learningRate: plan.learningRate, stepSize: plan.stepSize,
-                            gamma: plan.gamma, crop: plan.crop, threads: Parallel.threads),
-            metrics: .init(input: .init(Metrics.noReference(noisy)), output: .init(Metrics.noReference(denoised)),
+                            gamma: plan.gamma, crop: plan.crop, batch: plan.batch, threads: Parallel.threads),
+            metrics: .init(input: .init(inputMetrics), output: .init(Metrics.noReference(denoised)),
                            reference: referenceBlock),
             timing: .init(decodeS: decodeSeconds, trainS: trainSeconds, denoiseS: denoiseSeconds, totalS: clock.total()),
             loss: .init(first: trainer.firstLoss, last: trainer.lastLoss))

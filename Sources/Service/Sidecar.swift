@@ -46,6 +46,8 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var gamma: Double
         /// Side of the random crops trained on; null when training on the whole image.
         public var crop: Int?
+        /// Crops per iteration.
+        public var batch: Int
         public var threads: Int
     }
 

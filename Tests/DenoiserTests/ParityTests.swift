@@ -95,7 +95,8 @@ struct ParityTests {
             #expect(err <= Self.tolerance, "parameters after one Adam step: relative error \(err)")
             if err > worst { (worst, worstName) = (err, "parameters after Adam") }
         }
-        let denoised = Inference.denoise(input, channels: c, height: h, width: w, network: network)
+        var denoised = input
+        Inference.denoiseInPlace(&denoised, channels: c, height: h, width: w, network: network)
         let err = Self.relativeError(denoised, loaded.values(testCase.denoised_after_step))
         #expect(err <= Self.tolerance, "denoised output: relative error \(err)")
         if err > worst { (worst, worstName) = (err, "denoised output") }

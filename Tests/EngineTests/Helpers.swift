@@ -38,9 +38,33 @@ func relativeError(_ a: [Double], _ b: [Double], floor: Double = 1e-6) -> Double
     return worst / max(b.map(abs).max() ?? 0, floor)
 }
 
-/// The 3x3 convolution with zero padding 1, straight from its definition, in double precision.
-func naiveConv3x3(_ input: Tensor, weights: [Float], bias: [Float], outChannels: Int) -> [Double] {
-    let (cin, h, w) = (input.channels, input.height, input.width)
+/// A feature map of uniform values in [-1, 1).
+func randomFeatureMap(_ c: Int, _ h: Int, _ w: Int, rng: inout Random) -> FeatureMap {
+    let m = FeatureMap(channels: c, height: h, width: w)
+    m.load(planar: randomValues(c * h * w, rng: &rng))
+    return m
+}
+
+/// sum over the interior of weights * map, in double precision.
+func dot(_ m: FeatureMap, _ weights: FeatureMap) -> Double {
+    zip(m.toPlanar(), weights.toPlanar()).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+}
+
+/// Every border float of a feature map (the zero padding plus the extra row or column of odd sizes).
+func borderValues(_ m: FeatureMap) -> [Float] {
+    var out: [Float] = []
+    for y in -1...(m.height + m.height % 2) {
+        for x in -1...(m.width + m.width % 2) where y < 0 || y >= m.height || x < 0 || x >= m.width {
+            for c in 0..<m.channels { out.append(m[c, y, x]) }
+        }
+    }
+    return out
+}
+
+/// The 3x3 convolution with zero padding 1, straight from its definition, in double precision,
+/// on planar values (channel, row, column).
+func naiveConv3x3(_ input: [Float], channels cin: Int, height h: Int, width w: Int,
+                  weights: [Float], bias: [Float], outChannels: Int) -> [Double] {
     var out = [Double](repeating: 0, count: outChannels * h * w)
     for o in 0..<outChannels {
         for y in 0..<h {
@@ -51,7 +75,7 @@ func naiveConv3x3(_ input: Tensor, weights: [Float], bias: [Float], outChannels:
                         for kx in 0..<3 {
                             let yy = y + ky - 1, xx = x + kx - 1
                             guard yy >= 0, yy < h, xx >= 0, xx < w else { continue }
-                            s += Double(weights[((o * cin + i) * 3 + ky) * 3 + kx]) * Double(input[i, yy, xx])
+                            s += Double(weights[((o * cin + i) * 3 + ky) * 3 + kx]) * Double(input[(i * h + yy) * w + xx])
                         }
                     }
                 }

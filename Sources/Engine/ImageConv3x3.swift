@@ -1,0 +1,59 @@
+/// The first layer: 3x3 convolution (stride 1, zero padding 1) from image planes (a `Tensor` with a
+/// one-pixel border, 1 or 3 channels) to a feature map, with bias and LeakyReLU fused; and its
+/// weight gradient. No input gradient: the input is the image itself. Weights are OIHW.
+public final class ImageConv3x3: @unchecked Sendable {
+    public let inChannels: Int
+    public let outChannels = 48
+    static let parts = 8
+    private let packed: UnsafeMutablePointer<Float>
+    private let partials: UnsafeMutablePointer<Float>
+
+    public init(inChannels: Int) {
+        self.inChannels = inChannels
+        packed = .allocate(capacity: inChannels * 9 * 48)
+        partials = .allocate(capacity: ImageConv3x3.parts * (inChannels * 9 + 1) * 48)
+    }
+
+    deinit {
+        packed.deallocate()
+        partials.deallocate()
+    }
+
+    /// output = leakyReLU(conv(image, weights) + bias).
+    public func forward(image: Tensor, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, slope: Float,
+                        output: FeatureMap) {
+        precondition(image.channels == inChannels && image.pad >= 1 && output.channels == outChannels)
+        precondition(image.height == output.height && image.width == output.width)
+        let taps = inChannels * 9
+        for o in 0..<48 {
+            for q in 0..<taps { packed[q * 48 + o] = weights[o * taps + q] }
+        }
+        let packed = self.packed
+        Parallel.forEachRange(output.height) { rows in
+            for y in rows { imageConvRow(image, packed, bias, slope: slope, output, y: y) }
+        }
+    }
+
+    /// gradWeights += dL/dW, gradBias += dL/db, for the gradient at this layer's pre-activation.
+    public func backwardWeights(image: Tensor, gradOutput: FeatureMap,
+                                gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>) {
+        precondition(image.channels == inChannels && gradOutput.channels == outChannels)
+        precondition(image.height == gradOutput.height && image.width == gradOutput.width)
+        let taps = inChannels * 9, partLength = (taps + 1) * 48
+        let parts = ImageConv3x3.parts, partials = self.partials, height = image.height
+        Parallel.forEachPart(parts) { part in
+            let sums = partials + part * partLength
+            sums.update(repeating: 0, count: partLength)
+            for y in Parallel.slice(height, part: part, of: parts) {
+                imageConvWeightRow(image, gradOutput, y: y, into: sums)
+            }
+        }
+        for part in 0..<parts {
+            let sums = partials + part * partLength
+            for o in 0..<48 {
+                for q in 0..<taps { gradWeights[o * taps + q] += sums[q * 48 + o] }
+                gradBias[o] += sums[taps * 48 + o]
+            }
+        }
+    }
+}

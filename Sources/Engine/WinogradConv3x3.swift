@@ -1,0 +1,180 @@
+/// 3x3 convolution, stride 1, zero padding 1, between feature maps, by Winograd's minimal
+/// filtering F(2x2, 3x3): each 2x2 block of outputs costs 16 multiplications per channel pair
+/// instead of 36. The output tiles are handled in blocks of up to 64 along a tile row; for each
+/// block the input patches are transformed, multiplied by the transformed weights as 16 small
+/// matrix products (the register-blocked `gemm4x24`), and transformed back.
+///
+/// Backward-data is the same convolution of the output gradient with the weights transposed and
+/// rotated by 180 degrees. Backward-weights runs the products the other way, summing over tiles, in
+/// a fixed number of parts added in order, so results do not depend on the thread count.
+/// Weights are OIHW (`[out][in][ky][kx]`); channel counts must be multiples of 24.
+public final class WinogradConv3x3: @unchecked Sendable {
+    public let inChannels: Int
+    public let outChannels: Int
+    static let tileCapacity = 64
+    static let weightParts = 8
+
+    private let forwardU: UnsafeMutablePointer<Float>
+    private let backwardU: UnsafeMutablePointer<Float>
+    private let partials: UnsafeMutablePointer<Float>
+    private let gradientU: UnsafeMutablePointer<Float>
+    private var scratch: [UnsafeMutablePointer<Float>] = []
+
+    public init(inChannels: Int, outChannels: Int) {
+        precondition(inChannels % 24 == 0 && outChannels % 24 == 0, "channel counts must be multiples of 24")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        let u = 16 * inChannels * outChannels
+        forwardU = .allocate(capacity: u)
+        backwardU = .allocate(capacity: u)
+        gradientU = .allocate(capacity: u)
+        partials = .allocate(capacity: WinogradConv3x3.weightParts * (u + outChannels))
+    }
+
+    deinit {
+        forwardU.deallocate()
+        backwardU.deallocate()
+        gradientU.deallocate()
+        partials.deallocate()
+        scratch.forEach { $0.deallocate() }
+    }
+
+    /// output = epilogue(conv(input, weights)).
+    public func forward(input: FeatureMap, weights: UnsafePointer<Float>, output: FeatureMap, epilogue: FeatureEpilogue) {
+        precondition(input.channels == inChannels && output.channels == outChannels)
+        precondition(input.height == output.height && input.width == output.width)
+        for o in 0..<outChannels {
+            for i in 0..<inChannels {
+                WinogradConv3x3.transformKernel(weights + (o * inChannels + i) * 9, rotated: false,
+                                                into: forwardU + i * outChannels + o, xiStride: inChannels * outChannels)
+            }
+        }
+        run(input: input, u: forwardU, output: output, epilogue: epilogue)
+    }
+
+    /// gradInput = epilogue(conv_transpose(gradOutput, weights)).
+    public func backwardData(gradOutput: FeatureMap, weights: UnsafePointer<Float>, gradInput: FeatureMap,
+                             epilogue: FeatureEpilogue) {
+        precondition(gradOutput.channels == outChannels && gradInput.channels == inChannels)
+        precondition(gradOutput.height == gradInput.height && gradOutput.width == gradInput.width)
+        for o in 0..<outChannels {
+            for i in 0..<inChannels {
+                WinogradConv3x3.transformKernel(weights + (o * inChannels + i) * 9, rotated: true,
+                                                into: backwardU + o * inChannels + i, xiStride: inChannels * outChannels)
+            }
+        }
+        run(input: gradOutput, u: backwardU, output: gradInput, epilogue: epilogue)
+    }
+
+    /// gradWeights += dL/dW and gradBias += dL/db.
+    public func backwardWeights(input: FeatureMap, gradOutput: FeatureMap,
+                                gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>) {
+        precondition(input.channels == inChannels && gradOutput.channels == outChannels)
+        precondition(input.height == gradOutput.height && input.width == gradOutput.width)
+        let cin = inChannels, cout = outChannels, capacity = WinogradConv3x3.tileCapacity
+        let partLength = 16 * cin * cout + cout
+        let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
+        let blocks = tileRows * blocksPerRow
+        let parts = WinogradConv3x3.weightParts
+        prepareScratch()
+        let scratch = self.scratch, partials = self.partials
+        Parallel.forEachPart(parts) { worker, part in
+            let sums = partials + part * partLength
+            sums.update(repeating: 0, count: partLength)
+            let v = scratch[worker], dm = v + 16 * capacity * max(cin, cout)
+            for block in Parallel.slice(blocks, part: part, of: parts) {
+                let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
+                let n = min(capacity, tilesPerRow - t0)
+                winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
+                winogradGradientTransform(gradOutput, tileRow: r, firstTile: t0, count: n, into: dm,
+                                          biasSums: sums + 16 * cin * cout)
+                winogradWeightProducts(dm: dm, v: v, du: sums, tiles: n, inChannels: cin, outChannels: cout)
+            }
+        }
+        let u = gradientU
+        u.update(repeating: 0, count: 16 * cin * cout)
+        for part in 0..<parts {
+            let sums = partials + part * partLength
+            for k in 0..<(16 * cin * cout) { u[k] += sums[k] }
+            for o in 0..<cout { gradBias[o] += sums[16 * cin * cout + o] }
+        }
+        // dW = G^T dU G for every channel pair.
+        for o in 0..<cout {
+            for i in 0..<cin {
+                WinogradConv3x3.transformKernelGradient(u + o * cin + i, xiStride: cin * cout,
+                                                        into: gradWeights + (o * cin + i) * 9)
+            }
+        }
+    }
+
+    /// Tile rows, blocks per tile row and tiles per tile row for a map.
+    private func tiling(_ map: FeatureMap) -> (Int, Int, Int) {
+        let tilesPerRow = (map.width + 1) / 2
+        let capacity = WinogradConv3x3.tileCapacity
+        return ((map.height + 1) / 2, (tilesPerRow + capacity - 1) / capacity, tilesPerRow)
+    }
+
+    private func run(input: FeatureMap, u: UnsafeMutablePointer<Float>, output: FeatureMap, epilogue: FeatureEpilogue) {
+        let cin = input.channels, cout = output.channels, capacity = WinogradConv3x3.tileCapacity
+        let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
+        prepareScratch()
+        let scratch = self.scratch
+        Parallel.forEachWorker(tileRows * blocksPerRow) { worker, blocks in
+            let v = scratch[worker], m = v + 16 * capacity * max(cin, cout)
+            for block in blocks {
+                let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
+                let n = min(capacity, tilesPerRow - t0)
+                winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
+                winogradProducts(v: v, u: u, m: m, tiles: n, inChannels: cin, outChannels: cout)
+                winogradOutputTransform(m, into: output, tileRow: r, firstTile: t0, count: n, epilogue: epilogue)
+            }
+        }
+    }
+
+    /// One block of transformed inputs and one of products per worker, zeroed once so that the
+    /// spare rows a product reads past a short block are finite.
+    private func prepareScratch() {
+        let size = 2 * 16 * WinogradConv3x3.tileCapacity * max(inChannels, outChannels)
+        while scratch.count < Parallel.threads {
+            let block = UnsafeMutablePointer<Float>.allocate(capacity: size)
+            block.initialize(repeating: 0, count: size)
+            scratch.append(block)
+        }
+    }
+
+    /// U = G g G^T for one 3x3 kernel (rotated by 180 degrees if asked), written to u[xi * xiStride].
+    @inline(__always)
+    static func transformKernel(_ g: UnsafePointer<Float>, rotated: Bool, into u: UnsafeMutablePointer<Float>, xiStride: Int) {
+        @inline(__always) func k(_ j: Int) -> Float { g[rotated ? 8 - j : j] }
+        // G g: the kernel's rows become g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2; then the same on columns.
+        @inline(__always) func column(_ c: Int) -> (Float, Float, Float, Float) {
+            let a = k(c), b = k(3 + c), d = k(6 + c)
+            return (a, (a + b + d) * 0.5, (a - b + d) * 0.5, d)
+        }
+        let c0 = column(0), c1 = column(1), c2 = column(2)
+        @inline(__always) func put(_ row: Int, _ a: Float, _ b: Float, _ c: Float) {
+            u[(4 * row) * xiStride] = a
+            u[(4 * row + 1) * xiStride] = (a + b + c) * 0.5
+            u[(4 * row + 2) * xiStride] = (a - b + c) * 0.5
+            u[(4 * row + 3) * xiStride] = c
+        }
+        put(0, c0.0, c1.0, c2.0); put(1, c0.1, c1.1, c2.1); put(2, c0.2, c1.2, c2.2); put(3, c0.3, c1.3, c2.3)
+    }
+
+    /// dW += G^T dU G for one kernel, dU read from du[xi * xiStride].
+    @inline(__always)
+    static func transformKernelGradient(_ du: UnsafePointer<Float>, xiStride: Int, into dw: UnsafeMutablePointer<Float>) {
+        // G^T = [[1,.5,.5,0],[0,.5,-.5,0],[0,.5,.5,1]], applied to the rows of dU, then to its columns.
+        @inline(__always) func column(_ c: Int) -> (Float, Float, Float) {
+            let a = du[c * xiStride], b = du[(4 + c) * xiStride], d = du[(8 + c) * xiStride], e = du[(12 + c) * xiStride]
+            return (a + 0.5 * (b + d), 0.5 * (b - d), 0.5 * (b + d) + e)
+        }
+        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
+        @inline(__always) func put(_ row: Int, _ a: Float, _ b: Float, _ c: Float, _ d: Float) {
+            dw[3 * row] += a + 0.5 * (b + c)
+            dw[3 * row + 1] += 0.5 * (b - c)
+            dw[3 * row + 2] += 0.5 * (b + c) + d
+        }
+        put(0, c0.0, c1.0, c2.0, c3.0); put(1, c0.1, c1.1, c2.1, c3.1); put(2, c0.2, c1.2, c2.2, c3.2)
+    }
+}

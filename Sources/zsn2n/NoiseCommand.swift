@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Imaging
+
+struct NoiseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "noise",
+        abstract: "Add synthetic noise to a clean image, for experiments.",
+        discussion: """
+        gauss:S adds N(0, (S/255)^2) per sample and clamps to [0,1]; poisson:L gives Poisson(L*x)/L; \
+        saltpepper:P sets a sample to the image's max with probability P/2 and to its min with \
+        probability P/2. The output format follows NOISY's extension (.png or .jpg/.jpeg); PNGs are \
+        written at 16 bits with --bit-depth 16, so little of the noise is lost to rounding.
+        """)
+
+    @Argument(help: "The clean image.") var clean: String
+    @Option(name: .shortAndLong, help: "Where to write the noisy image.") var output: String
+    @Option(help: "gauss:S, poisson:L or saltpepper:P.") var model: String
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "PNG bit depth of the output: 8 or 16.") var bitDepth = 8
+    @Option(help: "First cut the centre N x N pixels out of the clean image.") var crop: Int?
+    @Option(help: "Also write the (cropped) clean image here, as the reference for the noisy one.") var cleanOutput: String?
+
+    func run() throws {
+        let noise: NoiseModel
+        do { noise = try NoiseModel(parsing: model) } catch { throw ValidationError("\(error)") }
+        guard bitDepth == 8 || bitDepth == 16 else { throw ValidationError("--bit-depth must be 8 or 16") }
+        let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
+        guard ["png", "jpg", "jpeg"].contains(ext) else {
+            throw ValidationError("the output must end in .png, .jpg or .jpeg, got \(output)")
+        }
+        var (image, info) = try ImageIO.read(clean)
+        if let crop {
+            guard crop >= 1, crop <= image.width, crop <= image.height else {
+                throw ValidationError("--crop \(crop) does not fit in the \(image.width)x\(image.height) image")
+            }
+            image = image.centreCrop(crop)
+        }
+        if let cleanOutput {
+            try AtomicFile.write(to: cleanOutput) { temporary in
+                try ImageIO.write(image, to: temporary, format: .png, bitDepth: info.bitDepth == 16 ? 16 : 8)
+            }
+        }
+        let noisy = noise.apply(to: image, seed: seed)
+        try AtomicFile.write(to: output) { temporary in
+            try ImageIO.write(noisy, to: temporary, format: ext == "png" ? .png : .jpeg, bitDepth: bitDepth,
+                              jpegQuality: 95, iccProfile: info.iccProfile)
+        }
+        print(String(format: "%@: %@ on %@ (seed %llu), PSNR against the clean image %.2f dB",
+                     output, noise.description, URL(fileURLWithPath: clean).lastPathComponent, seed,
+                     Metrics.psnr(noisy.clamped(), image)))
+    }
+}
+
+extension Image {
+    /// The centre `side` x `side` pixels (alpha too).
+    func centreCrop(_ side: Int) -> Image {
+        let top = (height - side) / 2, left = (width - side) / 2
+        func cut(_ plane: ArraySlice<Float>) -> [Float] {
+            (0..<side).flatMap { y in plane[(plane.startIndex + (top + y) * width + left)...].prefix(side) }
+        }
+        let planes = (0..<channels).flatMap { c in cut(pixels[(c * planeSize)..<((c + 1) * planeSize)]) }
+        return Image(width: side, height: side, channels: channels, pixels: planes, alpha: alpha.map { cut($0[...]) })
+    }
+
+    /// Every sample clamped to [0, 1], as it will be once written to a file.
+    func clamped() -> Image {
+        var copy = self
+        copy.pixels = pixels.map { min(max($0, 0), 1) }
+        return copy
+    }
+}

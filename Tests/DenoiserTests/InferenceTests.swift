@@ -1,0 +1,45 @@
+import Testing
+import Engine
+import Denoiser
+
+/// Tiled inference must give the whole-image result exactly: tiles carry a two-pixel halo (f's
+/// receptive field) and start on even rows and columns (the Winograd tile grid).
+struct InferenceTests {
+    @Test("tiled inference equals whole-image inference, bit for bit",
+          arguments: [(1, 37, 53, 16), (3, 40, 31, 8), (3, 9, 70, 32), (1, 64, 64, 64), (1, 5, 3, 2)])
+    func tiledEqualsWhole(c: Int, h: Int, w: Int, tile: Int) {
+        var rng = Random(seed: UInt64(h * w + c))
+        let image = (0..<(c * h * w)).map { _ in rng.uniformFloat() }
+        let network = Network(channels: c, seed: 3)
+        let whole = Inference.denoiseWhole(image, channels: c, height: h, width: w, network: network)
+        var tiled = image
+        Inference.denoiseInPlace(&tiled, channels: c, height: h, width: w, network: network, tile: tile)
+        #expect(tiled == whole)
+        // The network does something: the output is not the input.
+        #expect(tiled != image)
+    }
+
+    @Test("a batch of crops averages their gradients; crops train and denoise the whole image")
+    func batches() throws {
+        var rng = Random(seed: 1)
+        let image = (0..<(40 * 50)).map { _ in rng.uniformFloat() }
+        let plan = TrainingPlan(iterations: 4, stepSize: 2, crop: 16, batch: 3)
+        let trainer = try Trainer(pixels: image, channels: 1, height: 40, width: 50, sampler: .original, plan: plan, seed: 2)
+        #expect(trainer.train())
+        let out = trainer.denoise()
+        #expect(out.count == image.count)
+        var taken = trainer.takeImage()
+        #expect(taken == image)
+        Inference.denoiseInPlace(&taken, channels: 1, height: 40, width: 50, network: trainer.network)
+        #expect(taken == out)
+    }
+
+    @Test("whole-image training of a large image is refused with a clear error")
+    func wholeImageLimit() {
+        let side = 1100
+        #expect(throws: SamplerError.self) {
+            try Trainer(pixels: [Float](repeating: 0, count: side * side), channels: 1, height: side, width: side,
+                        sampler: .original, plan: Preset.paper.plan, seed: 0)
+        }
+    }
+}

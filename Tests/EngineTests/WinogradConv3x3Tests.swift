@@ -1,0 +1,108 @@
+import Testing
+import Engine
+
+/// The Winograd convolution against the definition of the 3x3 convolution, and both backward passes
+/// against central finite differences. Sizes cover odd sides (a half-empty last tile), one-pixel
+/// sides, and rows of more than 64 tiles (more than one block per tile row).
+struct WinogradConv3x3Tests {
+    @Test("forward equals the definition, with bias and LeakyReLU",
+          arguments: [(24, 24, 5, 7), (48, 48, 4, 9), (48, 24, 1, 1), (24, 48, 3, 131), (48, 48, 13, 10)])
+    func forward(cin: Int, cout: Int, h: Int, w: Int) {
+        var rng = Random(seed: UInt64(cin * 1000 + w))
+        let input = randomFeatureMap(cin, h, w, rng: &rng)
+        let weights = randomValues(cout * cin * 9, rng: &rng), bias = randomValues(cout, rng: &rng)
+        let conv = WinogradConv3x3(inChannels: cin, outChannels: cout)
+        let output = FeatureMap(channels: cout, height: h, width: w)
+        bias.withUnsafeBufferPointer { b in
+            conv.forward(input: input, weights: weights, output: output, epilogue: .biasLeakyReLU(b.baseAddress!, slope: 0.2))
+        }
+        let expected = naiveConv3x3(input.toPlanar(), channels: cin, height: h, width: w, weights: weights,
+                                    bias: bias, outChannels: cout).map { leaky($0) }
+        #expect(relativeError(output.toPlanar().map(Double.init), expected) < 1e-5)
+        #expect(borderValues(output).allSatisfy { $0 == 0 }, "the border stands for zero padding and is never written")
+    }
+
+    @Test("backward-data equals the finite differences of conv(leakyReLU(a)) by a",
+          arguments: [(24, 24, 5, 7), (48, 24, 3, 4)])
+    func backwardData(cin: Int, cout: Int, h: Int, w: Int) {
+        var rng = Random(seed: UInt64(cin + cout + h + w))
+        let pre = randomFeatureMap(cin, h, w, rng: &rng)
+        let weights = randomValues(cout * cin * 9, scale: 0.1, rng: &rng)
+        let upstream = randomFeatureMap(cout, h, w, rng: &rng)
+        let conv = WinogradConv3x3(inChannels: cin, outChannels: cout)
+        let activation = FeatureMap(channels: cin, height: h, width: w)
+        let output = FeatureMap(channels: cout, height: h, width: w)
+        // loss = <upstream, conv(leakyReLU(pre)) + 10>: small weights and a bias of 10 keep every
+        // output above the forward's own LeakyReLU kink, so only the kink at `pre` remains.
+        let lift = [Float](repeating: 10, count: cout)
+        func loss() -> Double {
+            activation.load(planar: pre.toPlanar().map { Float(leaky(Double($0))) })
+            lift.withUnsafeBufferPointer { conv.forward(input: activation, weights: weights, output: output,
+                                                        epilogue: .biasLeakyReLU($0.baseAddress!, slope: 0.2)) }
+            return dot(output, upstream)
+        }
+        _ = loss()
+        let grad = FeatureMap(channels: cin, height: h, width: w)
+        conv.backwardData(gradOutput: upstream, weights: weights, gradInput: grad,
+                          epilogue: .leakyReLUDerivative(of: activation, slope: 0.2))
+        var analytic: [Double] = [], numeric: [Double] = []
+        for c in 0..<cin { for y in 0..<h { for x in 0..<w {
+            // Skip points within a step of LeakyReLU's kink, where a difference straddles it.
+            guard abs(pre[c, y, x]) > 2e-2 else { continue }
+            analytic.append(Double(grad[c, y, x]))
+            numeric.append(centralDifference(pre.pointer(y, x) + c) { loss() })
+        } } }
+        #expect(analytic.count > cin * h * w / 2)
+        #expect(relativeError(analytic, numeric) < 2e-3)
+        #expect(borderValues(grad).allSatisfy { $0 == 0 })
+    }
+
+    @Test("backward-weights equals the finite differences by every weight and bias",
+          arguments: [(24, 24, 5, 7), (24, 48, 3, 140)])
+    func backwardWeights(cin: Int, cout: Int, h: Int, w: Int) {
+        var rng = Random(seed: UInt64(3 * cin + cout + h * w))
+        let input = randomFeatureMap(cin, h, w, rng: &rng)
+        let weights = Buffer(randomValues(cout * cin * 9, scale: 0.1, rng: &rng))
+        let bias = Buffer(randomValues(cout, scale: 0.1, rng: &rng).map { $0 + 10 })
+        let upstream = randomFeatureMap(cout, h, w, rng: &rng)
+        let conv = WinogradConv3x3(inChannels: cin, outChannels: cout)
+        let output = FeatureMap(channels: cout, height: h, width: w)
+        // Small weights and a bias near 10 keep every output above LeakyReLU's kink (also with the
+        // steps below), so the loss is linear in the weights and biases.
+        func loss() -> Double {
+            conv.forward(input: input, weights: weights.pointer, output: output, epilogue: .biasLeakyReLU(bias.pointer, slope: 0.2))
+            return dot(output, upstream)
+        }
+        var gw = [Float](repeating: 0, count: weights.count), gb = [Float](repeating: 0, count: cout)
+        conv.backwardWeights(input: input, gradOutput: upstream, gradWeights: &gw, gradBias: &gb)
+        var gw2 = gw, gb2 = gb
+        conv.backwardWeights(input: input, gradOutput: upstream, gradWeights: &gw2, gradBias: &gb2)
+        #expect(relativeError(gw2.map(Double.init), gw.map { 2 * Double($0) }) < 1e-6, "a second call accumulates")
+        #expect(relativeError(gb2.map(Double.init), gb.map { 2 * Double($0) }) < 1e-6)
+        // Check a spread of weights (all of them for the small case) and every bias.
+        let stride = weights.count > 6000 ? 37 : 1
+        let picked = Array(Swift.stride(from: 0, to: weights.count, by: stride))
+        let numericW = picked.map { centralDifference(weights.pointer + $0, step: 0.25) { loss() } }
+        let numericB = (0..<bias.count).map { centralDifference(bias.pointer + $0, step: 0.25) { loss() } }
+        #expect(relativeError(picked.map { Double(gw[$0]) }, numericW) < 1e-3)
+        #expect(relativeError(gb.map(Double.init), numericB) < 1e-3)
+    }
+
+    @Test("results do not depend on the thread count")
+    func threadIndependence() {
+        var rng = Random(seed: 11)
+        let input = randomFeatureMap(48, 9, 150, rng: &rng)
+        let upstream = randomFeatureMap(48, 9, 150, rng: &rng)
+        let weights = randomValues(48 * 48 * 9, rng: &rng)
+        let conv = WinogradConv3x3(inChannels: 48, outChannels: 48)
+        func run(threads: Int) -> [Float] {
+            var gw = [Float](repeating: 0, count: weights.count), gb = [Float](repeating: 0, count: 48)
+            Parallel.withThreads(threads) {
+                conv.backwardWeights(input: input, gradOutput: upstream, gradWeights: &gw, gradBias: &gb)
+            }
+            return gw + gb
+        }
+        #expect(run(threads: 1) == run(threads: 2))
+        #expect(run(threads: 2) == run(threads: 3))
+    }
+}

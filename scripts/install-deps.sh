@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the C libraries zsn2n links (libpng, libjpeg, libsystemd) when they are missing.
+# Debian/Ubuntu; needs root or sudo. Swift itself is expected at /opt/swift or on PATH.
+set -euo pipefail
+missing=()
+for pkg in libpng-dev libjpeg-dev libsystemd-dev pkg-config; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

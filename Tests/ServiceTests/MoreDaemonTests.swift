@@ -71,4 +71,26 @@ extension DaemonIntegrationTests {
             #expect(entries.contains { $0["ZSN2N_EVENT"] == "rescan" }, "no rescan logged after the overflow")
         }
     }
+
+    /// Without a journal socket the same events go to stderr, one line each. The socket is hidden
+    /// by an empty tmpfs over /run/systemd/journal in a private mount namespace.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"),
+                   "needs root and unshare to hide the journal socket"))
+    func withoutAJournalEventsGoToStderr() throws {
+        let daemon = try DaemonHarness(settleSeconds: 0.1)
+        daemon.launcher = ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                           #"mkdir -p /run/systemd/journal && mount -t tmpfs none /run/systemd/journal && exec "$0" "$@""#]
+        try daemon.start()
+        #expect(daemon.waitReady(), "\(daemon.stderrText)")
+        try daemon.drop(TestImages.png(seed: 70), as: "plain.png")
+        try daemon.drop(Data("junk".utf8), as: "junk.png")
+        #expect(daemon.waitUntil(timeout: 30) { daemon.names(daemon.done) == ["plain.png"] && daemon.names(daemon.failed).count == 2 })
+        #expect(daemon.stop().status == 0)
+        let text = daemon.stderrText
+        let pid = daemon.pid
+        #expect(text.contains("zsn2nd[\(pid)] info: queued plain.png"), "\(text)")
+        #expect(text.contains("zsn2nd[\(pid)] info: done plain.png -> plain.png"), "\(text)")
+        #expect(text.contains("zsn2nd[\(pid)] err: failed junk.png (decode)"), "\(text)")
+        #expect(text.contains("zsn2nd[\(pid)] info: stopped"))
+    }
 }

@@ -12,6 +12,8 @@ final class DaemonHarness {
     private(set) var process: Process?
     var arguments: [String]
     var environment: [String: String] = [:]
+    /// A command that execs the daemon (its arguments follow), e.g. to run it in a namespace.
+    var launcher: [String] = []
 
     var inbox: URL { root.appendingPathComponent("inbox") }
     var outbox: URL { root.appendingPathComponent("outbox") }
@@ -50,8 +52,9 @@ final class DaemonHarness {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path),
                 "zsn2nd not built next to the tests at \(Self.binary.path)")
         let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
+        let command = launcher + [Self.binary.path] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ZSN2N_") && !$0.key.hasPrefix("WATCHDOG_") }
         env["NOTIFY_SOCKET"] = notify.path
         env.merge(environment) { $1 }

@@ -30,6 +30,19 @@ public struct DaemonConfig: Sendable, Equatable {
     public var configFile: String?
 }
 
+extension DaemonConfig {
+    /// The resolved settings as `key: value` lines, in the config file's syntax (`--check-config`).
+    public var summary: String {
+        [
+            "inbox: \(inbox)", "outbox: \(outbox)", "done: \(done)", "failed: \(failed)",
+            "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "sampler: \(sampler)",
+            "preset: \(preset)", "iterations: \(iterations ?? 0)", "seed: \(seed)", "threads: \(threadsPerJob)",
+            "concurrency: \(concurrency)", "settle_seconds: \(settleSeconds)", "max_pixels: \(maxPixels)",
+            "jpeg_quality: \(jpegQuality)", "log_level: \(logLevel.rawValue)",
+        ].joined(separator: "\n")
+    }
+}
+
 /// A configuration that cannot be used: names the key, where it came from and what is wrong.
 public struct DaemonConfigError: Error, CustomStringConvertible, Sendable {
     public var key: String

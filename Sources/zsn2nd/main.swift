@@ -36,7 +36,7 @@ struct Zsn2nd: ParsableCommand {
             throw ExitCode(78)  // EX_CONFIG: systemd's RestartPreventExitStatus keeps it from looping
         }
         if checkConfig {
-            print(String(describing: resolved))
+            print(resolved.summary)
             return
         }
         let daemon = Daemon(config: resolved, runner: runner, journal: Journal(), loadConfig: load)

@@ -93,4 +93,41 @@ extension DaemonIntegrationTests {
         #expect(text.contains("zsn2nd[\(pid)] err: failed junk.png (decode)"), "\(text)")
         #expect(text.contains("zsn2nd[\(pid)] info: stopped"))
     }
+
+    @Test func withNothingGivenItRunsOnFoldersInTheWorkingDirectory() throws {
+        let daemon = try DaemonHarness()
+        daemon.arguments = []
+        daemon.workingDirectory = daemon.root
+        try daemon.start()
+        #expect(daemon.waitReady(), "\(daemon.stderrText)")
+        for folder in ["inbox", "outbox", "done", "failed"] {
+            var isDirectory: ObjCBool = false
+            #expect(FileManager.default.fileExists(atPath: daemon.root.appendingPathComponent(folder).path, isDirectory: &isDirectory)
+                    && isDirectory.boolValue, "no ./\(folder)")
+        }
+        #expect(daemon.stop().status == 0)
+    }
+
+    @Test func aBadConfigurationStopsTheStartWithExit78NamingTheKey() throws {
+        let daemon = try DaemonHarness()
+        let file = daemon.root.appendingPathComponent("bad.yaml")
+        try "inbox: in\nconcurency: 2\n".write(to: file, atomically: true, encoding: .utf8)
+        daemon.arguments = ["--config", file.path]
+        try daemon.start()
+        #expect(daemon.waitUntil(timeout: 10) { !(daemon.process?.isRunning ?? true) })
+        daemon.process?.waitUntilExit()
+        #expect(daemon.process?.terminationStatus == 78)
+        #expect(daemon.stderrText.contains("config key 'concurency' (file \(file.path), line 2): unknown key"), "\(daemon.stderrText)")
+    }
+
+    @Test func afterDeleteRemovesTheOriginalOnceCommitted() throws {
+        let daemon = try DaemonHarness(settleSeconds: 0.1, extra: ["--after", "delete"])
+        try daemon.start()
+        #expect(daemon.waitReady())
+        try daemon.drop(TestImages.png(seed: 80), as: "gone.png")
+        #expect(daemon.waitUntil(timeout: 30) { daemon.names(daemon.outbox) == ["gone.png", "gone.png.json"] })
+        #expect(daemon.waitUntil(timeout: 5) { daemon.names(daemon.inbox).isEmpty })
+        #expect(daemon.names(daemon.done).isEmpty)
+        #expect(daemon.stop().status == 0)
+    }
 }

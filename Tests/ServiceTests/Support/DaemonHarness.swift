@@ -14,6 +14,7 @@ final class DaemonHarness {
     var environment: [String: String] = [:]
     /// A command that execs the daemon (its arguments follow), e.g. to run it in a namespace.
     var launcher: [String] = []
+    var workingDirectory: URL?
 
     var inbox: URL { root.appendingPathComponent("inbox") }
     var outbox: URL { root.appendingPathComponent("outbox") }
@@ -59,6 +60,7 @@ final class DaemonHarness {
         env["NOTIFY_SOCKET"] = notify.path
         env.merge(environment) { $1 }
         process.environment = env
+        if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         if !FileManager.default.fileExists(atPath: stderrLog.path) {
             FileManager.default.createFile(atPath: stderrLog.path, contents: nil)
         }

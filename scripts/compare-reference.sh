@@ -2,11 +2,12 @@
 # Quality parity with the PyTorch reference: the same noisy file through both, several seeds.
 #   scripts/compare-reference.sh [IMAGES...]   (default: astronaut.png camera.png from ../shared/testdata)
 # Env: CROP (128), NOISE (gauss:25), SEEDS (3), ITERS (3000), PRESET (paper), REF (../shared/reference),
-#      PY (python with torch; default /work/ref/bin/python). Needs a release build: swift build -c release.
+#      PY (python with torch; default /work/ref/bin/python), TORCH_THREADS (2; 1 avoids OpenMP stalls
+#      on a busy machine, PSNR does not depend on it). Needs a release build: swift build -c release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CROP=${CROP:-128}; NOISE=${NOISE:-gauss:25}; SEEDS=${SEEDS:-3}; ITERS=${ITERS:-3000}; PRESET=${PRESET:-paper}
-REF=${REF:-../shared/reference}; PY=${PY:-/work/ref/bin/python}
+REF=${REF:-../shared/reference}; PY=${PY:-/work/ref/bin/python}; TORCH_THREADS=${TORCH_THREADS:-2}
 ZSN2N=${ZSN2N:-.build/release/zsn2n}
 images=("$@"); [ ${#images[@]} -gt 0 ] || images=(../shared/testdata/astronaut.png ../shared/testdata/camera.png)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -17,7 +18,7 @@ for img in "${images[@]}"; do
   $ZSN2N noise "$img" --crop "$CROP" --clean-output "$clean" -o "$noisy" --model "$NOISE" --seed 100 --bit-depth 16 >/dev/null
   for ((s = 0; s < SEEDS; s++)); do
     ours=$($ZSN2N denoise "$noisy" -o "$work/out.png" --reference "$clean" --preset "$PRESET" --iterations "$ITERS" --seed $s --json)
-    theirs=$("$PY" "$REF/zsn2n_torch.py" "$clean" --noisy "$noisy" --iters "$ITERS" --seed $s)
+    theirs=$("$PY" "$REF/zsn2n_torch.py" "$clean" --noisy "$noisy" --iters "$ITERS" --seed $s --threads "$TORCH_THREADS")
     python3 - "$name" "$NOISE" "$s" "$ours" "$theirs" <<'PY'
 import json, sys
 name, noise, seed, ours, theirs = sys.argv[1:]

@@ -4,18 +4,18 @@ import Engine
 /// that memory is bounded by the tile, not the image.
 ///
 /// f's receptive field reaches two pixels (two 3x3 convolutions), so each tile is run with a halo
-/// of two pixels of real image around it, and zero padding only where the image itself ends. Tiles
-/// start at even rows and columns, which keeps the Winograd convolution's 2x2 grid where it lies on
-/// the whole image: the result is the whole-image result, bit for bit.
+/// of real image around it (four pixels, two more than needed), and zero padding only where the
+/// image itself ends. Tiles and halos are multiples of four, which keeps the Winograd convolution's
+/// 4x4 grid where it lies on the whole image: the result is the whole-image result, bit for bit.
 public enum Inference {
     public static let defaultTile = 256
-    static let halo = 2
+    static let halo = 4
 
     /// Replaces the planar image `pixels` (channels x height x width) by its denoised version.
     /// Holds one band of `tile` rows of output and the two original rows above it besides the image.
     public static func denoiseInPlace(_ pixels: inout [Float], channels: Int, height: Int, width: Int,
                                       network: Network, tile: Int = defaultTile) {
-        precondition(pixels.count == channels * height * width && tile >= 2 && tile % 2 == 0)
+        precondition(pixels.count == channels * height * width && tile >= halo && tile % 4 == 0)
         var workspaces: [Int: Workspace] = [:]
         // Original rows just above the current band (already overwritten in `pixels`).
         var above = [Float](repeating: 0, count: channels * halo * width)

@@ -1,6 +1,7 @@
 /// Hidden activations: `channels` values per pixel, stored pixel after pixel with the channels
-/// adjacent (NHWC), inside a zero border one pixel wide. When a side is odd, one more zero row or
-/// column follows it, so that the Winograd convolution's 2x2 tiles cover the map exactly.
+/// adjacent (NHWC), inside a zero border one pixel wide. When a side is not a multiple of four,
+/// zero rows or columns follow it up to the next multiple, so that the Winograd convolution's 4x4
+/// tiles cover the map exactly.
 ///
 /// Channels adjacent is what the convolutions want: every transform and matrix product then reads
 /// eight channels with one vector load. The border is never written; it stands for zero padding.
@@ -24,8 +25,8 @@ public final class FeatureMap: @unchecked Sendable {
         self.channels = channels
         self.height = height
         self.width = width
-        rowStride = (width + 2 + width % 2) * channels
-        storedRows = height + 2 + height % 2
+        rowStride = ((width + 3) / 4 * 4 + 2) * channels
+        storedRows = (height + 3) / 4 * 4 + 2
         let count = rowStride * storedRows + 2 * FeatureMap.slack
         allocation = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
         allocation.initializeMemory(as: Float.self, repeating: 0, count: count)

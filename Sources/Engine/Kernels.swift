@@ -34,107 +34,149 @@ func leakyFactor(_ activation: Vec8, slope: Float) -> Vec8 {
     Vec8(repeating: slope).replacing(with: 1, where: activation .> 0)
 }
 
-// MARK: Winograd F(2x2, 3x3) on feature maps (channels adjacent)
+// MARK: Winograd F(4x4, 3x3) on feature maps (channels adjacent)
 //
-// For one 4x4 input patch d, one 3x3 kernel g and the 2x2 output y:
+// For one 6x6 input patch d, one 3x3 kernel g and the 4x4 output y (Lavin & Gray 2016):
 //     y = A^T [ (G g G^T) . (B^T d B) ] A
-// with B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]], G = [[1,0,0],[.5,.5,.5],[.5,-.5,.5],[0,0,1]],
-// A^T = [[1,1,1,0],[0,1,-1,-1]]. Each transform below works on eight channels at once.
+// B^T = [[4,0,-5,0,1,0],[0,-4,-4,1,1,0],[0,4,-4,-1,1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]]
+// G = [[1/4,0,0],[-1/6,-1/6,-1/6],[-1/6,1/6,-1/6],[1/24,1/12,1/6],[1/24,-1/12,1/6],[0,0,1]]
+// A^T = [[1,1,1,1,1,0],[0,1,-1,2,-2,0],[0,1,1,4,4,0],[0,1,-1,8,-8,1]]
+// Each transform below is separable (rows, then columns) and works on eight channels at once.
 
-/// V[t][xi][c] = (B^T d B)[xi] for tiles t0..<t0+n of tile row `r`, every channel. A tile's 16
+/// Winograd's points per side: 36 products per 4x4 outputs instead of 144.
+let winogradPoints = 36
+
+typealias Six = (Vec8, Vec8, Vec8, Vec8, Vec8, Vec8)
+
+/// B^T applied to six values along one direction.
+@inline(__always)
+func inputTransform6(_ d: Six) -> Six {
+    let four = Vec8(repeating: 4), two = Vec8(repeating: 2), five = Vec8(repeating: 5)
+    let a = d.3 + d.4, b = d.1 + d.2, c = d.4 - d.3, e = d.1 - d.2
+    let f = d.4 - d.2, g = d.3 - d.1
+    return (fma8(d.4 - five * d.2, four, d.0),
+            a - four * b,
+            fma8(c, four, e),
+            fma8(f, two, g),
+            f - two * g,
+            fma8(d.5 - five * d.3, four, d.1))
+}
+
+/// A^T applied to six values along one direction: four outputs.
+@inline(__always)
+func outputTransform6(_ m: Six) -> (Vec8, Vec8, Vec8, Vec8) {
+    let a = m.1 + m.2, b = m.1 - m.2, c = m.3 + m.4, d = m.3 - m.4
+    return (m.0 + a + c, fma8(b, d, Vec8(repeating: 2)), fma8(a, c, Vec8(repeating: 4)), fma8(b, d, Vec8(repeating: 8)) + m.5)
+}
+
+/// A applied to four values along one direction: six outputs (the gradient transform).
+@inline(__always)
+func gradientTransform4(_ y: (Vec8, Vec8, Vec8, Vec8)) -> Six {
+    let even = y.0 + y.2, odd = y.1 + y.3
+    let even4 = fma8(y.0, y.2, Vec8(repeating: 4)), odd8 = fma8(y.1 + y.1, y.3, Vec8(repeating: 8))
+    return (y.0, even + odd, even - odd, even4 + odd8, even4 - odd8, y.3)
+}
+
+/// V[t][xi][c] = (B^T d B)[xi] for tiles t0..<t0+n of tile row `r`, every channel. A tile's 36
 /// transformed patches lie together, so each transform writes one compact run of memory.
 func winogradInputTransform(_ map: FeatureMap, tileRow r: Int, firstTile t0: Int, count n: Int,
                             into v: UnsafeMutablePointer<Float>) {
-    let channels = map.channels
-    let xiStride = channels
+    let channels = map.channels, rs = map.rowStride
     for j in 0..<n {
-        let top = map.pointer(2 * r - 1, 2 * (t0 + j) - 1)
-        let rs = map.rowStride
+        let top = map.pointer(4 * r - 1, 4 * (t0 + j) - 1)
         var g = 0
         while g < channels {
-            @inline(__always) func row(_ dy: Int) -> (Vec8, Vec8, Vec8, Vec8) {
+            // Rows first: each of the six patch rows gives six transformed columns.
+            @inline(__always) func row(_ dy: Int) -> Six {
                 let p = top + dy * rs + g
-                return (load8(p), load8(p + channels), load8(p + 2 * channels), load8(p + 3 * channels))
+                return inputTransform6((load8(p), load8(p + channels), load8(p + 2 * channels),
+                                        load8(p + 3 * channels), load8(p + 4 * channels), load8(p + 5 * channels)))
             }
-            let d0 = row(0), d1 = row(1), d2 = row(2), d3 = row(3)
-            // B^T d: combine rows.
-            let e0 = (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3)
-            let e1 = (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
-            let e2 = (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
-            let e3 = (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
-            let dst = v + j * 16 * channels + g
-            @inline(__always) func put(_ a: Int, _ e: (Vec8, Vec8, Vec8, Vec8)) {
-                // (B^T d) B: combine columns.
-                let p = dst + 4 * a * xiStride
-                store8(e.0 - e.2, p)
-                store8(e.1 + e.2, p + xiStride)
-                store8(e.2 - e.1, p + 2 * xiStride)
-                store8(e.1 - e.3, p + 3 * xiStride)
+            let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5)
+            let dst = v + j * winogradPoints * channels + g
+            @inline(__always) func column(_ k: Int, _ x: Six) {
+                let out = inputTransform6(x)
+                let p = dst + k * channels
+                store8(out.0, p); store8(out.1, p + 6 * channels); store8(out.2, p + 12 * channels)
+                store8(out.3, p + 18 * channels); store8(out.4, p + 24 * channels); store8(out.5, p + 30 * channels)
             }
-            put(0, e0); put(1, e1); put(2, e2); put(3, e3)
+            column(0, (r0.0, r1.0, r2.0, r3.0, r4.0, r5.0))
+            column(1, (r0.1, r1.1, r2.1, r3.1, r4.1, r5.1))
+            column(2, (r0.2, r1.2, r2.2, r3.2, r4.2, r5.2))
+            column(3, (r0.3, r1.3, r2.3, r3.3, r4.3, r5.3))
+            column(4, (r0.4, r1.4, r2.4, r3.4, r4.4, r5.4))
+            column(5, (r0.5, r1.5, r2.5, r3.5, r4.5, r5.5))
             g += 8
         }
     }
 }
 
-/// dM[t][xi][c] = (A dY A^T)[xi] for the 2x2 output gradients of tiles t0..<t0+n of tile row `r`;
+/// dM[t][xi][c] = (A dY A^T)[xi] for the 4x4 output gradients of tiles t0..<t0+n of tile row `r`;
 /// also adds every gradient value into `biasSums[c]` (the bias gradient).
 func winogradGradientTransform(_ map: FeatureMap, tileRow r: Int, firstTile t0: Int, count n: Int,
                                into m: UnsafeMutablePointer<Float>, biasSums: UnsafeMutablePointer<Float>) {
-    let channels = map.channels
-    let xiStride = channels
+    let channels = map.channels, rs = map.rowStride
     for j in 0..<n {
-        let top = map.pointer(2 * r, 2 * (t0 + j))
-        let rs = map.rowStride
+        let top = map.pointer(4 * r, 4 * (t0 + j))
         var g = 0
         while g < channels {
-            let p = top + g
-            let a = load8(p), b = load8(p + channels), c = load8(p + rs), d = load8(p + rs + channels)
-            store8(load8(biasSums + g) + ((a + b) + (c + d)), biasSums + g)
-            // A dY: rows (a b), (a+c b+d), (a-c b-d), (-c -d); then each row (u w) -> (u, u+w, u-w, -w).
-            let dst = m + j * 16 * channels + g
-            @inline(__always) func put(_ k: Int, _ u: Vec8, _ w: Vec8) {
-                let q = dst + 4 * k * xiStride
-                store8(u, q)
-                store8(u + w, q + xiStride)
-                store8(u - w, q + 2 * xiStride)
-                store8(-w, q + 3 * xiStride)
+            var total = Vec8()
+            @inline(__always) func row(_ dy: Int) -> Six {
+                let p = top + dy * rs + g
+                let y = (load8(p), load8(p + channels), load8(p + 2 * channels), load8(p + 3 * channels))
+                total += (y.0 + y.1) + (y.2 + y.3)
+                return gradientTransform4(y)
             }
-            put(0, a, b); put(1, a + c, b + d); put(2, a - c, b - d); put(3, -c, -d)
+            let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
+            store8(load8(biasSums + g) + total, biasSums + g)
+            let dst = m + j * winogradPoints * channels + g
+            @inline(__always) func column(_ k: Int, _ x: (Vec8, Vec8, Vec8, Vec8)) {
+                let out = gradientTransform4(x)
+                let p = dst + k * channels
+                store8(out.0, p); store8(out.1, p + 6 * channels); store8(out.2, p + 12 * channels)
+                store8(out.3, p + 18 * channels); store8(out.4, p + 24 * channels); store8(out.5, p + 30 * channels)
+            }
+            column(0, (r0.0, r1.0, r2.0, r3.0))
+            column(1, (r0.1, r1.1, r2.1, r3.1))
+            column(2, (r0.2, r1.2, r2.2, r3.2))
+            column(3, (r0.3, r1.3, r2.3, r3.3))
+            column(4, (r0.4, r1.4, r2.4, r3.4))
+            column(5, (r0.5, r1.5, r2.5, r3.5))
             g += 8
         }
     }
 }
 
-/// The 2x2 outputs of tiles t0..<t0+n of tile row `r` from M[t][xi][c], through `epilogue`, stored
+/// The 4x4 outputs of tiles t0..<t0+n of tile row `r` from M[t][xi][c], through `epilogue`, stored
 /// where they fall inside the map.
 func winogradOutputTransform(_ m: UnsafeMutablePointer<Float>, into map: FeatureMap,
                              tileRow r: Int, firstTile t0: Int, count n: Int, epilogue: FeatureEpilogue) {
     let channels = map.channels
-    let xiStride = channels
-    let bottomInside = 2 * r + 1 < map.height
+    let rows = min(4, map.height - 4 * r)
     for j in 0..<n {
-        let x = 2 * (t0 + j)
-        let rightInside = x + 1 < map.width
+        let x = 4 * (t0 + j)
+        let cols = min(4, map.width - x)
         var g = 0
         while g < channels {
-            let src = m + j * 16 * channels + g
-            @inline(__always) func row(_ a: Int) -> (Vec8, Vec8, Vec8, Vec8) {
-                let p = src + 4 * a * xiStride
-                return (load8(p), load8(p + xiStride), load8(p + 2 * xiStride), load8(p + 3 * xiStride))
+            let src = m + j * winogradPoints * channels + g
+            // Rows of M first (six rows of six give four rows of six), then columns.
+            @inline(__always) func column(_ k: Int) -> (Vec8, Vec8, Vec8, Vec8) {
+                let p = src + k * channels
+                return outputTransform6((load8(p), load8(p + 6 * channels), load8(p + 12 * channels),
+                                         load8(p + 18 * channels), load8(p + 24 * channels), load8(p + 30 * channels)))
             }
-            let m0 = row(0), m1 = row(1), m2 = row(2), m3 = row(3)
-            // A^T M: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (per column); then the same on columns.
-            let s0 = (m0.0 + m1.0 + m2.0, m0.1 + m1.1 + m2.1, m0.2 + m1.2 + m2.2, m0.3 + m1.3 + m2.3)
-            let s1 = (m1.0 - m2.0 - m3.0, m1.1 - m2.1 - m3.1, m1.2 - m2.2 - m3.2, m1.3 - m2.3 - m3.3)
-            let y00 = s0.0 + s0.1 + s0.2, y01 = s0.1 - s0.2 - s0.3
-            let y10 = s1.0 + s1.1 + s1.2, y11 = s1.1 - s1.2 - s1.3
-            epilogue.store(y00, map, 2 * r, x, g)
-            if rightInside { epilogue.store(y01, map, 2 * r, x + 1, g) }
-            if bottomInside {
-                epilogue.store(y10, map, 2 * r + 1, x, g)
-                if rightInside { epilogue.store(y11, map, 2 * r + 1, x + 1, g) }
+            let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4), c5 = column(5)
+            @inline(__always) func put(_ dy: Int, _ row: Six) {
+                let y = outputTransform6(row)
+                epilogue.store(y.0, map, 4 * r + dy, x, g)
+                if cols > 1 { epilogue.store(y.1, map, 4 * r + dy, x + 1, g) }
+                if cols > 2 { epilogue.store(y.2, map, 4 * r + dy, x + 2, g) }
+                if cols > 3 { epilogue.store(y.3, map, 4 * r + dy, x + 3, g) }
             }
+            put(0, (c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
+            if rows > 1 { put(1, (c0.1, c1.1, c2.1, c3.1, c4.1, c5.1)) }
+            if rows > 2 { put(2, (c0.2, c1.2, c2.2, c3.2, c4.2, c5.2)) }
+            if rows > 3 { put(3, (c0.3, c1.3, c2.3, c3.3, c4.3, c5.3)) }
             g += 8
         }
     }
@@ -198,7 +240,8 @@ func gemm4x24(_ a: UnsafePointer<Float>, aK: Int, aR: Int, _ b: UnsafePointer<Fl
 /// `tiles` tiles (rounded up to four; the extra rows read and write the block's spare room).
 func winogradProducts(v: UnsafeMutablePointer<Float>, u: UnsafePointer<Float>, m: UnsafeMutablePointer<Float>,
                       tiles: Int, inChannels: Int, outChannels: Int) {
-    for xi in 0..<16 {
+    let points = winogradPoints
+    for xi in 0..<points {
         let vx = v + xi * inChannels
         let ux = u + xi * inChannels * outChannels
         let mx = m + xi * outChannels
@@ -206,8 +249,8 @@ func winogradProducts(v: UnsafeMutablePointer<Float>, u: UnsafePointer<Float>, m
         while t < tiles {
             var o = 0
             while o < outChannels {
-                gemm4x24(vx + t * 16 * inChannels, aK: 1, aR: 16 * inChannels, ux + o, bK: outChannels, depth: inChannels,
-                         mx + t * 16 * outChannels + o, cR: 16 * outChannels, accumulate: false)
+                gemm4x24(vx + t * points * inChannels, aK: 1, aR: points * inChannels, ux + o, bK: outChannels,
+                         depth: inChannels, mx + t * points * outChannels + o, cR: points * outChannels, accumulate: false)
                 o += 24
             }
             t += 4
@@ -218,7 +261,8 @@ func winogradProducts(v: UnsafeMutablePointer<Float>, u: UnsafePointer<Float>, m
 /// Weight-gradient products of one block: dU[xi][o][i] += sum_t dM[t][xi][o] V[t][xi][i].
 func winogradWeightProducts(dm: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
                             du: UnsafeMutablePointer<Float>, tiles: Int, inChannels: Int, outChannels: Int) {
-    for xi in 0..<16 {
+    let points = winogradPoints
+    for xi in 0..<points {
         let mx = dm + xi * outChannels
         let vx = v + xi * inChannels
         let ux = du + xi * outChannels * inChannels
@@ -226,7 +270,7 @@ func winogradWeightProducts(dm: UnsafeMutablePointer<Float>, v: UnsafeMutablePoi
         while o < outChannels {
             var i = 0
             while i < inChannels {
-                gemm4x24(mx + o, aK: 16 * outChannels, aR: 1, vx + i, bK: 16 * inChannels, depth: tiles,
+                gemm4x24(mx + o, aK: points * outChannels, aR: 1, vx + i, bK: points * inChannels, depth: tiles,
                          ux + o * inChannels + i, cR: inChannels, accumulate: true)
                 i += 24
             }

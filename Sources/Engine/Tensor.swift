@@ -97,14 +97,4 @@ public final class Tensor: @unchecked Sendable {
         }
         return out
     }
-
-    /// Copies the interior of `other` (same shape, any padding) into this tensor's interior.
-    public func copyInterior(from other: Tensor) {
-        precondition(hasSameShape(as: other))
-        for c in 0..<channels {
-            for y in 0..<height {
-                pointer(c, y, 0).update(from: other.pointer(c, y, 0), count: width)
-            }
-        }
-    }
 }

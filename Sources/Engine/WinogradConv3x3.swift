@@ -1,7 +1,7 @@
 /// 3x3 convolution, stride 1, zero padding 1, between feature maps, by Winograd's minimal
-/// filtering F(2x2, 3x3): each 2x2 block of outputs costs 16 multiplications per channel pair
-/// instead of 36. The output tiles are handled in blocks of up to 64 along a tile row; for each
-/// block the input patches are transformed, multiplied by the transformed weights as 16 small
+/// filtering F(4x4, 3x3): each 4x4 block of outputs costs 36 multiplications per channel pair
+/// instead of 144. The output tiles are handled in blocks of up to 32 along a tile row; for each
+/// block the input patches are transformed, multiplied by the transformed weights as 36 small
 /// matrix products (the register-blocked `gemm4x24`), and transformed back.
 ///
 /// Backward-data is the same convolution of the output gradient with the weights transposed and
@@ -11,7 +11,7 @@
 public final class WinogradConv3x3: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels: Int
-    static let tileCapacity = 64
+    static let tileCapacity = 32
     static let weightParts = 8
 
     private let forwardU: UnsafeMutablePointer<Float>
@@ -24,7 +24,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         precondition(inChannels % 24 == 0 && outChannels % 24 == 0, "channel counts must be multiples of 24")
         self.inChannels = inChannels
         self.outChannels = outChannels
-        let u = 16 * inChannels * outChannels
+        let u = winogradPoints * inChannels * outChannels
         forwardU = .allocate(capacity: u)
         backwardU = .allocate(capacity: u)
         gradientU = .allocate(capacity: u)
@@ -72,7 +72,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
         precondition(input.channels == inChannels && gradOutput.channels == outChannels)
         precondition(input.height == gradOutput.height && input.width == gradOutput.width)
         let cin = inChannels, cout = outChannels, capacity = WinogradConv3x3.tileCapacity
-        let partLength = 16 * cin * cout + cout
+        let points = winogradPoints
+        let partLength = points * cin * cout + cout
         let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
         let blocks = tileRows * blocksPerRow
         let parts = WinogradConv3x3.weightParts
@@ -81,22 +82,22 @@ public final class WinogradConv3x3: @unchecked Sendable {
         Parallel.forEachPart(parts) { worker, part in
             let sums = partials + part * partLength
             sums.update(repeating: 0, count: partLength)
-            let v = scratch[worker], dm = v + 16 * capacity * max(cin, cout)
+            let v = scratch[worker], dm = v + points * capacity * max(cin, cout)
             for block in Parallel.slice(blocks, part: part, of: parts) {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
                 let n = min(capacity, tilesPerRow - t0)
                 winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
                 winogradGradientTransform(gradOutput, tileRow: r, firstTile: t0, count: n, into: dm,
-                                          biasSums: sums + 16 * cin * cout)
+                                          biasSums: sums + points * cin * cout)
                 winogradWeightProducts(dm: dm, v: v, du: sums, tiles: n, inChannels: cin, outChannels: cout)
             }
         }
         let u = gradientU
-        u.update(repeating: 0, count: 16 * cin * cout)
+        u.update(repeating: 0, count: points * cin * cout)
         for part in 0..<parts {
             let sums = partials + part * partLength
-            for k in 0..<(16 * cin * cout) { u[k] += sums[k] }
-            for o in 0..<cout { gradBias[o] += sums[16 * cin * cout + o] }
+            for k in 0..<(points * cin * cout) { u[k] += sums[k] }
+            for o in 0..<cout { gradBias[o] += sums[points * cin * cout + o] }
         }
         // dW = G^T dU G for every channel pair.
         for o in 0..<cout {
@@ -109,9 +110,9 @@ public final class WinogradConv3x3: @unchecked Sendable {
 
     /// Tile rows, blocks per tile row and tiles per tile row for a map.
     private func tiling(_ map: FeatureMap) -> (Int, Int, Int) {
-        let tilesPerRow = (map.width + 1) / 2
+        let tilesPerRow = (map.width + 3) / 4
         let capacity = WinogradConv3x3.tileCapacity
-        return ((map.height + 1) / 2, (tilesPerRow + capacity - 1) / capacity, tilesPerRow)
+        return ((map.height + 3) / 4, (tilesPerRow + capacity - 1) / capacity, tilesPerRow)
     }
 
     private func run(input: FeatureMap, u: UnsafeMutablePointer<Float>, output: FeatureMap, epilogue: FeatureEpilogue) {
@@ -120,7 +121,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         prepareScratch()
         let scratch = self.scratch
         Parallel.forEachWorker(tileRows * blocksPerRow) { worker, blocks in
-            let v = scratch[worker], m = v + 16 * capacity * max(cin, cout)
+            let v = scratch[worker], m = v + winogradPoints * capacity * max(cin, cout)
             for block in blocks {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
                 let n = min(capacity, tilesPerRow - t0)
@@ -134,7 +135,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// One block of transformed inputs and one of products per worker, zeroed once so that the
     /// spare rows a product reads past a short block are finite.
     private func prepareScratch() {
-        let size = 2 * 16 * WinogradConv3x3.tileCapacity * max(inChannels, outChannels)
+        let size = 2 * winogradPoints * WinogradConv3x3.tileCapacity * max(inChannels, outChannels)
         while scratch.count < Parallel.threads {
             let block = UnsafeMutablePointer<Float>.allocate(capacity: size)
             block.initialize(repeating: 0, count: size)
@@ -146,35 +147,41 @@ public final class WinogradConv3x3: @unchecked Sendable {
     @inline(__always)
     static func transformKernel(_ g: UnsafePointer<Float>, rotated: Bool, into u: UnsafeMutablePointer<Float>, xiStride: Int) {
         @inline(__always) func k(_ j: Int) -> Float { g[rotated ? 8 - j : j] }
-        // G g: the kernel's rows become g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2; then the same on columns.
-        @inline(__always) func column(_ c: Int) -> (Float, Float, Float, Float) {
-            let a = k(c), b = k(3 + c), d = k(6 + c)
-            return (a, (a + b + d) * 0.5, (a - b + d) * 0.5, d)
+        // G applied to three values: six.
+        @inline(__always) func apply(_ a: Float, _ b: Float, _ c: Float) -> (Float, Float, Float, Float, Float, Float) {
+            (a / 4, -(a + b + c) / 6, -(a - b + c) / 6, a / 24 + b / 12 + c / 6, a / 24 - b / 12 + c / 6, c)
         }
-        let c0 = column(0), c1 = column(1), c2 = column(2)
+        let c0 = apply(k(0), k(3), k(6)), c1 = apply(k(1), k(4), k(7)), c2 = apply(k(2), k(5), k(8))
         @inline(__always) func put(_ row: Int, _ a: Float, _ b: Float, _ c: Float) {
-            u[(4 * row) * xiStride] = a
-            u[(4 * row + 1) * xiStride] = (a + b + c) * 0.5
-            u[(4 * row + 2) * xiStride] = (a - b + c) * 0.5
-            u[(4 * row + 3) * xiStride] = c
+            let r = apply(a, b, c)
+            let p = u + 6 * row * xiStride
+            p[0] = r.0; p[xiStride] = r.1; p[2 * xiStride] = r.2
+            p[3 * xiStride] = r.3; p[4 * xiStride] = r.4; p[5 * xiStride] = r.5
         }
-        put(0, c0.0, c1.0, c2.0); put(1, c0.1, c1.1, c2.1); put(2, c0.2, c1.2, c2.2); put(3, c0.3, c1.3, c2.3)
+        put(0, c0.0, c1.0, c2.0); put(1, c0.1, c1.1, c2.1); put(2, c0.2, c1.2, c2.2)
+        put(3, c0.3, c1.3, c2.3); put(4, c0.4, c1.4, c2.4); put(5, c0.5, c1.5, c2.5)
     }
 
     /// dW += G^T dU G for one kernel, dU read from du[xi * xiStride].
     @inline(__always)
     static func transformKernelGradient(_ du: UnsafePointer<Float>, xiStride: Int, into dw: UnsafeMutablePointer<Float>) {
-        // G^T = [[1,.5,.5,0],[0,.5,-.5,0],[0,.5,.5,1]], applied to the rows of dU, then to its columns.
+        // G^T applied to six values: three.
+        @inline(__always) func apply(_ x: (Float, Float, Float, Float, Float, Float)) -> (Float, Float, Float) {
+            (x.0 / 4 - (x.1 + x.2) / 6 + (x.3 + x.4) / 24,
+             (x.2 - x.1) / 6 + (x.3 - x.4) / 12,
+             -(x.1 + x.2) / 6 + (x.3 + x.4) / 6 + x.5)
+        }
         @inline(__always) func column(_ c: Int) -> (Float, Float, Float) {
-            let a = du[c * xiStride], b = du[(4 + c) * xiStride], d = du[(8 + c) * xiStride], e = du[(12 + c) * xiStride]
-            return (a + 0.5 * (b + d), 0.5 * (b - d), 0.5 * (b + d) + e)
+            apply((du[c * xiStride], du[(6 + c) * xiStride], du[(12 + c) * xiStride],
+                   du[(18 + c) * xiStride], du[(24 + c) * xiStride], du[(30 + c) * xiStride]))
         }
-        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
-        @inline(__always) func put(_ row: Int, _ a: Float, _ b: Float, _ c: Float, _ d: Float) {
-            dw[3 * row] += a + 0.5 * (b + c)
-            dw[3 * row + 1] += 0.5 * (b - c)
-            dw[3 * row + 2] += 0.5 * (b + c) + d
+        let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4), c5 = column(5)
+        @inline(__always) func put(_ row: Int, _ x: (Float, Float, Float, Float, Float, Float)) {
+            let r = apply(x)
+            dw[3 * row] += r.0; dw[3 * row + 1] += r.1; dw[3 * row + 2] += r.2
         }
-        put(0, c0.0, c1.0, c2.0, c3.0); put(1, c0.1, c1.1, c2.1, c3.1); put(2, c0.2, c1.2, c2.2, c3.2)
+        put(0, (c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
+        put(1, (c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
+        put(2, (c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
     }
 }

@@ -50,11 +50,12 @@ func dot(_ m: FeatureMap, _ weights: FeatureMap) -> Double {
     zip(m.toPlanar(), weights.toPlanar()).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
 }
 
-/// Every border float of a feature map (the zero padding plus the extra row or column of odd sizes).
+/// Every border float of a feature map (the zero padding plus the rows and columns that round
+/// its sides up to multiples of four).
 func borderValues(_ m: FeatureMap) -> [Float] {
     var out: [Float] = []
-    for y in -1...(m.height + m.height % 2) {
-        for x in -1...(m.width + m.width % 2) where y < 0 || y >= m.height || x < 0 || x >= m.width {
+    for y in -1...((m.height + 3) / 4 * 4) {
+        for x in -1...((m.width + 3) / 4 * 4) where y < 0 || y >= m.height || x < 0 || x >= m.width {
             for c in 0..<m.channels { out.append(m[c, y, x]) }
         }
     }

@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0",
                  traits: ["JSON", "YAML", "CommandLineArguments"]),
+        // Already a dependency of swift-configuration's YAML trait; named here because the daemon's
+        // config loader walks the YAML tree itself to reject unknown keys with their line numbers.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C, only where C is needed: libpng/libjpeg report errors by longjmp.
@@ -34,6 +37,7 @@ let package = Package(
             "CSystemd", "Engine", "Imaging", "Denoiser",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         // The sampler study (`zsn2n reproduce`): runs, tables, files, resume.
         .target(name: "Study", dependencies: ["Engine", "Imaging", "Denoiser"]),

@@ -3,7 +3,8 @@
 # Debian/Ubuntu; needs root or sudo. Swift itself is expected at /opt/swift or on PATH.
 set -euo pipefail
 missing=()
-for pkg in libpng-dev libjpeg-dev libsystemd-dev pkg-config; do
+# python3-jsonschema: ServiceTests validate sidecars against schema/ with it (Draft 2020-12).
+for pkg in libpng-dev libjpeg-dev libsystemd-dev pkg-config python3-jsonschema; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,0 +1,224 @@
+import Dispatch
+import Foundation
+import Logging
+
+/// The daemon: wires the watcher, the settler, the queue and the workers together, and handles
+/// start, reload and stop. All state changes happen on `control`, a serial queue; jobs run on
+/// worker threads of their own so that training never blocks the control queue (nor the watchdog).
+public final class Daemon: @unchecked Sendable {
+    public typealias ConfigSource = @Sendable () throws -> DaemonConfig
+
+    private let control = DispatchQueue(label: "zsn2nd.control")
+    private let runner: any JobRunner
+    private let loadConfig: ConfigSource
+    private let notifier = Notifier()
+    private let journal: Journal
+    private let stateLock = NSLock()
+    private var config: DaemonConfig
+    private var logger: Logger
+    private var ledger: Ledger
+    private var watcher: InboxWatcher?
+    private var settler: Settler?
+    private let queue: JobQueue
+    private var workers: Set<Int> = []
+    private let workersDone = DispatchGroup()
+    private var stopping = false
+    private var signals: SignalHandlers?
+    private var counts = (done: 0, failed: 0)
+
+    public init(config: DaemonConfig, runner: any JobRunner, journal: Journal, loadConfig: @escaping ConfigSource) {
+        self.config = config
+        self.runner = runner
+        self.journal = journal
+        self.loadConfig = loadConfig
+        var logger = Logger(label: "zsn2nd") { _ in JournalLogHandler(journal: journal, level: config.logLevel) }
+        logger.logLevel = config.logLevel
+        self.logger = logger
+        ledger = Ledger(outbox: config.outbox)
+        queue = JobQueue(concurrency: config.concurrency)
+    }
+
+    private var current: (config: DaemonConfig, logger: Logger, ledger: Ledger) {
+        stateLock.withLock { (config, logger, ledger) }
+    }
+
+    private var isStopping: Bool { stateLock.withLock { stopping } }
+
+    /// Prepares the folders, recovers from an earlier kill, takes the backlog, then tells systemd
+    /// READY=1. Throws when the folders cannot be used; never returns otherwise until exit.
+    public func run() throws -> Never {
+        try prepare(config)
+        signals = SignalHandlers(queue: control, stop: { [self] in stop() }, reload: { [self] in reload() })
+        try control.sync {
+            try arm(config)
+            let backlog = try settler!.scan()
+            spawnWorkers()
+            logger.info("ready: watching \(config.inbox) (\(backlog) file(s) in the backlog)", metadata: [
+                "event": "ready", "inbox": "\(config.inbox)", "outbox": "\(config.outbox)",
+                "sampler": "\(config.sampler)", "preset": "\(config.preset)", "backlog": "\(backlog)",
+            ])
+            notifier.ready(status: idleStatus())
+            notifier.startWatchdog(on: control)
+        }
+        dispatchMain()
+    }
+
+    /// Creates the folders, removes the temporaries a kill left behind and loads the ledger.
+    /// On reload (`atStart` false) temporaries are left alone: a running job may be writing them;
+    /// and the ledger is loaded again only for a new outbox (a running job may be appending to the
+    /// current one, and a second instance over the same file would miss its entries).
+    private func prepare(_ config: DaemonConfig, atStart: Bool = true, newLedger: Bool = true) throws {
+        for folder in [config.inbox, config.outbox, config.done, config.failed] {
+            try POSIX.makeDirectory(folder)
+        }
+        for path in atStart ? Outbox(config: config).removeStaleTemporaries() : [] {
+            logger.notice("removed a temporary file left by an interrupted run: \(path)",
+                          metadata: ["event": "cleanup", "file": "\(path)"])
+        }
+        guard newLedger else { return }
+        let ledger = Ledger(outbox: config.outbox)
+        try ledger.load(inbox: config.inbox)
+        stateLock.withLock { self.ledger = ledger }
+    }
+
+    /// Starts watching `config.inbox` (on the control queue).
+    private func arm(_ config: DaemonConfig) throws {
+        let settler = Settler(inbox: config.inbox, settleSeconds: config.settleSeconds, queue: control) {
+            [weak self] name in self?.enqueue(name)
+        }
+        let watcher = try InboxWatcher(folder: config.inbox) { [weak self] event in
+            guard let self else { return }
+            control.async { self.handle(event) }
+        }
+        watcher.start()
+        self.watcher?.stop()
+        self.watcher = watcher
+        self.settler = settler
+    }
+
+    private func handle(_ event: InboxWatcher.Event) {
+        guard let settler, !isStopping else { return }
+        switch event {
+        case .maybeComplete(let name): settler.consider(name)
+        case .created(let name): settler.consider(name, onlyIfSymlink: true)
+        case .modified(let name): settler.touched(name)
+        case .gone(let name): settler.forget(name)
+        case .inboxLost:
+            // Someone removed or renamed the inbox: make it again and watch the new one, so that
+            // drops keep working without a restart.
+            let config = current.config
+            logger.critical("the inbox \(config.inbox) was deleted or moved; recreating it",
+                            metadata: ["event": "inbox_lost", "inbox": "\(config.inbox)"])
+            do {
+                try POSIX.makeDirectory(config.inbox)
+                try arm(config)
+                _ = try self.settler?.scan()
+            } catch {
+                logger.critical("cannot watch the inbox \(config.inbox) again: \(error)",
+                                metadata: ["event": "error", "reason": "\(error)"])
+            }
+        case .rescan:
+            logger.warning("inotify lost events (queue overflow); rescanning the inbox",
+                           metadata: ["event": "rescan"])
+            do { _ = try settler.scan() } catch {
+                logger.error("cannot list the inbox \(settler.inbox): \(error)", metadata: ["event": "error"])
+            }
+        }
+    }
+
+    private func enqueue(_ name: String) {
+        queue.enqueue(name) {
+            logger.info("queued \(name)", metadata: ["event": "queued", "file": "\(name)"])
+        }
+    }
+
+    private func spawnWorkers() {
+        let wanted = queue.concurrency
+        for index in 0..<wanted where stateLock.withLock({ workers.insert(index).inserted }) {
+            workersDone.enter()
+            let thread = Thread { [self] in
+                work(index)
+                stateLock.withLock { _ = workers.remove(index) }
+                workersDone.leave()
+            }
+            thread.name = "zsn2nd-worker-\(index)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    private func work(_ index: Int) {
+        while let name = queue.next(worker: index) {
+            let (config, logger, ledger) = current
+            let processor = JobProcessor(config: config, runner: runner, ledger: ledger, logger: logger,
+                                         notifier: notifier, shouldStop: { [weak self] in self?.isStopping ?? true })
+            let result = processor.process(name)
+            queue.finished(name)
+            stateLock.withLock {
+                if result == .done { counts.done += 1 }
+                if result == .failed { counts.failed += 1 }
+            }
+            if result == .changed { control.async { [self] in settler?.consider(name) } }
+            if !isStopping && queue.isIdle { notifier.status(idleStatus()) }
+        }
+    }
+
+    private func idleStatus() -> String {
+        let (config, _, _) = current
+        let counts = stateLock.withLock { self.counts }
+        return "Idle, watching \(config.inbox) (\(counts.done) done, \(counts.failed) failed)"
+    }
+
+    /// SIGHUP: read the configuration again; a bad one is logged and the old one kept. Jobs already
+    /// running finish with the settings they started with.
+    private func reload() {
+        guard !isStopping else { return }
+        notifier.reloading()
+        let old = current.config
+        do {
+            let new = try loadConfig()
+            try runner.validate(new)
+            if new.outbox != old.outbox || new.inbox != old.inbox || new.done != old.done || new.failed != old.failed {
+                try prepare(new, atStart: false, newLedger: new.outbox != old.outbox)
+            }
+            var logger = current.logger
+            logger.logLevel = new.logLevel
+            stateLock.withLock {
+                self.config = new
+                self.logger = logger
+            }
+            if new.inbox != old.inbox || new.settleSeconds != old.settleSeconds {
+                try arm(new)
+                _ = try settler?.scan()
+            }
+            queue.concurrency = new.concurrency
+            spawnWorkers()
+            logger.notice("configuration reloaded (inbox \(new.inbox), sampler \(new.sampler), preset \(new.preset))",
+                          metadata: ["event": "reloaded", "inbox": "\(new.inbox)", "sampler": "\(new.sampler)",
+                                     "preset": "\(new.preset)"])
+        } catch {
+            current.logger.error("reload refused, keeping the running configuration: \(error)",
+                                 metadata: ["event": "reload_failed", "reason": "\(error)"])
+        }
+        notifier.ready(status: idleStatus())
+    }
+
+    /// SIGTERM/SIGINT: stop taking files, cancel running jobs at their next iteration (their inputs
+    /// stay in the inbox), remove temporaries, exit 0.
+    private func stop() {
+        guard stateLock.withLock({ () -> Bool in
+            defer { stopping = true }
+            return !stopping
+        }) else { return }
+        notifier.stopping()
+        logger.info("stopping", metadata: ["event": "stopping"])
+        watcher?.stop()
+        queue.close()
+        workersDone.notify(queue: control) { [self] in
+            _ = Outbox(config: current.config).removeStaleTemporaries()
+            notifier.stopWatchdog()
+            current.logger.info("stopped", metadata: ["event": "stopped"])
+            exit(0)
+        }
+    }
+}

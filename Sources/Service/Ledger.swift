@@ -1,0 +1,127 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's memory of what it committed, so that a restart neither loses nor repeats work.
+///
+/// A line is appended (and fsynced) *before* the output is renamed into place ("intent") and
+/// another once the sidecar is ("committed"). On restart, an input in the inbox whose name and SHA-256
+/// match a committed entry (or an intent whose sidecar exists: the kill fell between the two lines)
+/// is not denoised again:
+/// - after: keep — it is skipped, for as long as it stays in the inbox;
+/// - after: move / delete — the kill fell between the sidecar and the move, so the move (delete) is
+///   finished, but only if it is the very same file (device, inode, size, mtime): the same bytes
+///   dropped again later under the same name are new work.
+///
+/// The file lives in the outbox as `.zsn2nd-ledger.jsonl` and is compacted at start to the
+/// entries whose input is still in the inbox, so it stays as small as the inbox.
+final class Ledger: @unchecked Sendable {
+    struct Entry: Codable, Equatable {
+        var state: String  // "intent" or "committed"
+        var input: String
+        var sha256: String
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var mtimeNs: Int64
+        var output: String
+        var time: String
+
+        enum CodingKeys: String, CodingKey {
+            case state, input, sha256, device, inode, size, output, time
+            case mtimeNs = "mtime_ns"
+        }
+
+        func matches(_ identity: FileIdentity) -> Bool {
+            device == identity.device && inode == identity.inode && size == identity.size
+                && mtimeNs == identity.mtimeNanoseconds
+        }
+    }
+
+    static let fileName = ".zsn2nd-ledger.jsonl"
+    let path: String
+    private let outbox: String
+    private let lock = NSLock()
+    /// Committed entries by input name, latest last.
+    private var committed: [String: [Entry]] = [:]
+
+    init(outbox: String) {
+        self.outbox = outbox
+        path = POSIX.join(outbox, Ledger.fileName)
+    }
+
+    /// Reads the ledger, resolves intents against the sidecars in the outbox, and rewrites it keeping
+    /// only entries whose input is still in the inbox.
+    func load(inbox: String) throws {
+        var entries: [Entry] = []
+        if POSIX.exists(path) {
+            let data = try POSIX.readFile(path)
+            for line in data.split(separator: UInt8(ascii: "\n")) {
+                // A line cut short by a kill is skipped: its sidecar, if any, was not yet renamed
+                // (intent) or the intent line before it already says enough (committed).
+                if let entry = try? JSONDecoder().decode(Entry.self, from: Data(line)) { entries.append(entry) }
+            }
+        }
+        var result: [String: [Entry]] = [:]
+        for entry in entries {
+            let isCommitted = entry.state == "committed"
+                || (entry.state == "intent" && POSIX.exists(POSIX.join(outbox, entry.output + ".json")))
+            guard isCommitted else {
+                // Killed between the two renames: the output carries its final name but has no
+                // sidecar. It is ours (the intent names it) and the job will be redone: remove it.
+                let orphan = POSIX.join(outbox, entry.output)
+                if let id = try? POSIX.lstatIdentity(orphan), id.isRegular { try POSIX.removeFile(orphan) }
+                continue
+            }
+            var final = entry
+            final.state = "committed"
+            if !(result[entry.input]?.contains(final) ?? false) { result[entry.input, default: []].append(final) }
+        }
+        let present = Set((try? POSIX.listDirectory(inbox)) ?? [])
+        result = result.filter { present.contains($0.key) }
+        lock.withLock { committed = result }
+        try rewrite(result.values.flatMap { $0 })
+    }
+
+    private func rewrite(_ entries: [Entry]) throws {
+        let temporary = POSIX.join(outbox, Outbox.temporaryPrefix + "ledger-\(getpid())")
+        try POSIX.removeFile(temporary)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data()
+        for entry in entries {
+            data.append(try encoder.encode(entry))
+            data.append(UInt8(ascii: "\n"))
+        }
+        try POSIX.writeNewFile(temporary, data, mode: 0o600)
+        guard rename(temporary, path) == 0 else { throw SystemError.last("rename", path) }
+        try POSIX.fsyncDirectory(outbox)
+    }
+
+    func append(_ entry: Entry) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var line = try encoder.encode(entry)
+        line.append(UInt8(ascii: "\n"))
+        try lock.withLock {
+            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw SystemError.last("open", path) }
+            defer { close(fd) }
+            let written = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+            guard written == line.count else { throw SystemError.last("write", path) }
+            guard fsync(fd) == 0 else { throw SystemError.last("fsync", path) }
+            if entry.state == "committed" { committed[entry.input, default: []].append(entry) }
+        }
+    }
+
+    /// The committed entry for this input name and content, if any.
+    func committedEntry(input: String, sha256: String) -> Entry? {
+        lock.withLock { committed[input]?.last { $0.sha256 == sha256 } }
+    }
+
+    /// Forgets an input once it has left the inbox (moved or deleted), keeping memory bounded.
+    func forget(input: String) {
+        lock.withLock { _ = committed.removeValue(forKey: input) }
+    }
+}

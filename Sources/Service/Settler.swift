@@ -1,0 +1,81 @@
+import Dispatch
+import Foundation
+
+/// Decides when a file in the inbox is complete: after it was closed from writing or moved in, its
+/// size and mtime must stay unchanged for `settleSeconds`. A writer that closes and reopens the file
+/// between chunks (or keeps writing) pushes the moment back. Everything runs on `queue`.
+final class Settler {
+    private struct Pending {
+        var identity: FileIdentity
+        var generation: Int
+    }
+
+    let inbox: String
+    private let settleSeconds: Double
+    private let queue: DispatchQueue
+    private let ready: (String) -> Void
+    private var pending: [String: Pending] = [:]
+    private var generation = 0
+
+    init(inbox: String, settleSeconds: Double, queue: DispatchQueue, ready: @escaping (String) -> Void) {
+        self.inbox = inbox
+        self.settleSeconds = settleSeconds
+        self.queue = queue
+        self.ready = ready
+    }
+
+    /// The file may be complete (closed after writing, moved in, or found by a scan).
+    /// An empty file waits for content: many uploaders create the file, close it, then reopen it to
+    /// write, and an empty file is never an image anyway.
+    func consider(_ name: String, onlyIfSymlink: Bool = false) {
+        guard InboxRules.isCandidate(name) else { return }
+        guard let identity = try? POSIX.lstatIdentity(POSIX.join(inbox, name)), !identity.isDirectory,
+              identity.isSymlink || !onlyIfSymlink, identity.size > 0 || !identity.isRegular else {
+            if !onlyIfSymlink { pending[name] = nil }
+            return
+        }
+        if !identity.isRegular {
+            // A symlink or a device: nothing to wait for; the job refuses it into failed/.
+            pending[name] = nil
+            ready(name)
+            return
+        }
+        schedule(name, identity)
+    }
+
+    /// The file was written to: if it is being watched, its quiet period starts again.
+    func touched(_ name: String) {
+        guard pending[name] != nil, let identity = try? POSIX.lstatIdentity(POSIX.join(inbox, name)) else { return }
+        schedule(name, identity)
+    }
+
+    func forget(_ name: String) { pending[name] = nil }
+
+    /// Every candidate in the inbox (the backlog at start, or after an inotify overflow).
+    func scan() throws -> Int {
+        let names = try POSIX.listDirectory(inbox).filter(InboxRules.isCandidate).sorted()
+        names.forEach { consider($0) }
+        return names.count
+    }
+
+    private func schedule(_ name: String, _ identity: FileIdentity) {
+        generation += 1
+        let mine = generation
+        pending[name] = Pending(identity: identity, generation: mine)
+        queue.asyncAfter(deadline: .now() + settleSeconds) { [weak self] in self?.check(name, mine) }
+    }
+
+    private func check(_ name: String, _ expected: Int) {
+        guard let entry = pending[name], entry.generation == expected else { return }  // superseded
+        guard let now = try? POSIX.lstatIdentity(POSIX.join(inbox, name)) else {
+            pending[name] = nil
+            return
+        }
+        if now.sameContent(as: entry.identity) {
+            pending[name] = nil
+            ready(name)
+        } else {
+            schedule(name, now)
+        }
+    }
+}

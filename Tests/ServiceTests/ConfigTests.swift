@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import Service
+
+/// The configuration layers, in process: precedence, unknown keys, wrong types and bad values are
+/// each reported with the key's name and where it came from.
+@Suite struct ConfigTests {
+    private func file(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "zsn2nd-config-\(UUID().uuidString).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func defaultsRunOnFoldersInTheWorkingDirectory() throws {
+        let config = try ConfigLoader.load(commandLine: [], environment: [:], configFile: nil, workingDirectory: "/srv/x")
+        #expect(config.inbox == "/srv/x/inbox")
+        #expect(config.outbox == "/srv/x/outbox")
+        #expect(config.done == "/srv/x/done")
+        #expect(config.failed == "/srv/x/failed")
+        #expect(config.after == .move)
+        #expect(config.concurrency == 1)
+        #expect(config.iterations == nil)
+    }
+
+    @Test func commandLineBeatsEnvironmentBeatsFileBeatsDefault() throws {
+        let path = try file("preset: paper\nsampler: stripe\nsettle_seconds: 5\nseed: 3\n")
+        let config = try ConfigLoader.load(
+            commandLine: ["--preset", "fast", "--settle-seconds=0.25"],
+            environment: ["ZSN2N_PRESET": "balanced", "ZSN2N_SAMPLER": "remoteWeight", "HOME": "/root"],
+            configFile: path, workingDirectory: "/w")
+        #expect(config.preset == "fast")             // command line
+        #expect(config.settleSeconds == 0.25)        // command line, kebab-case with '='
+        #expect(config.sampler == "remoteWeight")    // environment over file
+        #expect(config.seed == 3)                    // file over default
+        #expect(config.jpegQuality == 95)            // default
+    }
+
+    @Test func everyKeyHasAnOptionAndAVariable() {
+        for key in DaemonConfigKey.all {
+            #expect(key.option == "--" + key.name.replacingOccurrences(of: "_", with: "-"))
+            #expect(key.environmentVariable == "ZSN2N_" + key.name.uppercased())
+        }
+    }
+
+    @Test func shippedConfigFileIsValidAndListsEveryKey() throws {
+        let path = SchemaValidator.repository.appendingPathComponent("etc/zsn2nd.yaml").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        for key in DaemonConfigKey.all { #expect(text.contains("\(key.name):"), "etc/zsn2nd.yaml lacks \(key.name)") }
+        let config = try ConfigLoader.load(commandLine: [], environment: [:], configFile: path)
+        #expect(config.inbox == "/var/lib/zsn2n/inbox")
+    }
+
+    @Test(arguments: [
+        ("inbox: a\nsettle_secnds: 2\n", "settle_secnds", "unknown key"),
+        ("concurrency: two\n", "concurrency", "expected an integer"),
+        ("after: archive\n", "after", "must be one of move, keep, delete"),
+        ("jpeg_quality: 101\n", "jpeg_quality", "between 1 and 100"),
+        ("inbox: same\noutbox: same\n", "outbox", "same folder as inbox"),
+        ("log_level: loud\n", "log_level", "must be one of"),
+        ("sampler: blurry\n", "sampler", "unknown sampler"),
+        ("preset: turbo\n", "preset", "unknown preset"),
+        ("- a\n- b\n", "", "must be a mapping"),
+    ])
+    func badFileIsRefusedNamingTheKey(yaml: String, key: String, reason: String) throws {
+        let path = try file(yaml)
+        let error = #expect(throws: DaemonConfigError.self) {
+            try ConfigLoader.load(commandLine: [], environment: [:], configFile: path)
+        }
+        #expect(error?.key == key)
+        #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
+        if !key.isEmpty { #expect(error?.description.contains("'\(key)'") == true) }
+    }
+
+    @Test func badEnvironmentAndCommandLineAreRefusedNamingTheSource() {
+        let env = #expect(throws: DaemonConfigError.self) {
+            try ConfigLoader.load(commandLine: [], environment: ["ZSN2N_ITERATIONS": "many"], configFile: nil)
+        }
+        #expect(env?.source == "ZSN2N_ITERATIONS")
+        let unknown = #expect(throws: DaemonConfigError.self) {
+            try ConfigLoader.load(commandLine: [], environment: ["ZSN2N_INBOXX": "/x"], configFile: nil)
+        }
+        #expect(unknown?.key == "inboxx")
+        let cli = #expect(throws: DaemonConfigError.self) {
+            try ConfigLoader.load(commandLine: ["--threds", "2"], environment: [:], configFile: nil)
+        }
+        #expect(cli?.key == "threds")
+        let type = #expect(throws: DaemonConfigError.self) {
+            try ConfigLoader.load(commandLine: ["--settle-seconds", "soon"], environment: [:], configFile: nil)
+        }
+        #expect(type?.source == "--settle-seconds")
+    }
+
+    @Test func inboxRules() {
+        for name in ["a.png", "B.PNG", "c.jpg", "d.JPEG", "e.f.jpeg"] { #expect(InboxRules.isCandidate(name), "\(name)") }
+        for name in [".a.png", "a.png.part", "a.png.tmp", "a.png.crdownload", "a.png~", "notes.txt", "png", ".png", "a.gif"] {
+            #expect(!InboxRules.isCandidate(name), "\(name)")
+        }
+    }
+
+    @Test func numberedNamesKeepTheExtension() {
+        #expect(Outbox.numbered("photo.png", 0) == "photo.png")
+        #expect(Outbox.numbered("photo.png", 2) == "photo-2.png")
+        #expect(Outbox.numbered("a.b.JPG", 1) == "a.b-1.JPG")
+    }
+
+    @Test func sha256MatchesKnownVectors() {
+        #expect(SHA256.hex(of: []) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(of: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(SHA256.hex(of: million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}

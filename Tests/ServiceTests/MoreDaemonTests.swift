@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension DaemonIntegrationTests {
+    /// A clean image of the same name in the reference folder fills the sidecar's reference block.
+    @Test(.enabled(if: SchemaValidator.available, "python3 jsonschema is needed to validate sidecars"))
+    func referenceFolderAddsPSNRAndSSIM() throws {
+        let daemon = try DaemonHarness(settleSeconds: 0.1)
+        let reference = daemon.root.appendingPathComponent("clean")
+        try FileManager.default.createDirectory(at: reference, withIntermediateDirectories: true)
+        daemon.arguments += ["--reference", reference.path]
+        try TestImages.png(seed: 40).write(to: reference.appendingPathComponent("measured.png"))
+        try daemon.start()
+        #expect(daemon.waitReady())
+        try daemon.drop(TestImages.png(seed: 41), as: "measured.png")
+        try daemon.drop(TestImages.png(seed: 42), as: "unmeasured.png")
+        #expect(daemon.waitUntil(timeout: 30) { daemon.names(daemon.done).count == 2 })
+        let measured = (daemon.sidecar("measured.png")?["metrics"] as? [String: Any])?["reference"] as? [String: Any]
+        #expect(measured?["file"] as? String == "measured.png")
+        #expect(measured?["psnr_input"] is Double && measured?["ssim_output"] is Double)
+        let unmeasured = (daemon.sidecar("unmeasured.png")?["metrics"] as? [String: Any])?["reference"]
+        #expect(unmeasured is NSNull)
+        let failure = SchemaValidator.validate(
+            documents: ["measured.png.json", "unmeasured.png.json"].map { daemon.outbox.appendingPathComponent($0).path },
+            against: SchemaValidator.schema("zsn2n.sidecar-1.schema.json"))
+        #expect(failure == nil, "\(failure ?? "")")
+        #expect(daemon.stop().status == 0)
+    }
+
+    @Test func twoJobsAtOnceStillTakeEachFileOnce() throws {
+        let daemon = try DaemonHarness(settleSeconds: 0.1, iterations: 30, extra: ["--concurrency", "2"])
+        daemon.arguments.removeAll { $0 == "--threads" || $0 == "1" }
+        try daemon.start()
+        #expect(daemon.waitReady())
+        let names = (0..<8).map { "pair-\($0).png" }
+        for (i, name) in names.enumerated() { try daemon.drop(TestImages.png(seed: UInt64(50 + i)), as: name) }
+        #expect(daemon.waitUntil(timeout: 60) { daemon.names(daemon.done).count == 8 })
+        usleep(300_000)
+        #expect(daemon.names(daemon.done) == names.sorted())
+        #expect(daemon.names(daemon.outbox) == names.sorted().flatMap { [$0, $0 + ".json"] }.sorted())
+        #expect(daemon.stop().status == 0)
+    }
+
+    /// With the daemon stopped (SIGSTOP) and a tiny inotify queue, a burst overflows the queue; the
+    /// daemon must notice (IN_Q_OVERFLOW), list the inbox again and still take every file.
+    @Test(.enabled(if: getuid() == 0, "needs root to lower fs.inotify.max_queued_events"))
+    func inotifyOverflowTriggersARescan() throws {
+        let limitPath = "/proc/sys/fs/inotify/max_queued_events"
+        let saved = try String(contentsOfFile: limitPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let daemon = try DaemonHarness(settleSeconds: 0.1, iterations: 5)
+        // The limit is read when the daemon creates its inotify instance: lower it just for that.
+        try "8".write(toFile: limitPath, atomically: false, encoding: .utf8)
+        defer { try? saved.write(toFile: limitPath, atomically: false, encoding: .utf8) }
+        try daemon.start()
+        let ready = daemon.waitReady()
+        try saved.write(toFile: limitPath, atomically: false, encoding: .utf8)
+        #expect(ready)
+        kill(daemon.pid, SIGSTOP)
+        let names = (0..<30).map { String(format: "flood-%02d.png", $0) }
+        for (i, name) in names.enumerated() { try daemon.drop(TestImages.png(size: 16, seed: UInt64(60 + i)), as: name) }
+        kill(daemon.pid, SIGCONT)
+        #expect(daemon.waitUntil(timeout: 60) { daemon.names(daemon.done).count == 30 },
+                "done: \(daemon.names(daemon.done).count) of 30")
+        #expect(daemon.names(daemon.done) == names)
+        #expect(daemon.stop().status == 0)
+        if JournalSupport.available {
+            let entries = JournalSupport.waitForEntries(pid: daemon.pid) { $0.contains { $0["ZSN2N_EVENT"] == "rescan" } }
+            #expect(entries.contains { $0["ZSN2N_EVENT"] == "rescan" }, "no rescan logged after the overflow")
+        }
+    }
+
+    /// Without a journal socket the same events go to stderr, one line each. The socket is hidden
+    /// by an empty tmpfs over /run/systemd/journal in a private mount namespace.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"),
+                   "needs root and unshare to hide the journal socket"))
+    func withoutAJournalEventsGoToStderr() throws {
+        let daemon = try DaemonHarness(settleSeconds: 0.1)
+        daemon.launcher = ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                           #"mkdir -p /run/systemd/journal && mount -t tmpfs none /run/systemd/journal && exec "$0" "$@""#]
+        try daemon.start()
+        #expect(daemon.waitReady(), "\(daemon.stderrText)")
+        try daemon.drop(TestImages.png(seed: 70), as: "plain.png")
+        try daemon.drop(Data("junk".utf8), as: "junk.png")
+        #expect(daemon.waitUntil(timeout: 30) { daemon.names(daemon.done) == ["plain.png"] && daemon.names(daemon.failed).count == 2 })
+        #expect(daemon.stop().status == 0)
+        let text = daemon.stderrText
+        let pid = daemon.pid
+        #expect(text.contains("zsn2nd[\(pid)] info: queued plain.png"), "\(text)")
+        #expect(text.contains("zsn2nd[\(pid)] info: done plain.png -> plain.png"), "\(text)")
+        #expect(text.contains("zsn2nd[\(pid)] err: failed junk.png (decode)"), "\(text)")
+        #expect(text.contains("zsn2nd[\(pid)] info: stopped"))
+    }
+
+    @Test func withNothingGivenItRunsOnFoldersInTheWorkingDirectory() throws {
+        let daemon = try DaemonHarness()
+        daemon.arguments = []
+        daemon.workingDirectory = daemon.root
+        try daemon.start()
+        #expect(daemon.waitReady(), "\(daemon.stderrText)")
+        for folder in ["inbox", "outbox", "done", "failed"] {
+            var isDirectory: ObjCBool = false
+            #expect(FileManager.default.fileExists(atPath: daemon.root.appendingPathComponent(folder).path, isDirectory: &isDirectory)
+                    && isDirectory.boolValue, "no ./\(folder)")
+        }
+        #expect(daemon.stop().status == 0)
+    }
+
+    @Test func aBadConfigurationStopsTheStartWithExit78NamingTheKey() throws {
+        let daemon = try DaemonHarness()
+        let file = daemon.root.appendingPathComponent("bad.yaml")
+        try "inbox: in\nconcurency: 2\n".write(to: file, atomically: true, encoding: .utf8)
+        daemon.arguments = ["--config", file.path]
+        try daemon.start()
+        #expect(daemon.waitUntil(timeout: 10) { !(daemon.process?.isRunning ?? true) })
+        daemon.process?.waitUntilExit()
+        #expect(daemon.process?.terminationStatus == 78)
+        #expect(daemon.stderrText.contains("config key 'concurency' (file \(file.path), line 2): unknown key"), "\(daemon.stderrText)")
+    }
+
+    @Test func afterDeleteRemovesTheOriginalOnceCommitted() throws {
+        let daemon = try DaemonHarness(settleSeconds: 0.1, extra: ["--after", "delete"])
+        try daemon.start()
+        #expect(daemon.waitReady())
+        try daemon.drop(TestImages.png(seed: 80), as: "gone.png")
+        #expect(daemon.waitUntil(timeout: 30) { daemon.names(daemon.outbox) == ["gone.png", "gone.png.json"] })
+        #expect(daemon.waitUntil(timeout: 5) { daemon.names(daemon.inbox).isEmpty })
+        #expect(daemon.names(daemon.done).isEmpty)
+        #expect(daemon.stop().status == 0)
+    }
+}

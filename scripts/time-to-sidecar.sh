@@ -1,0 +1,50 @@
+#!/bin/sh
+# Measures what an operator waits for: the time from a file's arrival in the inbox (renamed in)
+# to its sidecar in the outbox, for a 256x256 RGB PNG (a noisy synthetic scene, gauss sigma 25),
+# through the installed or given zsn2nd with its default settings (preset, settle_seconds).
+#
+#   scripts/time-to-sidecar.sh [path/to/zsn2nd] [extra zsn2nd options...]
+set -eu
+BIN=${1:-/usr/local/bin/zsn2nd}
+[ $# -gt 0 ] && shift
+WORK=$(mktemp -d)
+trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/inbox"
+cd "$WORK"
+"$BIN" "$@" 2>"$WORK/stderr" &
+PID=$!
+sleep 1
+python3 - "$WORK" <<'PY'
+import math, os, random, struct, sys, time, zlib
+work = sys.argv[1]
+w = h = 256
+rng = random.Random(25)
+def clean(x, y, c):
+    # smooth gradients, a disc and stripes: edges and flat areas, like a photograph
+    v = 0.5 + 0.3 * math.sin(x / 23.0 + c) * math.cos(y / 31.0)
+    if (x - 128) ** 2 + (y - 120) ** 2 < 60 ** 2: v = 0.85 - 0.2 * c / 2
+    if 20 < y < 60 and (x // 8) % 2: v = 0.15
+    return v
+rows = []
+for y in range(h):
+    row = bytearray([0])
+    for x in range(w):
+        for c in range(3):
+            v = clean(x, y, c) + rng.gauss(0, 25 / 255)
+            row.append(max(0, min(255, round(v * 255))))
+    rows.append(bytes(row))
+def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+png = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(b''.join(rows))) + chunk(b'IEND', b'')
+open(f'{work}/.scene.png.part', 'wb').write(png)
+start = time.monotonic()
+os.rename(f'{work}/.scene.png.part', f'{work}/inbox/scene.png')
+while not os.path.exists(f'{work}/outbox/scene.png.json'):
+    time.sleep(0.01)
+elapsed = time.monotonic() - start
+import json
+doc = json.load(open(f'{work}/outbox/scene.png.json'))
+t = doc['timing']
+print(f"arrival to sidecar: {elapsed:.2f} s (preset {doc['denoiser']['preset']}, {doc['denoiser']['iterations']} iterations, "
+      f"decode {t['decode_s']:.2f} s, train {t['train_s']:.2f} s, denoise {t['denoise_s']:.2f} s, job total {t['total_s']:.2f} s; "
+      f"noise sigma {doc['metrics']['input']['noise_sigma']:.1f} -> {doc['metrics']['output']['noise_sigma']:.1f})")
+PY

@@ -27,7 +27,7 @@ struct Demo: ParsableCommand {
         var arguments = [noisy, "-o", denoised, "--reference", clean, "--preset", preset, "--seed", "\(seed)",
                          "--sidecar", dir.appendingPathComponent("denoised.json").path]
         if let iterations { arguments += ["--iterations", "\(iterations)"] }
-        var command = try Denoise.parse(arguments)
+        let command = try Denoise.parse(arguments)
         try command.run()
     }
 }

@@ -29,7 +29,7 @@ chmod 0644 "$DESTDIR$UNITDIR/zsn2nd.service"
 install -m 0644 systemd/zsn2nd.sysusers "$DESTDIR$SYSCONFDIR/sysusers.d/zsn2nd.conf"
 install -m 0644 systemd/zsn2nd.tmpfiles "$DESTDIR$SYSCONFDIR/tmpfiles.d/zsn2nd.conf"
 install -m 0644 schema/*.schema.json "$DESTDIR$PREFIX/share/zsn2n/schema/"
-install -m 0644 docs/daemon.md "$DESTDIR$PREFIX/share/doc/zsn2n/daemon.md"
+install -m 0644 README.md "$DESTDIR$PREFIX/share/doc/zsn2n/README.md"
 
 # Never overwrite an operator's configuration: a changed one gets the new default beside it.
 CONFIG="$DESTDIR$SYSCONFDIR/zsn2n/zsn2nd.yaml"

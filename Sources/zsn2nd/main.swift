@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Service
 
-/// zsn2nd: watches an inbox and denoises every image dropped there. See docs/daemon.md.
+/// zsn2nd: watches an inbox and denoises every image dropped there. See README.md ("Running the daemon").
 struct Zsn2nd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zsn2nd",

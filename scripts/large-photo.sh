@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Large photos through `zsn2n denoise` with the default preset: wall time and peak memory.
+#   scripts/large-photo.sh [WIDTHxHEIGHT ...]      (default: 4000x3000, i.e. 12 megapixels)
+# Makes a clean photo by resizing ../shared/testdata/retina.jpg (Pillow, from PyPI; PY names a python
+# that has it, default /work/ref/bin/python), adds gauss:25 noise with `zsn2n noise` (JPEG, quality
+# 95), then runs `/usr/bin/time -v zsn2n denoise` on it. Env: ZSN2N (.build/release/zsn2n), OPTIONS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ZSN2N=${ZSN2N:-.build/release/zsn2n}; PY=${PY:-/work/ref/bin/python}; OPTIONS=${OPTIONS:-}
+sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(4000x3000)
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+for size in "${sizes[@]}"; do
+  w=${size%x*}; h=${size#*x}
+  "$PY" -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).convert("RGB").resize((int(sys.argv[2]), int(sys.argv[3])), Image.BICUBIC).save(sys.argv[4], quality=95)' \
+    ../shared/testdata/retina.jpg "$w" "$h" "$work/clean.jpg"
+  $ZSN2N noise "$work/clean.jpg" -o "$work/noisy.jpg" --model gauss:25 --seed 1 >/dev/null
+  echo "== $size ($(python3 -c "print(round($w * $h / 1e6, 1))") megapixels)"
+  # shellcheck disable=SC2086
+  /usr/bin/time -v $ZSN2N denoise "$work/noisy.jpg" -o "$work/denoised.jpg" $OPTIONS 2>"$work/time" | head -n 1
+  grep -E "Elapsed \(wall clock\)|Maximum resident set size" "$work/time" | sed 's/^\t//'
+done

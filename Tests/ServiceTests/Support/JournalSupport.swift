@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The real journald for the tests: started when none runs (systemd-journald works here without
 /// systemd as PID 1), read back with `journalctl -o json`.
@@ -7,9 +10,11 @@ enum JournalSupport {
     static let socket = "/run/systemd/journal/socket"
     static let journald = "/lib/systemd/systemd-journald"
 
-    /// True when a journal socket exists, starting journald first if we can (root, binary present).
+    /// True when a journald listens on the socket, starting one first if we can (root, binary
+    /// present). A socket file alone proves nothing: one left by a journald that has since died
+    /// refuses every entry, so the test would read back an empty journal.
     static let available: Bool = {
-        if FileManager.default.fileExists(atPath: socket) { return true }
+        if listening() { return true }
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: journald) else { return false }
         try? FileManager.default.createDirectory(atPath: "/run/systemd/journal", withIntermediateDirectories: true)
         let process = Process()
@@ -18,9 +23,26 @@ enum JournalSupport {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return false }
-        for _ in 0..<50 where !FileManager.default.fileExists(atPath: socket) { usleep(100_000) }
-        return FileManager.default.fileExists(atPath: socket)
+        for _ in 0..<50 where !listening() { usleep(100_000) }
+        return listening()
     }()
+
+    /// Whether a datagram connect to the journal socket succeeds (it is refused when nobody listens).
+    static func listening() -> Bool {
+        let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { path in
+            for (index, byte) in socket.utf8.enumerated() where index < path.count - 1 { path[index] = byte }
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
+    }
 
     static var unavailableReason: Comment {
         "journald is not running and cannot be started here (needs root and \(journald))"

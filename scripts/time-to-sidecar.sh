@@ -1,9 +1,11 @@
 #!/bin/sh
 # Measures what an operator waits for: the time from a file's arrival in the inbox (renamed in)
 # to its sidecar in the outbox, for a 256x256 RGB PNG (a noisy synthetic scene, gauss sigma 25),
-# through the installed or given zsn2nd with its default settings (preset, settle_seconds).
+# through the installed or given zsn2nd with its default settings (preset, settle_seconds), and
+# the daemon's peak resident memory (VmHWM) once the sidecar is there.
 #
 #   scripts/time-to-sidecar.sh [path/to/zsn2nd] [extra zsn2nd options...]
+#   IMAGE=photo.jpg scripts/time-to-sidecar.sh ...     drops that file instead of the scene
 set -eu
 BIN=${1:-/usr/local/bin/zsn2nd}
 [ $# -gt 0 ] && shift
@@ -14,9 +16,9 @@ cd "$WORK"
 "$BIN" "$@" 2>"$WORK/stderr" &
 PID=$!
 sleep 1
-python3 - "$WORK" <<'PY'
-import math, os, random, struct, sys, time, zlib
-work = sys.argv[1]
+python3 - "$WORK" "$PID" "${IMAGE:-}" <<'PY'
+import math, os, random, shutil, struct, sys, time, zlib
+work, pid, image = sys.argv[1], sys.argv[2], sys.argv[3]
 w = h = 256
 rng = random.Random(25)
 def clean(x, y, c):
@@ -35,16 +37,22 @@ for y in range(h):
     rows.append(bytes(row))
 def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
 png = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(b''.join(rows))) + chunk(b'IEND', b'')
-open(f'{work}/.scene.png.part', 'wb').write(png)
+name = os.path.basename(image) if image else 'scene.png'
+if image:
+    shutil.copyfile(image, f'{work}/.{name}.part')
+else:
+    open(f'{work}/.{name}.part', 'wb').write(png)
 start = time.monotonic()
-os.rename(f'{work}/.scene.png.part', f'{work}/inbox/scene.png')
-while not os.path.exists(f'{work}/outbox/scene.png.json'):
+os.rename(f'{work}/.{name}.part', f'{work}/inbox/{name}')
+while not os.path.exists(f'{work}/outbox/{name}.json'):
     time.sleep(0.01)
 elapsed = time.monotonic() - start
 import json
-doc = json.load(open(f'{work}/outbox/scene.png.json'))
+doc = json.load(open(f'{work}/outbox/{name}.json'))
+peak = next(l.split()[1] for l in open(f'/proc/{pid}/status') if l.startswith('VmHWM'))
 t = doc['timing']
 print(f"arrival to sidecar: {elapsed:.2f} s (preset {doc['denoiser']['preset']}, {doc['denoiser']['iterations']} iterations, "
       f"decode {t['decode_s']:.2f} s, train {t['train_s']:.2f} s, denoise {t['denoise_s']:.2f} s, job total {t['total_s']:.2f} s; "
-      f"noise sigma {doc['metrics']['input']['noise_sigma']:.1f} -> {doc['metrics']['output']['noise_sigma']:.1f})")
+      f"noise sigma {doc['metrics']['input']['noise_sigma']:.1f} -> {doc['metrics']['output']['noise_sigma']:.1f}; "
+      f"daemon peak RSS {int(peak) / 1024:.0f} MB)")
 PY

@@ -20,6 +20,17 @@ public struct TrainingPlan: Sendable, Equatable, Codable {
         self.batch = batch
     }
 
+    /// The plan as it applies to a `width` x `height` image: when its crops would cover as many
+    /// pixels per iteration as the whole image, it trains on the whole image instead (one pass of
+    /// the image costs no more and sees every pixel), so a small image gets the paper recipe.
+    public func fitted(height: Int, width: Int) -> TrainingPlan {
+        guard let crop, batch * min(crop, height) * min(crop, width) >= height * width else { return self }
+        var plan = self
+        plan.crop = nil
+        plan.batch = 1
+        return plan
+    }
+
     /// The same plan stretched or shrunk to `iterations`, the schedule's steps scaled with it.
     public func with(iterations n: Int) -> TrainingPlan {
         var plan = self

@@ -138,7 +138,7 @@ public enum DenoiseJob {
         var clock = Stopwatch()
         try settings.validate()
         let sampler = try settings.resolvedSampler()
-        let (preset, plan) = try settings.resolvedPlan()
+        let (preset, presetPlan) = try settings.resolvedPlan()
         if settings.threads > 0 { Parallel.threads = settings.threads } else { Parallel.threads = Parallel.defaultThreads }
 
         let sha256 = try SHA256.hexDigest(ofFile: input)
@@ -155,6 +155,7 @@ public enum DenoiseJob {
         let inputMetrics = Metrics.noReference(noisy)
         let inputReference = clean.map { (psnr: Metrics.psnr(noisy, $0), ssim: Metrics.ssim(noisy, $0)) }
         let (width, height, channels, alpha) = (noisy.width, noisy.height, noisy.channels, noisy.alpha)
+        let plan = presetPlan.fitted(height: height, width: width)
         let trainer = try Trainer(pixels: noisy.pixels, channels: channels, height: height, width: width,
                                   sampler: sampler, plan: plan, seed: settings.seed)
         noisy.pixels = []

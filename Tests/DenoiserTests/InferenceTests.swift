@@ -34,6 +34,19 @@ struct InferenceTests {
         #expect(taken == out)
     }
 
+    @Test("a crop plan becomes whole-image training where its crops would cover the image anyway")
+    func planFitting() {
+        let plan = TrainingPlan(iterations: 3000, stepSize: 1000, crop: 128, batch: 2)
+        let whole = TrainingPlan(iterations: 3000, stepSize: 1000)
+        #expect(plan.fitted(height: 100, width: 100) == whole)
+        #expect(plan.fitted(height: 181, width: 181) == whole)   // 32761 pixels <= 2 crops of 16384
+        #expect(plan.fitted(height: 182, width: 182) == plan)    // 33124 pixels > 32768
+        #expect(plan.fitted(height: 128, width: 1000) == plan)
+        #expect(plan.fitted(height: 64, width: 300) == plan)     // crops of 64x128, two cover 16384 < 19200
+        #expect(plan.fitted(height: 64, width: 256) == whole)    // 16384 = 2 x 64 x 128
+        #expect(whole.fitted(height: 2000, width: 2000) == whole)
+    }
+
     @Test("whole-image training of a large image is refused with a clear error")
     func wholeImageLimit() {
         let side = 1100

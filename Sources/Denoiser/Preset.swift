@@ -51,7 +51,7 @@ public struct Preset: Sendable, Equatable {
                                      plan: TrainingPlan(iterations: 3000, stepSize: 1000))
     /// The default: the paper's schedule on two random 128x128 crops per iteration. Measured
     /// (README, Presets) 0.06 dB below `paper` on average over four images, two noise levels and
-    /// three seeds, in about a third of paper's time at 256x256; one crop, or 2000 iterations, lost
+    /// three seeds, in about half of paper's time at 256x256; one crop, or 2000 iterations, lost
     /// 0.3 dB. Its cost does not grow with the image, which is what makes large photos possible.
     public static let balanced = Preset(name: "balanced", summary: "the default: paper's schedule on two random 128x128 crops per iteration, within 0.1 dB of paper",
                                         plan: TrainingPlan(iterations: 3000, stepSize: 1000, crop: 128, batch: 2))

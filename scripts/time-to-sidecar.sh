@@ -7,7 +7,7 @@
 #   scripts/time-to-sidecar.sh [path/to/zsn2nd] [extra zsn2nd options...]
 #   IMAGE=photo.jpg scripts/time-to-sidecar.sh ...     drops that file instead of the scene
 set -eu
-BIN=${1:-/usr/local/bin/zsn2nd}
+BIN=$(realpath "${1:-/usr/local/bin/zsn2nd}")
 [ $# -gt 0 ] && shift
 WORK=$(mktemp -d)
 trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -45,6 +45,8 @@ else:
 start = time.monotonic()
 os.rename(f'{work}/.{name}.part', f'{work}/inbox/{name}')
 while not os.path.exists(f'{work}/outbox/{name}.json'):
+    if 'State:\tZ' in open(f'/proc/{pid}/status').read():  # exited, not yet reaped by this shell
+        sys.exit('zsn2nd exited before the sidecar appeared: ' + open(f'{work}/stderr').read().strip())
     time.sleep(0.01)
 elapsed = time.monotonic() - start
 import json

@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DenoiserTests", dependencies: ["Denoiser", "Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Engine"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Denoiser", "Imaging"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     ],

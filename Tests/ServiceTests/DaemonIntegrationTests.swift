@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -255,7 +256,7 @@ import Glibc
     /// at no instant a partial file under a final name.
     @Test func killNineAtRandomInstantsLosesAndDuplicatesNothing() throws {
         let cycles = 12
-        var generator = SeededGenerator(seed: 20251125)
+        var generator = Random(seed: 20251125)  // seeded, so a failing kill schedule can be replayed
         let daemon = try DaemonHarness(settleSeconds: 0.05, iterations: 150)
         var expected: [String: Data] = [:]
         var killedMidJob = 0
@@ -324,18 +325,5 @@ import Glibc
             let input = daemon.sidecar(name)?["input"] as? [String: Any]
             #expect(inputsByDigest[input?["sha256"] as? String ?? ""] == name, "sidecar of \(name) describes another file")
         }
-    }
-}
-
-/// A small deterministic generator so that a failing kill schedule can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -44,8 +44,13 @@ else:
     open(f'{work}/.{name}.part', 'wb').write(png)
 start = time.monotonic()
 os.rename(f'{work}/.{name}.part', f'{work}/inbox/{name}')
+def running():
+    try:
+        return 'State:\tZ' not in open(f'/proc/{pid}/status').read()  # a zombie has exited too
+    except FileNotFoundError:
+        return False
 while not os.path.exists(f'{work}/outbox/{name}.json'):
-    if 'State:\tZ' in open(f'/proc/{pid}/status').read():  # exited, not yet reaped by this shell
+    if not running():
         sys.exit('zsn2nd exited before the sidecar appeared: ' + open(f'{work}/stderr').read().strip())
     time.sleep(0.01)
 elapsed = time.monotonic() - start

@@ -17,10 +17,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0",
-                 traits: ["JSON", "YAML", "CommandLineArguments"]),
-        // Already a dependency of swift-configuration's YAML trait; named here because the daemon's
-        // config loader walks the YAML tree itself to reject unknown keys with their line numbers.
+        // The layering (command line > environment > file > default) only: the daemon's config
+        // loader reads the YAML file (to name an unknown key's line) and the command line (whose
+        // values may hold commas) itself, so none of the optional providers is needed.
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: []),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [

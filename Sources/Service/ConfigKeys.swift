@@ -21,6 +21,7 @@ public struct DaemonConfigKey: Sendable {
         .init(name: "reference", kind: .string, defaultText: "(none)", help: "folder of clean images: one of the same name adds PSNR/SSIM to the sidecar"),
         .init(name: "after", kind: .string, defaultText: "move", help: "what happens to an original after success: move | keep | delete"),
         .init(name: "sampler", kind: .string, defaultText: "original", help: "downsampler pair used for training (zsn2n samplers lists them)"),
+        .init(name: "declare", kind: .string, defaultText: "(none)", help: "your own kernel pairs, usable as sampler by name: a list of {name, k1, k2, stride, divisor} (JSON on the command line and in the environment)"),
         .init(name: "preset", kind: .string, defaultText: "balanced", help: "training recipe: paper | balanced | fast"),
         .init(name: "iterations", kind: .int, defaultText: "0", help: "training iterations; 0 keeps the preset's"),
         .init(name: "seed", kind: .int, defaultText: "0", help: "random seed (weights, crops, random samplers)"),

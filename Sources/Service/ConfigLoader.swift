@@ -27,9 +27,16 @@ public enum ConfigLoader {
 
         // One provider per layer; each is first read alone so that a bad value is reported against
         // its own source even when a higher layer would hide it.
+        // The command line is parsed here, not by swift-configuration's CommandLineArgumentsProvider,
+        // which splits every value at its commas: a folder named "a,b" or a JSON `declare` list
+        // would arrive in pieces.
+        let cliValues = try cli.reduce(into: [AbsoluteConfigKey: ConfigValue]()) { values, pair in
+            let key = DaemonConfigKey.named(pair.key)!
+            values[AbsoluteConfigKey([pair.key])] = try typed(pair.value, key, source: key.option)
+        }
         let layers: [(source: (String) -> String, keys: Set<String>, provider: any ConfigProvider)] = [
             ({ "--" + $0.replacingOccurrences(of: "_", with: "-") }, Set(cli.keys),
-             CommandLineArgumentsProvider(arguments: ["zsn2nd"] + cli.flatMap { ["--" + $0.key, $0.value] })),
+             InMemoryProvider(name: "command line", values: cliValues)),
             ({ "ZSN2N_" + $0.uppercased() }, Set(env.keys),
              EnvironmentVariablesProvider(environmentVariables: Dictionary(uniqueKeysWithValues: env.map { ($0.key.uppercased(), $0.value) }))),
             ({ _ in fileSource }, Set(file.keys),
@@ -77,9 +84,20 @@ public enum ConfigLoader {
         guard let after = AfterSuccess(rawValue: afterText) else {
             throw bad("after", "must be one of move, keep, delete (got '\(afterText)')")
         }
+        let declareText = string("declare", "")
+        let declared: [DeclaredSampler]
+        do { declared = declareText.isEmpty ? [] : try DeclaredSampler.list(fromJSON: declareText) } catch {
+            throw bad("declare", "expected a list of {name, k1, k2, stride, divisor} (\(error))")
+        }
+        for (index, declaration) in declared.enumerated() {
+            do { _ = try declaration.sampler() } catch { throw bad("declare", "\(declaration.name): \(error)") }
+            if declared[..<index].contains(where: { $0.name == declaration.name }) {
+                throw bad("declare", "'\(declaration.name)' is declared twice")
+            }
+        }
         let sampler = string("sampler", "original")
-        guard Sampler.named(sampler) != nil else {
-            throw bad("sampler", "unknown sampler '\(sampler)' (`zsn2n samplers` lists them)")
+        guard Sampler.named(sampler) != nil || declared.contains(where: { $0.name == sampler }) else {
+            throw bad("sampler", "unknown sampler '\(sampler)' (`zsn2n samplers` lists them; yours go under declare)")
         }
         let preset = string("preset", "balanced")
         guard Preset.named(preset) != nil else {
@@ -107,7 +125,7 @@ public enum ConfigLoader {
 
         return DaemonConfig(
             inbox: inbox, outbox: outbox, done: done, failed: failed, reference: reference, after: after,
-            sampler: sampler, preset: preset, iterations: iterations == 0 ? nil : iterations,
+            sampler: sampler, declaredSamplers: declared, preset: preset, iterations: iterations == 0 ? nil : iterations,
             seed: UInt64(seed), threadsPerJob: threads > 0 ? threads : max(1, cores / concurrency),
             concurrency: concurrency, settleSeconds: settle, maxPixels: maxPixels, jpegQuality: quality,
             logLevel: level, configFile: configFile)
@@ -175,6 +193,18 @@ public enum ConfigLoader {
         return values
     }
 
+    /// `declare:` written in YAML (a list of mappings, or one mapping) as the JSON text that the
+    /// command line and the environment carry, so that all three layers hold the same kind of value.
+    private static func declarationsJSON(_ node: Node, at: String) throws -> String {
+        do {
+            let list = node.mapping != nil ? [try YAMLDecoder().decode(DeclaredSampler.self, from: node)]
+                                           : try YAMLDecoder().decode([DeclaredSampler].self, from: node)
+            return String(decoding: try JSONEncoder().encode(list), as: UTF8.self)
+        } catch {
+            throw DaemonConfigError(key: "declare", source: at, reason: "expected a list of {name, k1, k2, stride, divisor} (\(error))")
+        }
+    }
+
     /// The YAML file's top-level mapping, each value converted to its key's type.
     static func fileValues(_ path: String) throws -> [String: ConfigValue] {
         let source = "file \(path)"
@@ -197,27 +227,36 @@ public enum ConfigLoader {
             guard let key = DaemonConfigKey.named(name) else {
                 throw DaemonConfigError(key: name, source: at, reason: "unknown key (see etc/zsn2nd.yaml for the list)")
             }
+            if name == "declare", valueNode.scalar == nil {
+                values[name] = ConfigValue(.string(try declarationsJSON(valueNode, at: at)), isSecret: false)
+                continue
+            }
             guard let scalar = valueNode.scalar else {
                 throw DaemonConfigError(key: name, source: at, reason: "expected \(kindName(key.kind)), got a list or mapping")
             }
             if scalar.string == "~" || scalar.string == "null" || (scalar.string.isEmpty && scalar.style == .plain) {
                 continue  // `key:` with no value keeps the default
             }
-            switch key.kind {
-            case .string:
-                values[name] = ConfigValue(.string(scalar.string), isSecret: false)
-            case .int:
-                guard let int = Int(scalar.string) else {
-                    throw DaemonConfigError(key: name, source: at, reason: "expected an integer, got '\(scalar.string)'")
-                }
-                values[name] = ConfigValue(.int(int), isSecret: false)
-            case .double:
-                guard let double = Double(scalar.string), double.isFinite else {
-                    throw DaemonConfigError(key: name, source: at, reason: "expected a number, got '\(scalar.string)'")
-                }
-                values[name] = ConfigValue(.double(double), isSecret: false)
-            }
+            values[name] = try typed(scalar.string, key, source: at)
         }
         return values
+    }
+
+    /// A value as its key's type; the error names the key and where the value came from.
+    static func typed(_ text: String, _ key: DaemonConfigKey, source: String) throws -> ConfigValue {
+        switch key.kind {
+        case .string:
+            return ConfigValue(.string(text), isSecret: false)
+        case .int:
+            guard let int = Int(text) else {
+                throw DaemonConfigError(key: key.name, source: source, reason: "expected an integer, got '\(text)'")
+            }
+            return ConfigValue(.int(int), isSecret: false)
+        case .double:
+            guard let double = Double(text), double.isFinite else {
+                throw DaemonConfigError(key: key.name, source: source, reason: "expected a number, got '\(text)'")
+            }
+            return ConfigValue(.double(double), isSecret: false)
+        }
     }
 }

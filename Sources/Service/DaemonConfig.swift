@@ -15,6 +15,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var reference: String?
     public var after: AfterSuccess
     public var sampler: String
+    /// Kernel pairs declared in the configuration, usable as `sampler` by name.
+    public var declaredSamplers: [DeclaredSampler]
     public var preset: String
     /// nil: the preset decides.
     public var iterations: Int?
@@ -36,6 +38,7 @@ extension DaemonConfig {
         [
             "inbox: \(inbox)", "outbox: \(outbox)", "done: \(done)", "failed: \(failed)",
             "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "sampler: \(sampler)",
+            "declare: \(declaredSamplers.isEmpty ? "" : (try? JSONEncoder().encode(declaredSamplers)).map { String(decoding: $0, as: UTF8.self) } ?? "")",
             "preset: \(preset)", "iterations: \(iterations ?? 0)", "seed: \(seed)", "threads: \(threadsPerJob)",
             "concurrency: \(concurrency)", "settle_seconds: \(settleSeconds)", "max_pixels: \(maxPixels)",
             "jpeg_quality: \(jpegQuality)", "log_level: \(logLevel.rawValue)",

@@ -97,6 +97,13 @@ public struct DeclaredSampler: Sendable, Codable, Equatable {
         self.divisor = divisor
     }
 
+    /// A JSON list of declarations, or a single one.
+    public static func list(fromJSON text: String) throws -> [DeclaredSampler] {
+        let data = Data(text.utf8)
+        if let list = try? JSONDecoder().decode([DeclaredSampler].self, from: data) { return list }
+        return [try JSONDecoder().decode(DeclaredSampler.self, from: data)]
+    }
+
     public func sampler() throws -> Sampler {
         if Sampler.named(name) != nil { throw SettingsError("declared sampler '\(name)' would hide the built-in one of that name") }
         return try Sampler.declared(name: name, first: k1, second: k2, stride: stride, divisor: divisor)

@@ -9,7 +9,7 @@ public struct DenoiseJobRunner: JobRunner {
     static func settings(_ config: DaemonConfig) -> DenoiseSettings {
         DenoiseSettings(sampler: config.sampler, preset: config.preset, iterations: config.iterations,
                         seed: config.seed, threads: config.threadsPerJob, maxPixels: config.maxPixels,
-                        jpegQuality: config.jpegQuality)
+                        jpegQuality: config.jpegQuality, declaredSamplers: config.declaredSamplers)
     }
 
     public func validate(_ config: DaemonConfig) throws {

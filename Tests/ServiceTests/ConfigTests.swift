@@ -35,6 +35,37 @@ import Testing
         #expect(config.jpegQuality == 95)            // default
     }
 
+    @Test func declaredKernelPairsAreSamplersByNameInEveryLayer() throws {
+        let path = try file("""
+            declare:
+              - {name: diagonal, k1: [[0, 0.5], [0.5, 0]], k2: [[0.5, 0], [0, 0.5]], stride: 2, divisor: 1}
+              - name: wide
+                k1: [[1, 0, 0], [0, 0, 0], [0, 0, 0]]
+                k2: [[0, 0, 0], [0, 0, 0], [0, 0, 1]]
+                stride: 3
+                divisor: 1
+            sampler: wide
+            """)
+        let fromFile = try ConfigLoader.load(commandLine: [], environment: [:], configFile: path)
+        #expect(fromFile.declaredSamplers.map(\.name) == ["diagonal", "wide"])
+        #expect(fromFile.declaredSamplers[1].k2[2] == [0, 0, 1])
+        #expect(fromFile.sampler == "wide")
+        #expect(try DenoiseJobRunner.settings(fromFile).resolvedSampler().name == "wide")
+        // The summary (`--check-config`) writes the declarations back in a form the file accepts.
+        let again = try ConfigLoader.load(commandLine: [], environment: [:],
+                                          configFile: try file(fromFile.summary))
+        #expect(again.declaredSamplers == fromFile.declaredSamplers)
+
+        let json = #"{"name":"mine","k1":[[0,0.5],[0.5,0]],"k2":[[0.5,0],[0,0.5]],"stride":2,"divisor":1}"#
+        let fromEnvironment = try ConfigLoader.load(
+            commandLine: [], environment: ["ZSN2N_DECLARE": json, "ZSN2N_SAMPLER": "mine"], configFile: nil)
+        #expect(fromEnvironment.declaredSamplers.map(\.name) == ["mine"])
+        let fromCommandLine = try ConfigLoader.load(
+            commandLine: ["--declare", "[\(json)]", "--sampler", "mine"], environment: [:], configFile: path)
+        #expect(fromCommandLine.declaredSamplers.map(\.name) == ["mine"])  // the command line replaces the file's list
+        #expect(fromCommandLine.sampler == "mine")
+    }
+
     @Test func everyKeyHasAnOptionAndAVariable() {
         for key in DaemonConfigKey.all {
             #expect(key.option == "--" + key.name.replacingOccurrences(of: "_", with: "-"))
@@ -60,6 +91,13 @@ import Testing
         ("sampler: blurry\n", "sampler", "unknown sampler"),
         ("preset: turbo\n", "preset", "unknown preset"),
         ("- a\n- b\n", "", "must be a mapping"),
+        ("declare:\n  - {name: original, k1: [[1]], k2: [[1]], stride: 1, divisor: 1}\n", "declare", "would hide the built-in"),
+        ("declare:\n  - {name: wide, k1: [[1, 0]], k2: [[1]], stride: 1, divisor: 1}\n", "declare", "must be a square"),
+        ("declare:\n  - {name: zero, k1: [[1]], k2: [[1]], stride: 1, divisor: 0}\n", "declare", "divisor must be a non-zero"),
+        ("declare: [{name: halfway}]\n", "declare", "expected a list of {name, k1, k2, stride, divisor}"),
+        ("declare:\n  - {name: twin, k1: [[1]], k2: [[1]], stride: 1, divisor: 1}\n  - {name: twin, k1: [[1]], k2: [[1]], stride: 1, divisor: 1}\n",
+         "declare", "declared twice"),
+        ("sampler: mine\n", "sampler", "yours go under declare"),
     ])
     func badFileIsRefusedNamingTheKey(yaml: String, key: String, reason: String) throws {
         let path = try file(yaml)
@@ -88,6 +126,13 @@ import Testing
             try ConfigLoader.load(commandLine: ["--settle-seconds", "soon"], environment: [:], configFile: nil)
         }
         #expect(type?.source == "--settle-seconds")
+    }
+
+    @Test func aValueWithCommasArrivesWhole() throws {
+        let cli = try ConfigLoader.load(commandLine: ["--inbox", "/data/a,b"], environment: [:], configFile: nil)
+        #expect(cli.inbox == "/data/a,b")
+        let env = try ConfigLoader.load(commandLine: [], environment: ["ZSN2N_INBOX": "/data/c,d"], configFile: nil)
+        #expect(env.inbox == "/data/c,d")
     }
 
     @Test func inboxRules() {

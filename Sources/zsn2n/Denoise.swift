@@ -32,11 +32,7 @@ struct Denoise: ParsableCommand {
     @Option(help: "Adam's learning rate (overrides the preset's).") var learningRate: Double?
 
     func run() throws {
-        let declared = try declare.map { text in
-            do { return try JSONDecoder().decode(DeclaredSampler.self, from: Data(text.utf8)) } catch {
-                throw ValidationError("--declare: not a kernel pair declaration (\(error)): \(text)")
-            }
-        }
+        let declared = try Denoise.declarations(declare)
         let settings = DenoiseSettings(sampler: sampler, preset: preset, iterations: iterations, seed: seed,
                                        threads: threads ?? 0, maxPixels: maxPixels, jpegQuality: jpegQuality,
                                        declaredSamplers: declared, crop: crop, batch: batch, learningRate: learningRate)
@@ -70,6 +66,15 @@ struct Denoise: ParsableCommand {
             print(String(decoding: document, as: UTF8.self))
         } else {
             print(Denoise.summary(result.sidecar, output: out))
+        }
+    }
+
+    /// The `--declare` options, each one kernel pair as JSON.
+    static func declarations(_ texts: [String]) throws -> [DeclaredSampler] {
+        try texts.map { text in
+            do { return try JSONDecoder().decode(DeclaredSampler.self, from: Data(text.utf8)) } catch {
+                throw ValidationError("--declare: not a kernel pair declaration (\(error)): \(text)")
+            }
         }
     }
 

@@ -3,6 +3,7 @@ import Denoiser
 import Engine
 import Foundation
 import Imaging
+import Service
 import Study
 
 struct Reproduce: ParsableCommand {
@@ -24,8 +25,11 @@ struct Reproduce: ParsableCommand {
         "Clean images, or folders of them (default: data/study, the repository's 128x128 crops of camera.png and astronaut.png).",
         valueName: "files-or-folders"))
     var images: [String] = []
-    @Option(help: "Samplers, comma-separated: names, 'study' (the study's eight, the default) or 'all' (every built-in).")
+    @Option(help: "Samplers, comma-separated: names, 'study' (the study's eight, the default) or 'all' (every built-in and declared one).")
     var samplers = "study"
+    @Option(help: ArgumentHelp("Declare a kernel pair sampler as JSON, as for denoise; name it in --samplers. Repeatable. In an output folder a sampler is known by its name: give changed kernels a new name.",
+                               valueName: "json"))
+    var declare: [String] = []
     @Option(help: "Noise settings, comma-separated: gauss:SIGMA, poisson:PEAK, saltpepper:P.")
     var noise = "gauss:25,gauss:50,gauss:100"
     @Option(help: "Seeds per sampler: seeds first-seed ... first-seed + N - 1.") var seeds = 1
@@ -126,13 +130,17 @@ struct Reproduce: ParsableCommand {
     func seedRange(_ n: Int) -> [UInt64] { (0..<UInt64(n)).map { firstSeed + $0 } }
 
     func parseSamplers(_ text: String) throws -> [Sampler] {
+        let declared = try Denoise.declarations(declare).map { declaration in
+            do { return try declaration.sampler() } catch { throw ValidationError("--declare: \(error)") }
+        }
+        let known = Sampler.builtins + declared
         let names = list(text)
-        if names.map({ $0.lowercased() }) == ["all"] { return Sampler.builtins }
+        if names.map({ $0.lowercased() }) == ["all"] { return known }
         if names.map({ $0.lowercased() }) == ["study"] { return Sampler.study }
         guard !names.isEmpty else { throw ValidationError("--samplers: no sampler named") }
         return try names.map { name in
-            guard let sampler = Sampler.named(name) else {
-                throw ValidationError("--samplers: unknown sampler '\(name)'; known: \(Sampler.builtins.map(\.name).joined(separator: ", ")), or 'study', or 'all'")
+            guard let sampler = known.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+                throw ValidationError("--samplers: unknown sampler '\(name)'; known: \(known.map(\.name).joined(separator: ", ")), or 'study', or 'all'")
             }
             return sampler
         }

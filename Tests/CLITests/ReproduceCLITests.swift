@@ -31,6 +31,28 @@ struct ReproduceCLITests {
         #expect(try String(contentsOfFile: out + "/table.md", encoding: .utf8) == r.stdout)
     }
 
+    @Test("a declared kernel pair joins the study by name; the paper's pair declared anew scores as original")
+    func declaredSampler() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("study").path
+        let diagonal = #"{"name":"diagonal","k1":[[0,0.5],[0.5,0]],"k2":[[0.5,0],[0,0.5]],"stride":2,"divisor":1}"#
+        let r = try CLI.run(["reproduce", "--images", CLI.fixture("camera64.png"), "--crop", "24", "--noise", "gauss:25",
+                             "--iterations", "20", "--declare", diagonal, "--samplers", "original,diagonal", "--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        let psnr = try #require(rows.first?.firstIndex(of: "psnr"), "\(rows.first ?? [])")
+        #expect(rows.dropFirst().map { $0[2] } == ["original", "diagonal"])
+        #expect(rows.count == 3 && rows[1][psnr] == rows[2][psnr])
+
+        let hiding = try CLI.run(["reproduce", "--declare", #"{"name":"stripe","k1":[[1]],"k2":[[1]],"stride":1,"divisor":1}"#,
+                                  "--samplers", "stripe", "--out", dir.appendingPathComponent("x").path])
+        #expect(hiding.status != 0)
+        #expect(hiding.stderr.contains("would hide the built-in"), "\(hiding.stderr)")
+    }
+
     @Test("stopped after 2 runs, the same command does only the other 2 and ends with the same results")
     func resume() throws {
         let dir = try CLI.temporaryDirectory()

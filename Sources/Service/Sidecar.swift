@@ -49,6 +49,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
         /// Crops per iteration.
         public var batch: Int
         public var threads: Int
+        /// The kernel pair of a sampler declared by the user (absent for a built-in one), so that
+        /// the sidecar alone says how the image was made.
+        public var declared: DeclaredSampler?
     }
 
     public struct ImageMetrics: Codable, Sendable, Equatable {

@@ -48,7 +48,14 @@ extension DaemonIntegrationTests {
             #expect(daemon.waitReady())
             try daemon.drop(input, as: "pair.png")
             #expect(daemon.waitUntil(timeout: 30) { daemon.names(daemon.done) == ["pair.png"] })
-            #expect((daemon.sidecar("pair.png")?["denoiser"] as? [String: Any])?["sampler"] as? String == sampler)
+            let denoiser = daemon.sidecar("pair.png")?["denoiser"] as? [String: Any]
+            #expect(denoiser?["sampler"] as? String == sampler)
+            // A declared sampler's kernels are in the sidecar; a built-in's are not.
+            let declared = denoiser?["declared"] as? [String: Any]
+            #expect(sampler == "original" ? declared == nil : declared?["k1"] as? [[Double]] == [[0, 0.5], [0.5, 0]])
+            let failure = SchemaValidator.validate(documents: [daemon.outbox.appendingPathComponent("pair.png.json").path],
+                                                   against: SchemaValidator.schema("zsn2n.sidecar-1.schema.json"))
+            #expect(failure == nil, "\(failure ?? "")")
             outputs.append(try Data(contentsOf: daemon.outbox.appendingPathComponent("pair.png")))
             #expect(daemon.stop().status == 0)
         }

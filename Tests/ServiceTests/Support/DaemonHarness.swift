@@ -62,7 +62,7 @@ final class DaemonHarness {
         process.environment = env
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         if !FileManager.default.fileExists(atPath: stderrLog.path) {
-            FileManager.default.createFile(atPath: stderrLog.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrLog.path, contents: nil)
         }
         let log = try FileHandle(forWritingTo: stderrLog)
         log.seekToEndOfFile()
@@ -128,7 +128,7 @@ final class DaemonHarness {
 
 func sha256(_ data: Data) -> String {
     let path = NSTemporaryDirectory() + "zsn2nd-hash-\(UUID().uuidString)"
-    FileManager.default.createFile(atPath: path, contents: data)
+    _ = FileManager.default.createFile(atPath: path, contents: data)
     defer { try? FileManager.default.removeItem(atPath: path) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")

@@ -103,6 +103,11 @@ const uint8_t *cc_decoder_icc_profile(const cc_decoder *decoder, size_t *size) {
     return decoder->icc;
 }
 
+const uint8_t *cc_decoder_exif(const cc_decoder *decoder, size_t *size) {
+    *size = decoder->exif_size;
+    return decoder->exif;
+}
+
 int cc_decoder_read_rows(cc_decoder *decoder, void *buffer, size_t row_bytes, uint32_t rows,
                          cc_status *status) {
     const cc_header *h = &decoder->header;
@@ -154,6 +159,7 @@ void cc_decoder_free(cc_decoder *decoder) {
     if (decoder->file)
         fclose(decoder->file);
     free(decoder->icc);
+    free(decoder->exif);
     free(decoder);
 }
 
@@ -183,6 +189,8 @@ static cc_encoder *open_encoder(cc_encoder *encoder, const cc_encode_options *op
     encoder->options = *options;
     encoder->options.icc_profile = NULL;
     encoder->options.icc_profile_size = 0;
+    encoder->options.exif = NULL;
+    encoder->options.exif_size = 0;
     int result = options->format == CC_FORMAT_PNG
                      ? cc_png_encoder_open(encoder, options, status)
                      : cc_jpeg_encoder_open(encoder, options, status);

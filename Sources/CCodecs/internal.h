@@ -12,6 +12,8 @@ struct cc_decoder {
     cc_header header;
     uint8_t *icc; /* malloc'd copy of the ICC profile, or NULL */
     size_t icc_size;
+    uint8_t *exif; /* malloc'd copy of the EXIF block (JPEG APP1 after "Exif\0\0"), or NULL */
+    size_t exif_size;
     void *impl;   /* png_decoder or jpeg_decoder */
     uint32_t rows_read;
     int failed;
@@ -22,7 +24,7 @@ struct cc_encoder {
     int to_memory;
     char *memory; /* open_memstream's buffer, valid after fclose */
     size_t memory_size;
-    cc_encode_options options; /* icc_profile is not kept past open */
+    cc_encode_options options; /* icc_profile and exif are not kept past open */
     void *impl;
     uint32_t rows_written;
     int failed;

@@ -98,6 +98,7 @@ int cc_jpeg_decoder_open(cc_decoder *decoder, cc_status *status) {
     jpeg_create_decompress(&state->cinfo);
     jpeg_stdio_src(&state->cinfo, decoder->file);
     jpeg_save_markers(&state->cinfo, JPEG_APP0 + 2, 0xFFFF); /* ICC profile chunks */
+    jpeg_save_markers(&state->cinfo, JPEG_APP0 + 1, 0xFFFF); /* EXIF (and XMP, not kept) */
     jpeg_read_header(&state->cinfo, TRUE); /* markers up to the first scan, no pixels */
 
     struct jpeg_decompress_struct *c = &state->cinfo;
@@ -135,6 +136,19 @@ int cc_jpeg_decoder_open(cc_decoder *decoder, cc_status *status) {
     if (jpeg_read_icc_profile(c, &profile, &profile_size) && profile) {
         decoder->icc = profile; /* malloc'd by libjpeg-turbo; freed with the decoder */
         decoder->icc_size = profile_size;
+    }
+    /* EXIF is kept so that the output carries the camera's orientation and settings: without
+     * it a portrait photo stored sideways with an orientation tag would come out sideways. */
+    static const char exif_id[6] = {'E', 'x', 'i', 'f', 0, 0};
+    for (jpeg_saved_marker_ptr m = c->marker_list; m; m = m->next) {
+        if (m->marker != JPEG_APP0 + 1 || m->data_length <= 6 || memcmp(m->data, exif_id, 6) != 0)
+            continue;
+        decoder->exif = malloc(m->data_length - 6);
+        if (decoder->exif) {
+            memcpy(decoder->exif, m->data + 6, m->data_length - 6);
+            decoder->exif_size = m->data_length - 6;
+        }
+        break;
     }
     return 0;
 }
@@ -218,6 +232,14 @@ int cc_jpeg_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_sta
             c->comp_info[i].h_samp_factor = c->comp_info[i].v_samp_factor = 1;
     c->optimize_coding = TRUE; /* optimal Huffman tables: smaller files, same pixels */
     jpeg_start_compress(c, TRUE);
+    /* APP1 holds at most 65533 bytes: the 6-byte identifier and the EXIF block. */
+    if (o->exif && o->exif_size > 0 && o->exif_size <= 65533 - 6) {
+        jpeg_write_m_header(c, JPEG_APP0 + 1, (unsigned int)(o->exif_size + 6));
+        for (int i = 0; i < 6; i++)
+            jpeg_write_m_byte(c, "Exif\0\0"[i]);
+        for (size_t i = 0; i < o->exif_size; i++)
+            jpeg_write_m_byte(c, o->exif[i]);
+    }
     if (o->icc_profile && o->icc_profile_size > 0 && o->icc_profile_size <= 0xffffffffu)
         jpeg_write_icc_profile(c, o->icc_profile, (unsigned int)o->icc_profile_size);
     return 0;

@@ -52,6 +52,9 @@ public struct ImageSourceInfo: Sendable, Equatable, Codable {
     /// from this image can carry it (`ImageIO.write(..., iccProfile:)`). Not serialised: it is
     /// binary and can be large, and the sidecar has no use for it.
     public var iccProfile: [UInt8]? = nil
+    /// A JPEG's EXIF block, kept the same way (`ImageIO.write(..., exif:)`) so that a JPEG output
+    /// keeps the camera's orientation tag and settings. Not serialised either.
+    public var exif: [UInt8]? = nil
 
     enum CodingKeys: String, CodingKey { case format, bitDepth, colorType, interlaced }
 

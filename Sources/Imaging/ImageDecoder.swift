@@ -56,6 +56,10 @@ struct ImageDecoder {
         if let icc = cc_decoder_icc_profile(handle, &iccSize), iccSize > 0 {
             info.iccProfile = Array(UnsafeBufferPointer(start: icc, count: iccSize))
         }
+        var exifSize = 0
+        if let exif = cc_decoder_exif(handle, &exifSize), exifSize > 0 {
+            info.exif = Array(UnsafeBufferPointer(start: exif, count: exifSize))
+        }
         header = ImageHeader(width: Int(raw.width), height: Int(raw.height),
                              channels: Int(raw.out_channels), hasAlpha: raw.out_has_alpha != 0,
                              info: info)

@@ -54,8 +54,8 @@ struct ImageEncoder {
 
     /// Writes to `path`; on any failure the partial file is removed so that no half-written image
     /// is left under a real name.
-    func writeFile(_ path: String, iccProfile: [UInt8]?) throws {
-        try withOptions(iccProfile: iccProfile) { options in
+    func writeFile(_ path: String, iccProfile: [UInt8]?, exif: [UInt8]?) throws {
+        try withOptions(iccProfile: iccProfile, exif: exif) { options in
             var status = cc_status()
             guard let handle = cc_encoder_open_file(path, &options, &status) else {
                 if status.code != Int32(CC_ERR_OPEN.rawValue) { removePartialFile(path) }
@@ -71,8 +71,8 @@ struct ImageEncoder {
         }
     }
 
-    func encodeToMemory(iccProfile: [UInt8]?) throws -> [UInt8] {
-        try withOptions(iccProfile: iccProfile) { options in
+    func encodeToMemory(iccProfile: [UInt8]?, exif: [UInt8]?) throws -> [UInt8] {
+        try withOptions(iccProfile: iccProfile, exif: exif) { options in
             var status = cc_status()
             guard let handle = cc_encoder_open_memory(&options, &status) else {
                 throw CodecFailure.writing(status, format: format, file: "<memory>")
@@ -85,15 +85,16 @@ struct ImageEncoder {
         }
     }
 
-    /// The options with the ICC profile pointer valid for the duration of `body`.
-    private func withOptions<T>(iccProfile: [UInt8]?,
+    /// The options with the ICC profile and EXIF pointers valid for the duration of `body`.
+    private func withOptions<T>(iccProfile: [UInt8]?, exif: [UInt8]?,
                                 _ body: (inout cc_encode_options) throws -> T) throws -> T {
         var options = self.options
-        guard let icc = iccProfile, !icc.isEmpty else { return try body(&options) }
-        return try icc.withUnsafeBufferPointer { buffer in
-            options.icc_profile = buffer.baseAddress
-            options.icc_profile_size = buffer.count
-            return try body(&options)
+        return try (iccProfile ?? []).withUnsafeBufferPointer { icc in
+            try (exif ?? []).withUnsafeBufferPointer { exif in
+                if !icc.isEmpty { (options.icc_profile, options.icc_profile_size) = (icc.baseAddress, icc.count) }
+                if !exif.isEmpty { (options.exif, options.exif_size) = (exif.baseAddress, exif.count) }
+                return try body(&options)
+            }
         }
     }
 

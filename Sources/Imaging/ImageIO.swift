@@ -58,20 +58,22 @@ public enum ImageIO {
     /// Values are clamped to [0, 1] (NaN to 0) and rounded to the nearest level, so an image read
     /// from a PNG writes back bit for bit at its own depth. `iccProfile` (e.g. the one `read`
     /// returned in `ImageSourceInfo.iccProfile`) is embedded when given; libpng drops, with no
-    /// error, a profile it finds inconsistent with the image.
+    /// error, a profile it finds inconsistent with the image. `exif` (`ImageSourceInfo.exif`) is
+    /// written into a JPEG; a PNG output does not carry it.
     public static func write(_ image: Image, to path: String, format: ImageSourceInfo.Format,
                              bitDepth: Int = 8, jpegQuality: Int = 95,
-                             iccProfile: [UInt8]? = nil) throws {
+                             iccProfile: [UInt8]? = nil, exif: [UInt8]? = nil) throws {
         let encoder = try ImageEncoder(image, format: format, bitDepth: bitDepth,
                                        jpegQuality: jpegQuality, name: path)
-        try encoder.writeFile(path, iccProfile: iccProfile)
+        try encoder.writeFile(path, iccProfile: iccProfile, exif: exif)
     }
 
     /// `write` to memory: the bytes of the encoded file.
     public static func encode(_ image: Image, format: ImageSourceInfo.Format, bitDepth: Int = 8,
-                              jpegQuality: Int = 95, iccProfile: [UInt8]? = nil) throws -> [UInt8] {
+                              jpegQuality: Int = 95, iccProfile: [UInt8]? = nil,
+                              exif: [UInt8]? = nil) throws -> [UInt8] {
         let encoder = try ImageEncoder(image, format: format, bitDepth: bitDepth,
                                        jpegQuality: jpegQuality, name: "<memory>")
-        return try encoder.encodeToMemory(iccProfile: iccProfile)
+        return try encoder.encodeToMemory(iccProfile: iccProfile, exif: exif)
     }
 }

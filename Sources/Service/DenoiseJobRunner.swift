@@ -38,7 +38,7 @@ public struct DenoiseJobRunner: JobRunner {
             writeOutput: { path in
                 do {
                     try ImageIO.write(result.image, to: path, format: result.info.format, bitDepth: result.outputBitDepth,
-                                      jpegQuality: quality, iccProfile: result.info.iccProfile)
+                                      jpegQuality: quality, iccProfile: result.info.iccProfile, exif: result.info.exif)
                 } catch let error as ImageError {
                     throw JobFailure(stage: "write", reason: error.reason)
                 }

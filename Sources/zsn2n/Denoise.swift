@@ -58,7 +58,7 @@ struct Denoise: ParsableCommand {
         }
         try AtomicFile.write(to: out) { temporary in
             try ImageIO.write(result.image, to: temporary, format: result.info.format, bitDepth: result.outputBitDepth,
-                              jpegQuality: jpegQuality, iccProfile: result.info.iccProfile)
+                              jpegQuality: jpegQuality, iccProfile: result.info.iccProfile, exif: result.info.exif)
         }
         let document = try result.sidecar.jsonData()
         if let sidecar { try AtomicFile.write(to: sidecar) { try document.write(to: URL(fileURLWithPath: $0)) } }

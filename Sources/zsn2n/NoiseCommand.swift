@@ -44,7 +44,7 @@ struct NoiseCommand: ParsableCommand {
         let noisy = noise.apply(to: image, seed: seed)
         try AtomicFile.write(to: output) { temporary in
             try ImageIO.write(noisy, to: temporary, format: ext == "png" ? .png : .jpeg, bitDepth: bitDepth,
-                              jpegQuality: 95, iccProfile: info.iccProfile)
+                              jpegQuality: 95, iccProfile: info.iccProfile, exif: info.exif)
         }
         print(String(format: "%@: %@ on %@ (seed %llu), PSNR against the clean image %.2f dB",
                      output, noise.description, URL(fileURLWithPath: clean).lastPathComponent, seed,

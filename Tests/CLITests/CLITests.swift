@@ -99,6 +99,21 @@ struct CLITests {
         #expect(r.stdout.contains("\"sampler\" : \"mine\""))
     }
 
+    @Test("a JPEG's EXIF (its orientation tag) is in the denoised JPEG")
+    func exifKept() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (image, _) = try ImageIO.read(CLI.fixture("camera64.png"))
+        let exif: [UInt8] = [0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08, 0x00, 0x01, 0x01, 0x12, 0x00, 0x03,
+                             0x00, 0x00, 0x00, 0x01, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+        let input = dir.appendingPathComponent("portrait.jpg").path
+        try ImageIO.write(image, to: input, format: .jpeg, exif: exif)
+        let output = dir.appendingPathComponent("out.jpg").path
+        let r = try CLI.run(["denoise", input, "-o", output, "--iterations", "5"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try ImageIO.read(output).1.exif == exif)
+    }
+
     @Test("noise and metrics")
     func noiseAndMetrics() throws {
         let dir = try CLI.temporaryDirectory()

@@ -180,6 +180,27 @@ struct CodecFixtureTests {
         #expect(try JSONDecoder().decode(ImageSourceInfo.self, from: Data(json.utf8)).iccProfile == nil)
     }
 
+    /// A minimal big-endian EXIF block: one IFD entry, Orientation (0x0112) = 6, "rotate 90° CW".
+    static let exifOrientation6: [UInt8] = [0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,
+                                             0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01,
+                                             0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+
+    @Test("A JPEG's EXIF block is read and written back into a JPEG, alongside the ICC profile")
+    func exifCarried() throws {
+        let (image, info) = try read("rgb_icc.png")
+        #expect(info.exif == nil)
+        let exif = Self.exifOrientation6
+        let jpeg = try ImageIO.encode(image, format: .jpeg, iccProfile: info.iccProfile, exif: exif)
+        let decoded = try ImageIO.decode(jpeg).info
+        #expect(decoded.exif == exif)
+        #expect(decoded.iccProfile == info.iccProfile)
+        // Again through a second generation, as a denoised JPEG of a denoised JPEG would be.
+        #expect(try ImageIO.decode(ImageIO.encode(image, format: .jpeg, exif: decoded.exif)).info.exif == exif)
+        #expect(try ImageIO.decode(ImageIO.encode(image, format: .jpeg)).info.exif == nil)
+        #expect(try ImageIO.decode(ImageIO.encode(image, format: .png, exif: exif)).info.exif == nil)
+        #expect(!String(decoding: try JSONEncoder().encode(decoded), as: UTF8.self).contains("exif"))
+    }
+
     @Test("An RGB profile on a gray PNG is dropped, not an error")
     func mismatchedProfileDropped() throws {
         let profile = try fixtureBytes("srgb.icc")

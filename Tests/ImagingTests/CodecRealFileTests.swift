@@ -32,9 +32,10 @@ struct CodecRealFileTests {
                         && image.channels == header.channels, "\(path)")
                 let out = dir + "/" + URL(fileURLWithPath: path).lastPathComponent
                 try ImageIO.write(image, to: out, format: info.format, bitDepth: info.bitDepth,
-                                  iccProfile: info.iccProfile)
+                                  iccProfile: info.iccProfile, exif: info.exif)
                 let (again, againInfo) = try ImageIO.read(out)
                 #expect(againInfo.format == info.format && againInfo.colorType == info.colorType)
+                #expect(againInfo.exif == (info.format == .jpeg ? info.exif : nil), "\(path)")
                 if info.format == .png {
                     #expect(again == image, "\(path)")
                 } else {

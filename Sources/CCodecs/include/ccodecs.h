@@ -80,6 +80,10 @@ const cc_header *cc_decoder_header(const cc_decoder *decoder);
 /* The embedded ICC profile (PNG iCCP, JPEG APP2), or NULL. Owned by the decoder. */
 const uint8_t *cc_decoder_icc_profile(const cc_decoder *decoder, size_t *size);
 
+/* The EXIF block (TIFF header onwards, JPEG APP1 "Exif\0\0"), or NULL; PNG: always NULL.
+ * Owned by the decoder. */
+const uint8_t *cc_decoder_exif(const cc_decoder *decoder, size_t *size);
+
 /* Decode the next `rows` rows into `buffer` (row i at buffer + i * row_bytes, where row_bytes is
  * at least width * samples * sample_bytes). An interlaced PNG must be read in one call for all
  * rows. Returns 0 on success, -1 with `status` set. After a failure only cc_decoder_free is valid. */
@@ -105,6 +109,8 @@ typedef struct {
     int quality;     /* JPEG: 1...100 */
     const uint8_t *icc_profile; /* optional, NULL for none */
     size_t icc_profile_size;
+    const uint8_t *exif; /* JPEG only, optional: written as APP1 "Exif\0\0" + these bytes */
+    size_t exif_size;
 } cc_encode_options;
 
 /* Create `path` (truncating it) / an in-memory output, and write the header. */

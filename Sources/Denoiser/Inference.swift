@@ -16,7 +16,9 @@ public enum Inference {
     public static func denoiseInPlace(_ pixels: inout [Float], channels: Int, height: Int, width: Int,
                                       network: Network, tile: Int = defaultTile) {
         precondition(pixels.count == channels * height * width && tile >= halo && tile % 4 == 0)
-        var workspaces: [Int: Workspace] = [:]
+        // One workspace at a time: edge tiles have other sizes, and keeping one per size (up to
+        // nine) held about 270 MB at any image size above a megapixel.
+        var workspace: Workspace?
         // Original rows just above the current band (already overwritten in `pixels`).
         var above = [Float](repeating: 0, count: channels * halo * width)
         let bandRows = min(tile, height)
@@ -29,9 +31,11 @@ public enum Inference {
             while x0 < width {
                 let x1 = min(width, x0 + tile)
                 let left = max(0, x0 - halo), right = min(width, x1 + halo)
-                let key = (bottom - top) << 32 | (right - left)
-                let ws = workspaces[key] ?? Workspace(channels: channels, height: bottom - top, width: right - left)
-                workspaces[key] = ws
+                if workspace?.height != bottom - top || workspace?.width != right - left {
+                    workspace = nil  // released before the next is allocated
+                    workspace = Workspace(channels: channels, height: bottom - top, width: right - left)
+                }
+                let ws = workspace!
                 // The region's input: rows above the band from the saved copy, the rest from the image.
                 pixels.withUnsafeBufferPointer { image in
                     above.withUnsafeBufferPointer { saved in

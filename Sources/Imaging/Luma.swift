@@ -18,7 +18,6 @@ extension Metrics {
         if image.channels == 1 { return image.pixels }
         let n = image.planeSize
         if n == 0 { return [] }
-        let (wr, wg, wb) = lumaWeights
         return [Float](unsafeUninitializedCapacity: n) { out, initialized in
             image.pixels.withUnsafeBufferPointer { src in
                 let r = src.baseAddress!, g = r + n, b = r + 2 * n
@@ -29,13 +28,19 @@ extension Metrics {
                 let blocks = (n + block - 1) / block
                 MetricKernels.parallelFor(blocks) { k in
                     let start = k * block, end = min(n, start + block)
-                    for i in start..<end {
-                        o[i] = wr * r[i] + wg * g[i] + wb * b[i]
-                    }
+                    lumaSpan(r: r + start, g: g + start, b: b + start, count: end - start, into: o + start)
                 }
             }
             initialized = n
         }
+    }
+
+    /// Y = 0.299 R + 0.587 G + 0.114 B for `count` pixels: the one formula every luma value comes from.
+    @inline(__always)
+    static func lumaSpan(r: UnsafePointer<Float>, g: UnsafePointer<Float>, b: UnsafePointer<Float>, count: Int,
+                         into out: UnsafeMutablePointer<Float>) {
+        let (wr, wg, wb) = lumaWeights
+        for i in 0..<count { out[i] = wr * r[i] + wg * g[i] + wb * b[i] }
     }
 }
 

@@ -267,14 +267,35 @@ extension Metrics {
         static let noiseSigma = NoReferenceSet(rawValue: 4)
     }
 
+    /// On an RGB image the luma rows are made chunk by chunk, never as a whole plane: at 50
+    /// megapixels that plane would be 200 MB. The values are those of `luma(image)`, bit for bit.
     static func noReference(_ image: Image, which: NoReferenceSet) -> NoReferenceMetrics {
-        noReferencePlane(luma(image), width: image.width, height: image.height, which: which)
+        if image.channels == 1 { return noReferencePlane(image.pixels, width: image.width, height: image.height, which: which) }
+        let (W, n) = (image.width, image.planeSize)
+        return image.pixels.withUnsafeBufferPointer { src in
+            noReferenceSums(width: W, height: image.height, which: which) { rows, body in
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: rows.count * W)
+                defer { buffer.deallocate() }
+                let r = src.baseAddress! + rows.lowerBound * W
+                lumaSpan(r: r, g: r + n, b: r + 2 * n, count: rows.count * W, into: buffer)
+                body(UnsafePointer(buffer))
+            }
+        }
     }
 
     /// The three no-reference sums in one pass; a metric not asked for (or not defined for the size)
     /// is nan.
     static func noReferencePlane(_ plane: [Float], width W: Int, height H: Int,
                                  which: NoReferenceSet) -> NoReferenceMetrics {
+        plane.withUnsafeBufferPointer { pp in
+            noReferenceSums(width: W, height: H, which: which) { rows, body in body(pp.baseAddress! + rows.lowerBound * W) }
+        }
+    }
+
+    /// The sums over a luma plane that `withRows` hands out a row range at a time (the rows laid
+    /// out one after another, `W` apart), called concurrently for disjoint chunks.
+    static func noReferenceSums(width W: Int, height H: Int, which: NoReferenceSet,
+                                withRows: (Range<Int>, (UnsafePointer<Float>) -> Void) -> Void) -> NoReferenceMetrics {
         let doBrenner = which.contains(.brenner) && W >= 3 && H >= 1
         let doSobel = which.contains(.sobel) && W >= 3 && H >= 3
         let doNoise = which.contains(.noiseSigma) && W >= 3 && H >= 3
@@ -284,10 +305,13 @@ extension Metrics {
         let chunks = MetricKernels.rowChunks(rows: H, width: W)
         // Per chunk: Brenner sum, Tenengrad sum, Immerkaer sum.
         var partial = [Double](repeating: 0, count: 3 * chunks)
-        plane.withUnsafeBufferPointer { pp in
-            partial.withUnsafeMutableBufferPointer { partialOut in
-                let p = pp.baseAddress!, po = partialOut.baseAddress!
-                MetricKernels.parallelFor(chunks) { k in
+        partial.withUnsafeMutableBufferPointer { partialOut in
+            let po = partialOut.baseAddress!
+            MetricKernels.parallelFor(chunks) { k in
+                // The chunk's rows and one more above and below for the 3x3 stencils.
+                let own = MetricKernels.chunkRange(k, of: chunks, rows: H)
+                let rows = max(0, own.lowerBound - 1)..<min(H, own.upperBound + 1)
+                withRows(rows) { first in
                     // Per-row values go to scratch rows first (a loop without a running sum
                     // vectorises), then are summed by sumDoubles.
                     let n = W - 2
@@ -295,8 +319,8 @@ extension Metrics {
                     defer { scratch.deallocate() }
                     let bRow = scratch, sRow = scratch + n, iRow = scratch + 2 * n
                     var bSum = 0.0, sSum = 0.0, iSum = 0.0
-                    for y in MetricKernels.chunkRange(k, of: chunks, rows: H) {
-                        let c = p + y * W
+                    for y in own {
+                        let c = first + (y - rows.lowerBound) * W
                         if doBrenner {
                             for x in 0..<n {
                                 let d = Double(c[x + 2]) - Double(c[x])

@@ -283,3 +283,18 @@ private func naiveSSIM(_ a: [Float], _ b: [Float], _ w: Int, _ h: Int) -> Double
     #expect(r.psnr == Metrics.psnr(b, a))
     #expect(r.ssim == Metrics.ssim(b, a))
 }
+
+@Test func rgbNoReferenceMetricsMakeLumaChunkByChunkWithTheSameValues() {
+    // Many row chunks, so that the rows each chunk makes (with one above and one below) are tested
+    // against the whole luma plane the metrics were once computed on.
+    let image = levelImage(width: 301, height: 263, channels: 3, alpha: true, maxLevel: 255, seed: 7)
+    #expect(MetricKernels.rowChunks(rows: image.height, width: image.width) > 2)
+    let chunked = Metrics.noReference(image)
+    let whole = Metrics.noReferencePlane(Metrics.luma(image), width: image.width, height: image.height,
+                                         which: [.sobel, .brenner, .noiseSigma])
+    #expect(chunked.sobel == whole.sobel && chunked.brenner == whole.brenner && chunked.noiseSigma == whole.noiseSigma)
+    #expect(chunked.sobel > 0 && chunked.noiseSigma > 0)
+    // A gray image whose plane is that luma measures the same.
+    let gray = Image(width: image.width, height: image.height, channels: 1, pixels: Metrics.luma(image))
+    #expect(Metrics.noReference(gray).sobel == chunked.sobel)
+}

@@ -230,7 +230,12 @@ int cc_jpeg_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_sta
     if (o->channels == 3 && o->quality >= 90)
         for (int i = 0; i < c->num_components; i++)
             c->comp_info[i].h_samp_factor = c->comp_info[i].v_samp_factor = 1;
-    c->optimize_coding = TRUE; /* optimal Huffman tables: smaller files, same pixels */
+    /* Optimal Huffman tables make smaller files with the same pixels, but need a second pass
+     * over the whole image's DCT coefficients, which libjpeg then holds: 2 bytes per sample and
+     * component (300 MB for a 50-megapixel photo at 4:4:4). Above 64 MB of them, the standard
+     * tables, for a few per cent more bytes. */
+    size_t coefficient_bytes = (size_t)o->width * o->height * (size_t)c->num_components * 2;
+    c->optimize_coding = coefficient_bytes <= ((size_t)64 << 20);
     jpeg_start_compress(c, TRUE);
     /* APP1 holds at most 65533 bytes: the 6-byte identifier and the EXIF block. */
     if (o->exif && o->exif_size > 0 && o->exif_size <= 65533 - 6) {

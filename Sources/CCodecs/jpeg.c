@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What opens an APP1 segment that holds EXIF (XMP and others also use APP1). */
+static const char exif_id[6] = {'E', 'x', 'i', 'f', 0, 0};
+
 typedef struct {
     struct jpeg_error_mgr pub; /* first, so a j_common_ptr's err can be cast to this */
     jmp_buf jump;
@@ -139,7 +142,6 @@ int cc_jpeg_decoder_open(cc_decoder *decoder, cc_status *status) {
     }
     /* EXIF is kept so that the output carries the camera's orientation and settings: without
      * it a portrait photo stored sideways with an orientation tag would come out sideways. */
-    static const char exif_id[6] = {'E', 'x', 'i', 'f', 0, 0};
     for (jpeg_saved_marker_ptr m = c->marker_list; m; m = m->next) {
         if (m->marker != JPEG_APP0 + 1 || m->data_length <= 6 || memcmp(m->data, exif_id, 6) != 0)
             continue;
@@ -241,7 +243,7 @@ int cc_jpeg_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_sta
     if (o->exif && o->exif_size > 0 && o->exif_size <= 65533 - 6) {
         jpeg_write_m_header(c, JPEG_APP0 + 1, (unsigned int)(o->exif_size + 6));
         for (int i = 0; i < 6; i++)
-            jpeg_write_m_byte(c, "Exif\0\0"[i]);
+            jpeg_write_m_byte(c, exif_id[i]);
         for (size_t i = 0; i < o->exif_size; i++)
             jpeg_write_m_byte(c, o->exif[i]);
     }

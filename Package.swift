@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         // The layering (command line > environment > file > default) only: the daemon's config
         // loader reads the YAML file (to name an unknown key's line) and the command line (whose
         // values may hold commas) itself, so none of the optional providers is needed.
@@ -24,26 +25,38 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        // C, only where C is needed: libpng/libjpeg report errors by longjmp.
+        // C, only where C is needed: libpng/libjpeg report errors by longjmp; renameat2 is behind
+        // _GNU_SOURCE; libsystemd's journal and notify calls.
         .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
-        // libsystemd: sd_journal_sendv, sd_notify.
+        .target(name: "CPlatform"),
         .target(name: "CSystemd", linkerSettings: [.linkedLibrary("systemd")]),
 
-        // Layers, each importing only those above it in this list.
+        // Layers, each importing only those above it in this list (README, "Layout").
+        // Platform: the POSIX calls (swift-system's FileDescriptor, Stat, Errno, and thin wrappers
+        // where it has none), the one atomic write and the one durable append.
+        .target(name: "Platform", dependencies: ["CPlatform", .product(name: "SystemPackage", package: "swift-system")]),
         .target(name: "Engine", swiftSettings: hotCode),
-        .target(name: "Imaging", dependencies: ["CCodecs", "Engine"], swiftSettings: hotCode),
-        .target(name: "Denoiser", dependencies: ["Engine", "Imaging"], swiftSettings: hotCode),
+        .target(name: "Imaging", dependencies: ["CCodecs", "Engine", .product(name: "SystemPackage", package: "swift-system")],
+                swiftSettings: hotCode),
+        .target(name: "Denoiser", dependencies: ["Engine"], swiftSettings: hotCode),
+        // One image file, start to finish: decode, measure, train, denoise, encode, sidecar.
+        // `zsn2n denoise` and the daemon both run it as it is.
+        .target(name: "Pipeline", dependencies: ["Platform", "Engine", "Imaging", "Denoiser",
+                                               .product(name: "SystemPackage", package: "swift-system")]),
+        // The sampler study (`zsn2n reproduce`): runs, tables, files, resume.
+        .target(name: "Study", dependencies: ["Platform", "Engine", "Imaging", "Denoiser",
+                                            .product(name: "SystemPackage", package: "swift-system")]),
+        // The daemon only: watcher, settler, queue, ledger, outbox, journal, notify, config.
         .target(name: "Service", dependencies: [
-            "CSystemd", "Engine", "Imaging", "Denoiser",
+            "CSystemd", "Platform", "Engine", "Denoiser", "Pipeline",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "SystemPackage", package: "swift-system"),
         ]),
-        // The sampler study (`zsn2n reproduce`): runs, tables, files, resume.
-        .target(name: "Study", dependencies: ["Engine", "Imaging", "Denoiser"]),
 
         .executableTarget(name: "zsn2n", dependencies: [
-            "Engine", "Imaging", "Denoiser", "Service", "Study",
+            "Platform", "Engine", "Imaging", "Denoiser", "Pipeline", "Study",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "zsn2nd", dependencies: [
@@ -51,10 +64,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DenoiserTests", dependencies: ["Denoiser", "Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "Engine"]),
+        .testTarget(name: "DenoiserTests", dependencies: ["Denoiser"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Platform", "Imaging", "Denoiser"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Platform", "Engine"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Denoiser", "Imaging"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     ],

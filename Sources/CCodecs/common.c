@@ -4,6 +4,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,29 @@ cc_decoder *cc_decoder_open_file(const char *path, cc_status *status) {
     FILE *file = fopen(path, "rbe"); /* e: close-on-exec */
     if (!file) {
         cc_fail(status, CC_ERR_OPEN, "%s", strerror(errno));
+        return NULL;
+    }
+    return open_decoder(file, status);
+}
+
+cc_decoder *cc_decoder_open_fd(int fd, cc_status *status) {
+    /* A descriptor of our own (closed by fclose), read from the start whatever the caller read. */
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) {
+        cc_fail(status, CC_ERR_OPEN, "%s", strerror(errno));
+        return NULL;
+    }
+    if (lseek(copy, 0, SEEK_SET) < 0) {
+        int saved = errno;
+        close(copy);
+        cc_fail(status, CC_ERR_IO, "cannot rewind: %s", strerror(saved));
+        return NULL;
+    }
+    FILE *file = fdopen(copy, "rb");
+    if (!file) {
+        int saved = errno;
+        close(copy);
+        cc_fail(status, CC_ERR_OPEN, "%s", strerror(saved));
         return NULL;
     }
     return open_decoder(file, status);

@@ -11,6 +11,16 @@ public enum Inference {
     public static let defaultTile = 256
     static let halo = 4
 
+    /// The largest region (a tile with its halo) that `denoiseInPlace` runs f on.
+    public static func largestRegion(height: Int, width: Int, tile: Int = defaultTile) -> (height: Int, width: Int) {
+        (min(height, tile + 2 * halo), min(width, tile + 2 * halo))
+    }
+
+    /// The bytes of the output band and of the saved rows above it.
+    public static func bandBytes(channels: Int, height: Int, width: Int, tile: Int = defaultTile) -> Int {
+        channels * (min(tile, height) + halo) * width * MemoryLayout<Float>.size
+    }
+
     /// Replaces the planar image `pixels` (channels x height x width) by its denoised version.
     /// Holds one band of `tile` rows of output and the two original rows above it besides the image.
     public static func denoiseInPlace(_ pixels: inout [Float], channels: Int, height: Int, width: Int,

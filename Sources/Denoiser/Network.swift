@@ -11,6 +11,8 @@ public final class Network {
     public static let slope: Float = 0.2
 
     public let channels: Int
+    /// The threads this network's layers run on: the job's own, never a process-wide setting.
+    public let parallel: Parallel
     public let layout: ParameterLayout
     public private(set) var parameters: [Float]
     public private(set) var gradients: [Float]
@@ -21,7 +23,7 @@ public final class Network {
 
     /// PyTorch's Conv2d default initialisation: Kaiming-uniform with a = sqrt(5) for the weights,
     /// which is uniform(+-1/sqrt(fan_in)), and uniform(+-1/sqrt(fan_in)) for the biases.
-    public convenience init(channels: Int, seed: UInt64) {
+    public convenience init(channels: Int, seed: UInt64, parallel: Parallel = .allCores) {
         let layout = ParameterLayout(channels: channels)
         var rng = Random(seed: seed, stream: RandomStream.initialisation)
         var values = [Float](repeating: 0, count: layout.count)
@@ -29,18 +31,32 @@ public final class Network {
             let bound = Float(1 / Double(tensor.fanIn).squareRoot())
             for i in tensor.range { values[i] = (rng.uniformFloat() * 2 - 1) * bound }
         }
-        self.init(channels: channels, parameters: values)
+        self.init(channels: channels, parameters: values, parallel: parallel)
     }
 
-    public init(channels: Int, parameters: [Float]) {
+    public init(channels: Int, parameters: [Float], parallel: Parallel = .allCores) {
         layout = ParameterLayout(channels: channels)
         precondition(parameters.count == layout.count, "expected \(layout.count) parameters, got \(parameters.count)")
         self.channels = channels
+        self.parallel = parallel
         self.parameters = parameters
         gradients = [Float](repeating: 0, count: layout.count)
-        conv1 = ImageConv3x3(inChannels: channels)
-        conv2 = WinogradConv3x3(inChannels: Network.features, outChannels: Network.features)
-        conv3 = FeatureProjection(inChannels: Network.features, outChannels: channels)
+        conv1 = ImageConv3x3(inChannels: channels, parallel: parallel)
+        conv2 = WinogradConv3x3(inChannels: Network.features, outChannels: Network.features, parallel: parallel)
+        conv3 = FeatureProjection(inChannels: Network.features, outChannels: channels, parallel: parallel)
+    }
+
+    /// The bytes the parameters and their gradients take.
+    public static func parameterBytes(channels: Int) -> Int {
+        2 * ParameterLayout(channels: channels).count * MemoryLayout<Float>.size
+    }
+
+    /// The bytes the three layers allocate for themselves (packed and transformed weights,
+    /// reduction parts, per-thread scratch).
+    public static func layerBytes(channels: Int, threads: Int) -> Int {
+        ImageConv3x3.byteCount(inChannels: channels)
+            + WinogradConv3x3.byteCount(inChannels: features, outChannels: features, threads: threads)
+            + FeatureProjection.byteCount(inChannels: features, outChannels: channels)
     }
 
     /// Replaces every parameter (used by tests and when a trained state is restored).
@@ -96,79 +112,4 @@ public final class Network {
             gradients.withUnsafeMutableBufferPointer { g in body(p.baseAddress!, g.baseAddress!) }
         }
     }
-}
-
-/// Where each parameter tensor sits in the flat buffer.
-public struct ParameterLayout: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable {
-        public var name: String
-        public var range: Range<Int>
-        public var fanIn: Int
-    }
-
-    public let conv1Weight, conv1Bias, conv2Weight, conv2Bias, conv3Weight, conv3Bias: Range<Int>
-    public let tensors: [Entry]
-    public var count: Int { conv3Bias.upperBound }
-
-    public init(channels c: Int) {
-        let e = Network.features
-        var next = 0
-        func take(_ n: Int) -> Range<Int> { defer { next += n }; return next..<(next + n) }
-        conv1Weight = take(e * c * 9); conv1Bias = take(e)
-        conv2Weight = take(e * e * 9); conv2Bias = take(e)
-        conv3Weight = take(c * e); conv3Bias = take(c)
-        tensors = [
-            Entry(name: "c1.weight", range: conv1Weight, fanIn: c * 9),
-            Entry(name: "c1.bias", range: conv1Bias, fanIn: c * 9),
-            Entry(name: "c2.weight", range: conv2Weight, fanIn: e * 9),
-            Entry(name: "c2.bias", range: conv2Bias, fanIn: e * 9),
-            Entry(name: "c3.weight", range: conv3Weight, fanIn: e),
-            Entry(name: "c3.bias", range: conv3Bias, fanIn: e),
-        ]
-    }
-}
-
-/// The buffers one evaluation of f needs at one image size, planned once and reused every
-/// iteration: the padded input, both hidden activations (kept for backward), the output, and,
-/// when training, the gradient buffers.
-public final class Workspace {
-    public let channels: Int
-    public let height: Int
-    public let width: Int
-    public let input: Tensor
-    public let hidden1: FeatureMap
-    public let hidden2: FeatureMap
-    public let output: Tensor
-    public let gradOutput: Tensor
-    private var gradHidden: (FeatureMap, FeatureMap)?
-
-    public init(channels: Int, height: Int, width: Int) {
-        let e = Network.features
-        self.channels = channels
-        self.height = height
-        self.width = width
-        input = Tensor(channels: channels, height: height, width: width, pad: 1)
-        hidden1 = FeatureMap(channels: e, height: height, width: width)
-        hidden2 = FeatureMap(channels: e, height: height, width: width)
-        output = Tensor(channels: channels, height: height, width: width)
-        gradOutput = Tensor(channels: channels, height: height, width: width)
-    }
-
-    /// Gradient buffers for both hidden layers, allocated on first use so inference never pays.
-    func gradientBuffers() -> (FeatureMap, FeatureMap) {
-        if let gradHidden { return gradHidden }
-        let e = Network.features
-        let buffers = (FeatureMap(channels: e, height: height, width: width),
-                       FeatureMap(channels: e, height: height, width: width))
-        gradHidden = buffers
-        return buffers
-    }
-}
-
-/// Labels of the independent random streams one seed feeds.
-public enum RandomStream {
-    public static let initialisation: UInt64 = 1
-    public static let sampler: UInt64 = 2
-    public static let crops: UInt64 = 3
-    public static let noise: UInt64 = 4
 }

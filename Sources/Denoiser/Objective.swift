@@ -43,6 +43,21 @@ public final class Objective {
         d2 = Tensor(channels: c, height: h, width: w)
     }
 
+    /// The bytes of f's workspace on the trained image, at `height` x `width`.
+    public static func fullImageBytes(channels c: Int, height: Int, width: Int) -> Int {
+        Workspace.byteCount(channels: c, height: height, width: width, training: true)
+    }
+
+    /// The bytes of everything else the objective plans: both half images' workspaces, both
+    /// sampler passes, z and its gradient, and D(z).
+    public static func halfImageBytes(channels c: Int, sampler: Sampler, height: Int, width: Int) -> Int {
+        let (h, w) = sampler.outputSize(height: height, width: width)
+        return 2 * Workspace.byteCount(channels: c, height: h, width: w, training: true)
+            + 2 * SamplerPass.byteCount(sampler: sampler, channels: c, height: height, width: width)
+            + 2 * Tensor.byteCount(channels: c, height: height, width: width)
+            + 2 * Tensor.byteCount(channels: c, height: h, width: w)
+    }
+
     /// The loss at the current parameters for the image in `full.input`; adds its gradient to
     /// `network.gradients` (callers zero them first).
     public func evaluate<S: PoolDrawSource>(draws: inout S) -> Double {

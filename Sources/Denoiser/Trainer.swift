@@ -1,13 +1,5 @@
 import Engine
 
-/// Where training stands, reported after every iteration.
-public struct TrainingProgress: Sendable {
-    /// Iterations done (1 after the first).
-    public var iteration: Int
-    public var total: Int
-    public var loss: Double
-}
-
 /// Trains f on one noisy image with the ZS-N2N loss, then denoises that image.
 ///
 /// Seeded: the initialisation, the samplers' draws and the crops each come from their own stream of
@@ -20,6 +12,8 @@ public final class Trainer {
     public let channels: Int
     public let height: Int
     public let width: Int
+    /// Every buffer the training allocates, by the shapes of one pass.
+    public let memory: MemoryPlan
     public private(set) var iteration = 0
     public private(set) var firstLoss: Double?
     public private(set) var lastLoss: Double?
@@ -32,9 +26,14 @@ public final class Trainer {
     private var draws: RandomPoolDraws
     private var cropRandom: Random
 
-    /// `pixels` is the planar noisy image (channels x height x width) in [0, 1].
+    /// The most training buffers one job may plan (about whole-image training of 1 megapixel); a
+    /// larger plan is refused before anything is allocated.
+    public static let memoryBudget = 1_300_000_000
+
+    /// `pixels` is the planar noisy image (channels x height x width) in [0, 1]; the engine runs on
+    /// `parallel`'s threads.
     public init(pixels: [Float], channels: Int, height: Int, width: Int, sampler: Sampler,
-                plan: TrainingPlan, seed: UInt64) throws {
+                plan: TrainingPlan, seed: UInt64, parallel: Parallel = .allCores) throws {
         precondition(pixels.count == channels * height * width)
         guard plan.iterations >= 0, plan.stepSize >= 1, plan.learningRate > 0 else {
             throw SamplerError("training plan needs iterations >= 0, step size >= 1 and a positive learning rate")
@@ -44,12 +43,14 @@ public final class Trainer {
         self.width = width
         self.sampler = sampler
         self.plan = plan
-        network = Network(channels: channels, seed: seed)
         guard plan.batch >= 1 else { throw SamplerError("training plan needs a batch of at least one crop") }
         let cropHeight = min(plan.crop ?? height, height), cropWidth = min(plan.crop ?? width, width)
-        guard cropHeight * cropWidth <= Trainer.maxTrainingPixels else {
-            throw SamplerError("training on the whole \(width)x\(height) image would need about \(Trainer.bytesPerTrainingPixel * height * width / 1_000_000) MB; use a preset that trains on crops (balanced or fast)")
+        memory = MemoryPlan.training(channels: channels, height: cropHeight, width: cropWidth, sampler: sampler,
+                                     threads: parallel.threads)
+        guard memory.totalBytes <= Trainer.memoryBudget else {
+            throw SamplerError("training on the whole \(width)x\(height) image would need about \(memory.totalBytes / 1_000_000) MB; use a preset that trains on crops (balanced or fast)")
         }
+        network = Network(channels: channels, seed: seed, parallel: parallel)
         objective = try Objective(network: network, sampler: sampler, height: cropHeight, width: cropWidth)
         image = pixels
         if cropHeight == height && cropWidth == width { objective.full.input.load(pixels) }
@@ -58,12 +59,6 @@ public final class Trainer {
         draws = RandomPoolDraws(rng: Random(seed: seed, stream: RandomStream.sampler))
         cropRandom = Random(seed: seed, stream: RandomStream.crops)
     }
-
-    /// Training memory per trained pixel: the whole-image pass keeps four 48-channel maps (both
-    /// activations and their gradients), the two half images another half of that.
-    public static let bytesPerTrainingPixel = 48 * 4 * 4 * 3 / 2
-    /// Whole-image training is refused above this many pixels (about 1.2 GB of buffers).
-    public static let maxTrainingPixels = 1 << 20
 
     /// One iteration: loss, gradients (averaged over the plan's batch of crops), Adam step,
     /// schedule. Returns the loss before the step.

@@ -19,6 +19,9 @@ public final class Adam {
         v = [Float](repeating: 0, count: parameterCount)
     }
 
+    /// The bytes of the moment estimates, two floats per parameter.
+    public static func byteCount(parameterCount: Int) -> Int { 2 * parameterCount * MemoryLayout<Float>.size }
+
     /// params -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
     public func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
         stepCount += 1

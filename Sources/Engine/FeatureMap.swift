@@ -25,12 +25,21 @@ public final class FeatureMap: @unchecked Sendable {
         self.channels = channels
         self.height = height
         self.width = width
-        rowStride = ((width + 3) / 4 * 4 + 2) * channels
-        storedRows = (height + 3) / 4 * 4 + 2
-        let count = rowStride * storedRows + 2 * FeatureMap.slack
-        allocation = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
-        allocation.initializeMemory(as: Float.self, repeating: 0, count: count)
+        rowStride = FeatureMap.rowStride(channels: channels, width: width)
+        storedRows = FeatureMap.storedRows(height: height)
+        let bytes = FeatureMap.byteCount(channels: channels, height: height, width: width)
+        allocation = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        allocation.initializeMemory(as: Float.self, repeating: 0, count: bytes / 4)
         base = allocation.assumingMemoryBound(to: Float.self) + FeatureMap.slack
+    }
+
+    private static func rowStride(channels: Int, width: Int) -> Int { ((width + 3) / 4 * 4 + 2) * channels }
+    private static func storedRows(height: Int) -> Int { (height + 3) / 4 * 4 + 2 }
+
+    /// The bytes a map of this shape allocates: its rows rounded up to the 4x4 grid, the border
+    /// and the slack.
+    public static func byteCount(channels: Int, height: Int, width: Int) -> Int {
+        (rowStride(channels: channels, width: width) * storedRows(height: height) + 2 * slack) * MemoryLayout<Float>.size
     }
 
     deinit { allocation.deallocate() }

@@ -3,14 +3,25 @@
 public final class FeatureProjection: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels: Int
+    public let parallel: Parallel
     static let parts = 8
     private let partials: UnsafeMutablePointer<Float>
 
-    public init(inChannels: Int, outChannels: Int) {
+    public init(inChannels: Int, outChannels: Int, parallel: Parallel = .allCores) {
         precondition(inChannels % 8 == 0)
         self.inChannels = inChannels
         self.outChannels = outChannels
-        partials = .allocate(capacity: FeatureProjection.parts * outChannels * (inChannels + 1))
+        self.parallel = parallel
+        partials = .allocate(capacity: FeatureProjection.partialsCount(inChannels, outChannels))
+    }
+
+    private static func partialsCount(_ inChannels: Int, _ outChannels: Int) -> Int {
+        parts * outChannels * (inChannels + 1)
+    }
+
+    /// The bytes this layer allocates: the weight-gradient parts.
+    public static func byteCount(inChannels: Int, outChannels: Int) -> Int {
+        partialsCount(inChannels, outChannels) * MemoryLayout<Float>.size
     }
 
     deinit { partials.deallocate() }
@@ -19,7 +30,7 @@ public final class FeatureProjection: @unchecked Sendable {
     public func forward(features: FeatureMap, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: Tensor) {
         precondition(features.channels == inChannels && output.channels == outChannels)
         precondition(features.height == output.height && features.width == output.width)
-        Parallel.forEachRange(output.height) { rows in
+        parallel.forEachRange(output.height) { rows in
             for y in rows { featureProjectRow(features, weights, bias, output, y: y) }
         }
     }
@@ -30,7 +41,7 @@ public final class FeatureProjection: @unchecked Sendable {
                              activation: FeatureMap, slope: Float) {
         precondition(gradOutput.channels == outChannels && gradFeatures.channels == inChannels)
         precondition(activation.hasSameShape(as: gradFeatures) && gradFeatures.height == gradOutput.height)
-        Parallel.forEachRange(gradOutput.height) { rows in
+        parallel.forEachRange(gradOutput.height) { rows in
             for y in rows {
                 featureProjectBackwardRow(gradOutput, weights, gradFeatures, activation: activation, slope: slope, y: y)
             }
@@ -44,7 +55,7 @@ public final class FeatureProjection: @unchecked Sendable {
         precondition(features.height == gradOutput.height && features.width == gradOutput.width)
         let rowLength = inChannels + 1, partLength = outChannels * rowLength
         let parts = FeatureProjection.parts, partials = self.partials, height = features.height
-        Parallel.sumInParts(parts, length: partLength, buffer: partials) { _, part, sums in
+        parallel.sumInParts(parts, length: partLength, buffer: partials) { _, part, sums in
             for y in Parallel.slice(height, part: part, of: parts) {
                 featureProjectWeightRow(features, gradOutput, y: y, into: sums)
             }

@@ -4,14 +4,24 @@
 public final class ImageConv3x3: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels = 48
+    public let parallel: Parallel
     static let parts = 8
     private let packed: UnsafeMutablePointer<Float>
     private let partials: UnsafeMutablePointer<Float>
 
-    public init(inChannels: Int) {
+    public init(inChannels: Int, parallel: Parallel = .allCores) {
         self.inChannels = inChannels
-        packed = .allocate(capacity: inChannels * 9 * 48)
-        partials = .allocate(capacity: ImageConv3x3.parts * (inChannels * 9 + 1) * 48)
+        self.parallel = parallel
+        packed = .allocate(capacity: ImageConv3x3.packedCount(inChannels))
+        partials = .allocate(capacity: ImageConv3x3.partialsCount(inChannels))
+    }
+
+    private static func packedCount(_ inChannels: Int) -> Int { inChannels * 9 * 48 }
+    private static func partialsCount(_ inChannels: Int) -> Int { parts * (inChannels * 9 + 1) * 48 }
+
+    /// The bytes this layer allocates: the packed weights and the weight-gradient parts.
+    public static func byteCount(inChannels: Int) -> Int {
+        (packedCount(inChannels) + partialsCount(inChannels)) * MemoryLayout<Float>.size
     }
 
     deinit {
@@ -29,7 +39,7 @@ public final class ImageConv3x3: @unchecked Sendable {
             for q in 0..<taps { packed[q * 48 + o] = weights[o * taps + q] }
         }
         let packed = self.packed
-        Parallel.forEachRange(output.height) { rows in
+        parallel.forEachRange(output.height) { rows in
             for y in rows { imageConvRow(image, packed, bias, slope: slope, output, y: y) }
         }
     }
@@ -41,7 +51,7 @@ public final class ImageConv3x3: @unchecked Sendable {
         precondition(image.height == gradOutput.height && image.width == gradOutput.width)
         let taps = inChannels * 9, partLength = (taps + 1) * 48
         let parts = ImageConv3x3.parts, partials = self.partials, height = image.height
-        Parallel.sumInParts(parts, length: partLength, buffer: partials) { _, part, sums in
+        parallel.sumInParts(parts, length: partLength, buffer: partials) { _, part, sums in
             for y in Parallel.slice(height, part: part, of: parts) {
                 imageConvWeightRow(image, gradOutput, y: y, into: sums)
             }

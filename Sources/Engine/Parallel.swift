@@ -1,38 +1,41 @@
 import Dispatch
+import Foundation
 
-/// Work split across cores with Dispatch.
+/// How many threads one job's engine loops use, and the loops themselves (Dispatch).
+///
+/// A value, not a process-wide setting: every layer is built with the `Parallel` of the job it
+/// belongs to, so two jobs in one process (the daemon with `concurrency: 2`) each keep their own
+/// thread count and never see each other's.
 ///
 /// Every split is static: part `k` of `parts` always covers the same items, whatever the thread
 /// count and whatever the timing. Reductions then sum per-part results in part order, which is what
 /// makes training bit-for-bit reproducible for a seed.
-public enum Parallel {
-    /// Threads used by the engine's loops. Defaults to every core.
-    nonisolated(unsafe) public static var threads: Int = defaultThreads
+public struct Parallel: Sendable, Equatable {
+    /// Threads the loops run on (at least 1).
+    public let threads: Int
 
-    /// Runs `body` with the engine on `count` threads, then restores the previous count.
-    public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
-        let saved = threads
-        threads = count
-        defer { threads = saved }
-        return try body()
+    public init(threads: Int) {
+        precondition(threads >= 1, "a job needs at least one thread")
+        self.threads = threads
     }
 
-    public static var defaultThreads: Int {
+    /// Every core of the machine.
+    public static var allCores: Parallel { Parallel(threads: availableCores) }
+
+    public static var availableCores: Int {
         max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// Runs `body(range)` over `0..<count` cut into `threads` contiguous ranges, one per thread.
     @inline(__always)
-    public static func forEachRange(_ count: Int, minimumPerThread: Int = 1,
-                                    _ body: (Range<Int>) -> Void) {
+    public func forEachRange(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
         forEachWorker(count, minimumPerThread: minimumPerThread) { _, range in body(range) }
     }
 
     /// As `forEachRange`, also telling each call which worker (0..<threads) runs it, so that
     /// workers can use scratch buffers of their own.
     @inline(__always)
-    public static func forEachWorker(_ count: Int, minimumPerThread: Int = 1,
-                                     _ body: (_ worker: Int, Range<Int>) -> Void) {
+    public func forEachWorker(_ count: Int, minimumPerThread: Int = 1, _ body: (_ worker: Int, Range<Int>) -> Void) {
         let t = min(threads, max(1, count / max(1, minimumPerThread)))
         if t <= 1 {
             if count > 0 { body(0, 0..<count) }
@@ -44,17 +47,9 @@ public enum Parallel {
         }
     }
 
-    /// Runs `body(part)` for every part in `0..<parts`, spread over the engine's threads.
+    /// Runs `body(worker, part)` for every part in `0..<parts`, spread over the threads.
     @inline(__always)
-    public static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
-        forEachWorker(parts) { _, range in
-            for part in range { body(part) }
-        }
-    }
-
-    /// As `forEachPart`, also telling each call which worker runs it.
-    @inline(__always)
-    public static func forEachPart(_ parts: Int, _ body: (_ worker: Int, _ part: Int) -> Void) {
+    public func forEachPart(_ parts: Int, _ body: (_ worker: Int, _ part: Int) -> Void) {
         forEachWorker(parts) { worker, range in
             for part in range { body(worker, part) }
         }
@@ -64,8 +59,8 @@ public enum Parallel {
     /// into its own zeroed `length` floats of `buffer` (which holds `parts * length`); the parts are
     /// then added in order into the first `length` floats, which hold the total on return. The
     /// fixed split and order make the total the same bits whatever the thread count.
-    public static func sumInParts(_ parts: Int, length: Int, buffer: UnsafeMutablePointer<Float>,
-                                  _ body: (_ worker: Int, _ part: Int, _ sums: UnsafeMutablePointer<Float>) -> Void) {
+    public func sumInParts(_ parts: Int, length: Int, buffer: UnsafeMutablePointer<Float>,
+                           _ body: (_ worker: Int, _ part: Int, _ sums: UnsafeMutablePointer<Float>) -> Void) {
         forEachPart(parts) { worker, part in
             let sums = buffer + part * length
             sums.update(repeating: 0, count: length)
@@ -83,5 +78,3 @@ public enum Parallel {
         (count * part / parts)..<(count * (part + 1) / parts)
     }
 }
-
-import Foundation

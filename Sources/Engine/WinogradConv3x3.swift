@@ -11,22 +11,43 @@
 public final class WinogradConv3x3: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels: Int
+    public let parallel: Parallel
     static let tileCapacity = 32
     static let weightParts = 8
 
     private let forwardU: UnsafeMutablePointer<Float>
     private let backwardU: UnsafeMutablePointer<Float>
     private let partials: UnsafeMutablePointer<Float>
-    private var scratch: [UnsafeMutablePointer<Float>] = []
+    /// One block of transformed inputs and one of products per worker.
+    private let scratch: [UnsafeMutablePointer<Float>]
 
-    public init(inChannels: Int, outChannels: Int) {
+    public init(inChannels: Int, outChannels: Int, parallel: Parallel = .allCores) {
         precondition(inChannels % 24 == 0 && outChannels % 24 == 0, "channel counts must be multiples of 24")
         self.inChannels = inChannels
         self.outChannels = outChannels
-        let u = winogradPoints * inChannels * outChannels
+        self.parallel = parallel
+        let u = WinogradConv3x3.transformedWeightCount(inChannels, outChannels)
         forwardU = .allocate(capacity: u)
         backwardU = .allocate(capacity: u)
-        partials = .allocate(capacity: WinogradConv3x3.weightParts * (u + outChannels))
+        partials = .allocate(capacity: WinogradConv3x3.partialsCount(inChannels, outChannels))
+        // Zeroed once, so that the spare rows a product reads past a short block are finite.
+        let size = WinogradConv3x3.scratchCount(inChannels, outChannels)
+        scratch = (0..<parallel.threads).map { _ in
+            let block = UnsafeMutablePointer<Float>.allocate(capacity: size)
+            block.initialize(repeating: 0, count: size)
+            return block
+        }
+    }
+
+    private static func transformedWeightCount(_ cin: Int, _ cout: Int) -> Int { winogradPoints * cin * cout }
+    private static func partialsCount(_ cin: Int, _ cout: Int) -> Int { weightParts * (winogradPoints * cin * cout + cout) }
+    private static func scratchCount(_ cin: Int, _ cout: Int) -> Int { 2 * winogradPoints * tileCapacity * max(cin, cout) }
+
+    /// The bytes this layer allocates: both transformed weight sets, the weight-gradient parts and
+    /// one scratch block per thread.
+    public static func byteCount(inChannels: Int, outChannels: Int, threads: Int) -> Int {
+        (2 * transformedWeightCount(inChannels, outChannels) + partialsCount(inChannels, outChannels)
+            + threads * scratchCount(inChannels, outChannels)) * MemoryLayout<Float>.size
     }
 
     deinit {
@@ -74,9 +95,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
         let blocks = tileRows * blocksPerRow
         let parts = WinogradConv3x3.weightParts
-        prepareScratch()
         let scratch = self.scratch, partials = self.partials
-        Parallel.sumInParts(parts, length: partLength, buffer: partials) { worker, part, sums in
+        parallel.sumInParts(parts, length: partLength, buffer: partials) { worker, part, sums in
             let v = scratch[worker], dm = v + points * capacity * max(cin, cout)
             for block in Parallel.slice(blocks, part: part, of: parts) {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
@@ -108,9 +128,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private func run(input: FeatureMap, u: UnsafeMutablePointer<Float>, output: FeatureMap, epilogue: FeatureEpilogue) {
         let cin = input.channels, cout = output.channels, capacity = WinogradConv3x3.tileCapacity
         let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
-        prepareScratch()
         let scratch = self.scratch
-        Parallel.forEachWorker(tileRows * blocksPerRow) { worker, blocks in
+        parallel.forEachWorker(tileRows * blocksPerRow) { worker, blocks in
             let v = scratch[worker], m = v + winogradPoints * capacity * max(cin, cout)
             for block in blocks {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
@@ -119,17 +138,6 @@ public final class WinogradConv3x3: @unchecked Sendable {
                 winogradProducts(v: v, u: u, m: m, tiles: n, inChannels: cin, outChannels: cout)
                 winogradOutputTransform(m, into: output, tileRow: r, firstTile: t0, count: n, epilogue: epilogue)
             }
-        }
-    }
-
-    /// One block of transformed inputs and one of products per worker, zeroed once so that the
-    /// spare rows a product reads past a short block are finite.
-    private func prepareScratch() {
-        let size = 2 * winogradPoints * WinogradConv3x3.tileCapacity * max(inChannels, outChannels)
-        while scratch.count < Parallel.threads {
-            let block = UnsafeMutablePointer<Float>.allocate(capacity: size)
-            block.initialize(repeating: 0, count: size)
-            scratch.append(block)
         }
     }
 

@@ -1,4 +1,5 @@
 import CCodecs
+import SystemPackage
 
 /// One open cc_decoder: its header in Swift terms, and the strip-by-strip decode into an `Image`.
 /// Lives only inside `withFile` / `withMemory`, which free the C side.
@@ -15,6 +16,16 @@ struct ImageDecoder {
         }
         defer { cc_decoder_free(handle) }
         return try body(ImageDecoder(handle: handle, name: path))
+    }
+
+    /// Reads an open file from its start; `name` stands for it in errors.
+    static func withDescriptor<T>(_ descriptor: FileDescriptor, name: String, _ body: (ImageDecoder) throws -> T) throws -> T {
+        var status = cc_status()
+        guard let handle = cc_decoder_open_fd(descriptor.rawValue, &status) else {
+            throw CodecFailure.reading(status, format: nil, file: name)
+        }
+        defer { cc_decoder_free(handle) }
+        return try body(ImageDecoder(handle: handle, name: name))
     }
 
     static func withMemory<T>(_ bytes: [UInt8], name: String,

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Reading and writing PNG and JPEG files (libpng and libjpeg-turbo, through the CCodecs shim).
 ///
 /// Reading: the format is chosen by the file's first bytes, never its name. PNG: gray 1/2/4/8/16
@@ -27,6 +29,18 @@ public enum ImageIO {
         -> (image: Image, info: ImageSourceInfo)
     {
         try ImageDecoder.withFile(path) { decoder in
+            (try decoder.decode(maxPixels: maxPixels), decoder.header.info)
+        }
+    }
+
+    /// `read` of a file already open (from its start, whatever was read from it before): what the
+    /// daemon and the CLI use, so that the bytes decoded are the bytes they checked and hashed, and
+    /// a name swapped for a symlink meanwhile is never followed. `name` stands for the file in
+    /// errors.
+    public static func read(_ descriptor: FileDescriptor, name: String, maxPixels: Int = ImageIO.defaultMaxPixels) throws
+        -> (image: Image, info: ImageSourceInfo)
+    {
+        try ImageDecoder.withDescriptor(descriptor, name: name) { decoder in
             (try decoder.decode(maxPixels: maxPixels), decoder.header.info)
         }
     }

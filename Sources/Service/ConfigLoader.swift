@@ -1,7 +1,10 @@
 import Configuration
 import Denoiser
+import Engine
 import Foundation
 import Logging
+import Pipeline
+import Platform
 import Yams
 
 /// Builds a `DaemonConfig` from the three layers with swift-configuration doing the precedence:
@@ -63,7 +66,7 @@ public enum ConfigLoader {
         func folder(_ name: String, _ fallback: String) throws -> String {
             let value = string(name, fallback)
             guard !value.isEmpty else { throw bad(name, "must name a folder") }
-            let absolute = value.hasPrefix("/") ? value : POSIX.join(workingDirectory, value)
+            let absolute = value.hasPrefix("/") ? value : FileSystem.join(workingDirectory, value)
             return (absolute as NSString).standardizingPath
         }
 
@@ -89,46 +92,34 @@ public enum ConfigLoader {
         do { declared = declareText.isEmpty ? [] : try DeclaredSampler.list(fromJSON: declareText) } catch {
             throw bad("declare", "expected a list of {name, k1, k2, stride, divisor} (\(error))")
         }
-        for (index, declaration) in declared.enumerated() {
-            do { _ = try declaration.sampler() } catch { throw bad("declare", "\(declaration.name): \(error)") }
-            if declared[..<index].contains(where: { $0.name == declaration.name }) {
-                throw bad("declare", "'\(declaration.name)' is declared twice")
-            }
-        }
-        let sampler = string("sampler", "original")
-        guard Sampler.named(sampler) != nil || declared.contains(where: { $0.name == sampler }) else {
-            throw bad("sampler", "unknown sampler '\(sampler)' (`zsn2n samplers` lists them; yours go under declare)")
-        }
-        let preset = string("preset", "balanced")
-        guard Preset.named(preset) != nil else {
-            throw bad("preset", "unknown preset '\(preset)' (one of \(Preset.all.map(\.name).joined(separator: ", ")))")
-        }
         let iterations = int("iterations", 0)
-        guard iterations >= 0 else { throw bad("iterations", "must be 0 (preset's) or more") }
         let seed = int("seed", 0)
         guard seed >= 0 else { throw bad("seed", "must not be negative") }
         let concurrency = int("concurrency", 1)
         guard (1...64).contains(concurrency) else { throw bad("concurrency", "must be between 1 and 64") }
+        // threads 0: the machine's cores shared among the concurrent jobs.
         let threads = int("threads", 0)
-        guard threads >= 0 else { throw bad("threads", "must be 0 (all cores) or more") }
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let job: DenoiseOptions
+        do {
+            job = try DenoiseOptions(
+                sampler: string("sampler", "original"), preset: string("preset", "balanced"),
+                iterations: iterations == 0 ? nil : iterations, seed: UInt64(seed),
+                threads: threads == 0 ? max(1, Parallel.availableCores / concurrency) : threads,
+                maxPixels: int("max_pixels", 100_000_000), jpegQuality: int("jpeg_quality", 95),
+                declarations: declared)
+        } catch let error as SettingsError {
+            throw bad(error.key, error.reason)
+        }
         let settle = merged.double(forKey: "settle_seconds", default: 2)
         guard settle >= 0, settle <= 3600 else { throw bad("settle_seconds", "must be between 0 and 3600") }
-        let maxPixels = int("max_pixels", 100_000_000)
-        guard maxPixels > 0 else { throw bad("max_pixels", "must be positive") }
-        let quality = int("jpeg_quality", 95)
-        guard (1...100).contains(quality) else { throw bad("jpeg_quality", "must be between 1 and 100") }
         let levelText = string("log_level", "info")
         guard let level = Logger.Level(rawValue: levelText) else {
             throw bad("log_level", "must be one of trace, debug, info, notice, warning, error, critical")
         }
 
         return DaemonConfig(
-            inbox: inbox, outbox: outbox, done: done, failed: failed, reference: reference, after: after,
-            sampler: sampler, declaredSamplers: declared, preset: preset, iterations: iterations == 0 ? nil : iterations,
-            seed: UInt64(seed), threadsPerJob: threads > 0 ? threads : max(1, cores / concurrency),
-            concurrency: concurrency, settleSeconds: settle, maxPixels: maxPixels, jpegQuality: quality,
-            logLevel: level, configFile: configFile)
+            inbox: inbox, outbox: outbox, done: done, failed: failed, reference: reference, after: after, job: job,
+            concurrency: concurrency, settleSeconds: settle, logLevel: level, configFile: configFile)
     }
 
     private static func kindName(_ kind: DaemonConfigKey.Kind) -> String {
@@ -209,7 +200,7 @@ public enum ConfigLoader {
     static func fileValues(_ path: String) throws -> [String: ConfigValue] {
         let source = "file \(path)"
         let text: String
-        do { text = String(decoding: try POSIX.readFile(path), as: UTF8.self) } catch {
+        do { text = String(decoding: try FileSystem.readFile(path), as: UTF8.self) } catch {
             throw DaemonConfigError(key: "", source: source, reason: "cannot be read: \(error)")
         }
         let root: Node?

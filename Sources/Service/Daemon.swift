@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
 import Logging
+import Pipeline
+import Platform
 
 /// The daemon: wires the watcher, the settler, the queue and the workers together, and handles
 /// start, reload and stop. All state changes happen on `control`, a serial queue; jobs run on
@@ -9,8 +11,9 @@ public final class Daemon: @unchecked Sendable {
     public typealias ConfigSource = @Sendable () throws -> DaemonConfig
 
     private let control = DispatchQueue(label: "zsn2nd.control")
-    private let runner: any JobRunner
     private let loadConfig: ConfigSource
+    /// Requested on SIGTERM: every running job stops at its next iteration.
+    private let cancellation = Cancellation()
     private let notifier = Notifier()
     private let journal: Journal
     private let stateLock = NSLock()
@@ -26,9 +29,8 @@ public final class Daemon: @unchecked Sendable {
     private var signals: SignalHandlers?
     private var counts = (done: 0, failed: 0)
 
-    public init(config: DaemonConfig, runner: any JobRunner, journal: Journal, loadConfig: @escaping ConfigSource) {
+    public init(config: DaemonConfig, journal: Journal, loadConfig: @escaping ConfigSource) {
         self.config = config
-        self.runner = runner
         self.journal = journal
         self.loadConfig = loadConfig
         var logger = Logger(label: "zsn2nd") { _ in JournalLogHandler(journal: journal, level: config.logLevel) }
@@ -69,7 +71,7 @@ public final class Daemon: @unchecked Sendable {
     /// current one, and a second instance over the same file would miss its entries).
     private func prepare(_ config: DaemonConfig, atStart: Bool = true, newLedger: Bool = true) throws {
         for folder in [config.inbox, config.outbox, config.done, config.failed] {
-            try POSIX.makeDirectory(folder)
+            try FileSystem.makeDirectory(folder)
         }
         for path in atStart ? Outbox(config: config).removeStaleTemporaries() : [] {
             logger.notice("removed a temporary file left by an interrupted run: \(path)",
@@ -110,7 +112,7 @@ public final class Daemon: @unchecked Sendable {
             logger.critical("the inbox \(config.inbox) was deleted or moved; recreating it",
                             metadata: ["event": "inbox_lost", "inbox": "\(config.inbox)"])
             do {
-                try POSIX.makeDirectory(config.inbox)
+                try FileSystem.makeDirectory(config.inbox)
                 try arm(config)
                 _ = try self.settler?.scan()
             } catch {
@@ -150,8 +152,8 @@ public final class Daemon: @unchecked Sendable {
     private func work(_ index: Int) {
         while let name = queue.next(worker: index) {
             let (config, logger, ledger) = current
-            let processor = JobProcessor(config: config, runner: runner, ledger: ledger, logger: logger,
-                                         notifier: notifier, shouldStop: { [weak self] in self?.isStopping ?? true })
+            let processor = JobProcessor(config: config, ledger: ledger, logger: logger, notifier: notifier,
+                                         cancellation: cancellation)
             let result = processor.process(name)
             queue.finished(name)
             stateLock.withLock {
@@ -169,15 +171,14 @@ public final class Daemon: @unchecked Sendable {
         return "Idle, watching \(config.inbox) (\(counts.done) done, \(counts.failed) failed)"
     }
 
-    /// SIGHUP: read the configuration again; a bad one is logged and the old one kept. Jobs already
-    /// running finish with the settings they started with.
+    /// SIGHUP: read (and so validate) the configuration again; a bad one is logged and the old one
+    /// kept. Jobs already running finish with the settings they started with.
     private func reload() {
         guard !isStopping else { return }
         notifier.reloading()
         let old = current.config
         do {
             let new = try loadConfig()
-            try runner.validate(new)
             if new.outbox != old.outbox || new.inbox != old.inbox || new.done != old.done || new.failed != old.failed {
                 try prepare(new, atStart: false, newLedger: new.outbox != old.outbox)
             }
@@ -210,6 +211,7 @@ public final class Daemon: @unchecked Sendable {
             defer { stopping = true }
             return !stopping
         }) else { return }
+        cancellation.request()
         notifier.stopping()
         logger.info("stopping", metadata: ["event": "stopping"])
         watcher?.stop()

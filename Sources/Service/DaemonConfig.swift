@@ -1,12 +1,15 @@
+import Denoiser
 import Foundation
 import Logging
+import Pipeline
 
 /// What happens to an original once its output and sidecar are committed.
 public enum AfterSuccess: String, Sendable, CaseIterable {
     case move, keep, delete
 }
 
-/// The daemon's settings, fully resolved: folders are absolute, every value checked.
+/// The daemon's settings, fully resolved: folders are absolute, every value checked. `job` is the
+/// one validated settings value every job is handed as it is.
 public struct DaemonConfig: Sendable, Equatable {
     public var inbox: String
     public var outbox: String
@@ -14,44 +17,34 @@ public struct DaemonConfig: Sendable, Equatable {
     public var failed: String
     public var reference: String?
     public var after: AfterSuccess
-    public var sampler: String
-    /// Kernel pairs declared in the configuration, usable as `sampler` by name.
-    public var declaredSamplers: [DeclaredSampler]
-    public var preset: String
-    /// nil: the preset decides.
-    public var iterations: Int?
-    public var seed: UInt64
-    /// Threads per job (already divided among concurrent jobs).
-    public var threadsPerJob: Int
+    /// Sampler, preset, iterations, seed, threads per job (already divided among concurrent jobs),
+    /// pixel limit and JPEG quality.
+    public var job: DenoiseOptions
     public var concurrency: Int
     public var settleSeconds: Double
-    public var maxPixels: Int
-    public var jpegQuality: Int
     public var logLevel: Logger.Level
     /// The file the settings came from, if any (reloaded on SIGHUP).
     public var configFile: String?
+
+    public var sampler: String { job.sampler.name }
+    public var preset: String { job.preset.name }
+    public var iterations: Int? { job.iterations }
+    public var seed: UInt64 { job.seed }
+    public var jpegQuality: Int { job.jpegQuality }
+    public var declaredSamplers: [DeclaredSampler] { job.declarations }
 }
 
 extension DaemonConfig {
     /// The resolved settings as `key: value` lines, in the config file's syntax (`--check-config`).
     public var summary: String {
-        [
+        let declare = job.declarations.isEmpty ? ""
+            : (try? JSONEncoder().encode(job.declarations)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return [
             "inbox: \(inbox)", "outbox: \(outbox)", "done: \(done)", "failed: \(failed)",
             "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "sampler: \(sampler)",
-            "declare: \(declaredSamplers.isEmpty ? "" : (try? JSONEncoder().encode(declaredSamplers)).map { String(decoding: $0, as: UTF8.self) } ?? "")",
-            "preset: \(preset)", "iterations: \(iterations ?? 0)", "seed: \(seed)", "threads: \(threadsPerJob)",
-            "concurrency: \(concurrency)", "settle_seconds: \(settleSeconds)", "max_pixels: \(maxPixels)",
-            "jpeg_quality: \(jpegQuality)", "log_level: \(logLevel.rawValue)",
+            "declare: \(declare)", "preset: \(preset)", "iterations: \(iterations ?? 0)", "seed: \(seed)",
+            "threads: \(job.parallel.threads)", "concurrency: \(concurrency)", "settle_seconds: \(settleSeconds)",
+            "max_pixels: \(job.maxPixels)", "jpeg_quality: \(jpegQuality)", "log_level: \(logLevel.rawValue)",
         ].joined(separator: "\n")
-    }
-}
-
-/// A configuration that cannot be used: names the key, where it came from and what is wrong.
-public struct DaemonConfigError: Error, CustomStringConvertible, Sendable {
-    public var key: String
-    public var source: String
-    public var reason: String
-    public var description: String {
-        key.isEmpty ? "config (\(source)): \(reason)" : "config key '\(key)' (\(source)): \(reason)"
     }
 }

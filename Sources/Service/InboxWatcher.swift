@@ -1,4 +1,6 @@
 import Foundation
+import Platform
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,72 +24,51 @@ final class InboxWatcher: @unchecked Sendable {
     }
 
     let folder: String
-    private let fd: Int32
+    private let inotify: Inotify
     private let handler: @Sendable (Event) -> Void
-    private var thread: Thread?
     /// A pipe whose write end wakes the reader thread so that stop() does not wait for an event.
-    private var wakePipe: [Int32] = [-1, -1]
+    private let wake: (read: FileDescriptor, write: FileDescriptor)
 
     init(folder: String, handler: @escaping @Sendable (Event) -> Void) throws {
         self.folder = folder
         self.handler = handler
-        fd = inotify_init1(Int32(IN_CLOEXEC))
-        guard fd >= 0 else { throw SystemError.last("inotify_init1", folder) }
         // IN_ONLYDIR: refuse to watch if the inbox itself was replaced by a symlink to a file;
         // IN_DONT_FOLLOW: never watch what a symlinked inbox points to.
-        let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY | IN_MOVED_FROM | IN_DELETE
-            | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW)
-        guard inotify_add_watch(fd, folder, mask) >= 0 else {
-            let error = SystemError.last("inotify_add_watch", folder)
-            close(fd)
-            throw error
+        inotify = try Inotify(watching: folder, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY
+            | IN_MOVED_FROM | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW))
+        do {
+            let pipe = try FileDescriptor.pipe()
+            wake = (pipe.readEnd, pipe.writeEnd)
+        } catch let errno as Errno {
+            throw SystemError("pipe", folder, errno)
         }
-        guard pipe(&wakePipe) == 0 else {
-            close(fd)
-            throw SystemError.last("pipe", folder)
-        }
+    }
+
+    deinit {
+        try? wake.read.close()
+        try? wake.write.close()
     }
 
     func start() {
         let thread = Thread { [self] in readLoop() }
         thread.name = "zsn2nd-inotify"
-        self.thread = thread
         thread.start()
     }
 
-    /// Stops the reader thread; the descriptors are closed by the thread on its way out.
+    /// Stops the reader thread (which holds the watcher until it returns).
     func stop() {
-        var byte: UInt8 = 1
-        _ = write(wakePipe[1], &byte, 1)
+        _ = try? wake.write.writeAll([UInt8(1)])
     }
 
     private func readLoop() {
-        defer {
-            close(fd)
-            close(wakePipe[0])
-            close(wakePipe[1])
-        }
-        // Large enough for many events; each is a 16-byte header plus a NUL-padded name.
-        let capacity = 64 * 1024
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-        defer { buffer.deallocate() }
         while true {
-            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wakePipe[0], events: Int16(POLLIN), revents: 0)]
+            var fds = [pollfd(fd: inotify.descriptor.rawValue, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake.read.rawValue, events: Int16(POLLIN), revents: 0)]
             let ready = poll(&fds, 2, -1)
             if ready < 0 { if errno == EINTR { continue }; return }
             if fds[1].revents != 0 { return }
-            let n = read(fd, buffer, capacity)
-            if n < 0 { if errno == EINTR || errno == EAGAIN { continue }; handler(.rescan); return }
-            var offset = 0
-            while offset + MemoryLayout<inotify_event>.size <= n {
-                let event = buffer.load(fromByteOffset: offset, as: inotify_event.self)
-                let nameStart = buffer + offset + MemoryLayout<inotify_event>.size
-                let name = event.len > 0
-                    ? String(cString: nameStart.assumingMemoryBound(to: CChar.self)) : ""
-                dispatch(mask: event.mask, name: name)
-                offset += MemoryLayout<inotify_event>.size + Int(event.len)
-            }
+            guard let events = try? inotify.read() else { handler(.rescan); return }
+            for event in events { dispatch(mask: event.mask, name: event.name) }
         }
     }
 

@@ -1,64 +1,57 @@
 import Foundation
 import Logging
-#if canImport(Glibc)
-import Glibc
-#endif
+import Pipeline
+import Platform
+import SystemPackage
 
-/// One file, start to finish: check it, recognise work already committed, run the denoiser, commit
+/// One file, start to finish: check it, recognise work already committed, run the pipeline, commit
 /// the output and sidecar, then move (keep, delete) the original; or move it to failed/ with the
 /// reason. Never throws: whatever happens to one file is logged and the daemon goes on.
 struct JobProcessor {
     let config: DaemonConfig
-    let runner: any JobRunner
     let ledger: Ledger
     let logger: Logger
     let notifier: Notifier
-    /// True once the daemon is stopping: the running job is cancelled at its next iteration.
-    let shouldStop: @Sendable () -> Bool
+    /// Requested once the daemon is stopping: the running job is cancelled at its next iteration.
+    let cancellation: Cancellation
 
     enum Result: Equatable { case done, failed, skipped, cancelled, changed, gone }
 
     private var outbox: Outbox { Outbox(config: config) }
 
     func process(_ name: String) -> Result {
-        let path = POSIX.join(config.inbox, name)
+        let path = FileSystem.join(config.inbox, name)
         let started = Date()
         let identity: FileIdentity
         do {
-            guard let id = try POSIX.lstatIdentity(path), !id.isDirectory else { return .gone }
+            guard let id = try FileSystem.identity(of: path), !id.isDirectory else { return .gone }
             identity = id
         } catch {
             return fail(name, stage: "open", reason: "\(error)", started: started)
         }
         if identity.isSymlink {
-            return fail(name, stage: "open", reason: "is a symbolic link; links are never followed out of the inbox",
-                        started: started)
+            return fail(name, stage: "open", reason: Self.symlinkReason, started: started)
         }
         guard identity.isRegular else {
             return fail(name, stage: "open", reason: "is not a regular file", started: started)
         }
 
-        // The job reads the file through this descriptor (/proc/self/fd/N), never by name again:
-        // a name replaced by a symlink after this check is not followed.
-        let fd: Int32
-        let sha256: String
+        // The job reads the file through this descriptor, never by name again: a name replaced by
+        // a symlink after this check is not followed, and the bytes hashed are the bytes decoded.
+        let input: InputFile
         do {
-            fd = try POSIX.openForReadingNoFollow(path)
-        } catch let error as SystemError where error.code == ENOENT {
-            return .gone
-        } catch let error as SystemError where error.code == ELOOP {
-            return fail(name, stage: "open", reason: "is a symbolic link; links are never followed out of the inbox",
-                        started: started)
+            input = try InputFile(opening: path, followingSymlink: false)
+        } catch let error as PipelineError {
+            switch error.errno {
+            case .noSuchFileOrDirectory?: return .gone
+            case .tooManySymbolicLinkLevels?: return fail(name, stage: "open", reason: Self.symlinkReason, started: started)
+            default: return fail(name, stage: "open", reason: error.reason, started: started)
+            }
         } catch {
             return fail(name, stage: "open", reason: "\(error)", started: started)
         }
-        defer { close(fd) }
-        do {
-            guard try POSIX.fstatIdentity(fd, path).sameContent(as: identity) else { return .changed }
-            sha256 = try SHA256.hex(ofDescriptor: fd, path: path)
-        } catch {
-            return fail(name, stage: "open", reason: "\(error)", started: started)
-        }
+        guard input.identity.sameContent(as: identity) else { return .changed }
+        let sha256 = input.digest
 
         if let entry = ledger.committedEntry(input: name, sha256: sha256) {
             if config.after == .keep {
@@ -74,30 +67,30 @@ struct JobProcessor {
             }
         }
 
-        let request = JobRequest(input: "/proc/self/fd/\(fd)", name: name, reference: referencePath(name),
-                                 outputName: outbox.freeOutputName(for: name).name, config: config)
         logger.info("started \(name)", metadata: [
             "event": "started", "file": "\(name)", "sampler": "\(config.sampler)", "preset": "\(config.preset)",
             "sha256": "\(sha256)",
         ])
         notifier.status("Denoising \(name): 0%")
-        let outcome: JobOutcome
+        let result: DenoisedImage
         do {
-            outcome = try runner.run(request) { progress in
+            result = try DenoisePipeline.run(input, reference: referencePath(name), options: config.job,
+                                             cancellation: cancellation) { progress in
                 notifier.status("Denoising \(name): \(Int(progress.fraction * 100))%")
-                return !shouldStop()
             }
-        } catch is JobCancelled {
+        } catch is Cancellation.Cancelled {
             logger.info("cancelled \(name); it stays in the inbox", metadata: ["event": "cancelled", "file": "\(name)"])
             return .cancelled
-        } catch let failure as JobFailure {
-            return fail(name, stage: failure.stage, reason: failure.reason, started: started)
+        } catch let error as PipelineError {
+            // About the input itself, the report names it already; about the reference, say which.
+            return fail(name, stage: error.stage.rawValue, reason: error.file == path ? error.reason : error.description,
+                        started: started)
         } catch {
             return fail(name, stage: "denoise", reason: "\(error)", started: started)
         }
 
         // The input must still be the file we hashed; one replaced meanwhile is taken again.
-        guard let now = try? POSIX.lstatIdentity(path), now.sameContent(as: identity) else {
+        guard let now = try? FileSystem.identity(of: path), now.sameContent(as: identity) else {
             logger.warning("\(name) changed while it was processed; it will be taken again",
                            metadata: ["event": "changed", "file": "\(name)"])
             return .changed
@@ -110,7 +103,7 @@ struct JobProcessor {
                              size: identity.size, mtimeNs: identity.mtimeNanoseconds, output: output,
                              time: Self.timestamp())
             }
-            output = try outbox.commit(input: name, outcome: outcome) { try ledger.append(entry("intent", $0)) }
+            output = try outbox.commit(input: name, result: result) { try ledger.append(entry("intent", $0)) }
             try ledger.append(entry("committed", output))
         } catch let failure as JobFailure {
             return fail(name, stage: failure.stage, reason: failure.reason, started: started)
@@ -124,11 +117,13 @@ struct JobProcessor {
             "sidecar": "\(output).json", "sampler": "\(config.sampler)", "preset": "\(config.preset)",
             "seconds": "\(String(format: "%.3f", seconds))", "sha256": "\(sha256)",
         ]
-        for (key, value) in outcome.journalFields { metadata[key.lowercased()] = "\(value)" }
+        for (key, value) in result.sidecar(outputFile: output).journalFields { metadata[key] = "\(value)" }
         guard dispose(name, output: output) else { return .failed }
         logger.info("done \(name) -> \(output) in \(String(format: "%.1f", seconds)) s", metadata: metadata)
         return .done
     }
+
+    static let symlinkReason = "is a symbolic link; links are never followed out of the inbox"
 
     /// The original's fate after success. A failure here leaves it in the inbox, where the ledger
     /// keeps it from being denoised again and the next start finishes the move.
@@ -138,8 +133,8 @@ struct JobProcessor {
             case .keep: return true
             case .move: _ = try outbox.moveToDone(input: name, preferred: output)
             case .delete:
-                try POSIX.removeFile(POSIX.join(config.inbox, name))
-                try POSIX.fsyncDirectory(config.inbox)
+                try FileSystem.remove(FileSystem.join(config.inbox, name))
+                try FileSystem.sync(directory: config.inbox)
             }
             ledger.forget(input: name)
             return true
@@ -153,8 +148,8 @@ struct JobProcessor {
 
     private func referencePath(_ name: String) -> String? {
         guard let folder = config.reference else { return nil }
-        let path = POSIX.join(folder, name)
-        guard let id = try? POSIX.lstatIdentity(path), id.isRegular else { return nil }
+        let path = FileSystem.join(folder, name)
+        guard let id = try? FileSystem.identity(of: path), id.isRegular else { return nil }
         return path
     }
 
@@ -170,7 +165,7 @@ struct JobProcessor {
                 "failed_as": "\(failedAs)", "stage": "\(stage)", "reason": "\(reason)",
                 "seconds": "\(String(format: "%.3f", seconds))",
             ])
-        } catch let error as SystemError where error.code == ENOENT {
+        } catch let error as SystemError where error.errno == .noSuchFileOrDirectory {
             return .gone  // removed by someone else meanwhile: nothing to keep
         } catch {
             logger.critical("failed \(name) (\(stage)): \(reason); and it could not be moved to failed/: \(error)",
@@ -184,26 +179,5 @@ struct JobProcessor {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date())
-    }
-}
-
-/// failed/NAME.error.json: why an input was refused (schema/zsn2n.error-1.schema.json).
-struct ErrorDocument: Codable {
-    var schema = "zsn2n.error/1"
-    var file: String
-    var failedAs: String
-    var stage: String
-    var reason: String
-    var time: String
-
-    enum CodingKeys: String, CodingKey {
-        case schema, file, stage, reason, time
-        case failedAs = "failed_as"
-    }
-
-    func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
     }
 }

@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import Platform
 
 /// The daemon's memory of what it committed, so that a restart neither loses nor repeats work.
 ///
@@ -42,21 +40,23 @@ final class Ledger: @unchecked Sendable {
     static let fileName = ".zsn2nd-ledger.jsonl"
     let path: String
     private let outbox: String
+    private let log: AppendLog
     private let lock = NSLock()
     /// Committed entries by input name, latest last.
     private var committed: [String: [Entry]] = [:]
 
     init(outbox: String) {
         self.outbox = outbox
-        path = POSIX.join(outbox, Ledger.fileName)
+        path = FileSystem.join(outbox, Ledger.fileName)
+        log = AppendLog(path: path, mode: 0o600)
     }
 
     /// Reads the ledger, resolves intents against the sidecars in the outbox, and rewrites it keeping
     /// only entries whose input is still in the inbox.
     func load(inbox: String) throws {
         var entries: [Entry] = []
-        if POSIX.exists(path) {
-            let data = try POSIX.readFile(path)
+        if FileSystem.exists(path) {
+            let data = try FileSystem.readFile(path)
             for line in data.split(separator: UInt8(ascii: "\n")) {
                 // A line cut short by a kill is skipped: its sidecar, if any, was not yet renamed
                 // (intent) or the intent line before it already says enough (committed).
@@ -66,53 +66,47 @@ final class Ledger: @unchecked Sendable {
         var result: [String: [Entry]] = [:]
         for entry in entries {
             let isCommitted = entry.state == "committed"
-                || (entry.state == "intent" && POSIX.exists(POSIX.join(outbox, entry.output + ".json")))
+                || (entry.state == "intent" && FileSystem.exists(FileSystem.join(outbox, entry.output + ".json")))
             guard isCommitted else {
                 // Killed between the two renames: the output carries its final name but has no
                 // sidecar. It is ours (the intent names it) and the job will be redone: remove it.
-                let orphan = POSIX.join(outbox, entry.output)
-                if let id = try? POSIX.lstatIdentity(orphan), id.isRegular { try POSIX.removeFile(orphan) }
+                let orphan = FileSystem.join(outbox, entry.output)
+                if let id = try? FileSystem.identity(of: orphan), id.isRegular { try FileSystem.remove(orphan) }
                 continue
             }
             var final = entry
             final.state = "committed"
             if !(result[entry.input]?.contains(final) ?? false) { result[entry.input, default: []].append(final) }
         }
-        let present = Set((try? POSIX.listDirectory(inbox)) ?? [])
+        let present = Set((try? FileSystem.contents(ofDirectory: inbox)) ?? [])
         result = result.filter { present.contains($0.key) }
         lock.withLock { committed = result }
         try rewrite(result.values.flatMap { $0 })
     }
 
     private func rewrite(_ entries: [Entry]) throws {
-        let temporary = POSIX.join(outbox, Outbox.temporaryPrefix + "ledger-\(getpid())")
-        try POSIX.removeFile(temporary)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = Data()
         for entry in entries {
-            data.append(try encoder.encode(entry))
+            data.append(try Ledger.encoder.encode(entry))
             data.append(UInt8(ascii: "\n"))
         }
-        try POSIX.writeNewFile(temporary, data, mode: 0o600)
-        guard rename(temporary, path) == 0 else { throw SystemError.last("rename", path) }
-        try POSIX.fsyncDirectory(outbox)
+        let staged = try StagedFile.write(data, in: outbox, temporaryName: Outbox.temporaryName("ledger"), mode: 0o600)
+        defer { staged.discard() }
+        try staged.commit(as: Ledger.fileName, replacing: true)
     }
 
     func append(_ entry: Entry) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var line = try encoder.encode(entry)
-        line.append(UInt8(ascii: "\n"))
+        let line = try Ledger.encoder.encode(entry)
         try lock.withLock {
-            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw SystemError.last("open", path) }
-            defer { close(fd) }
-            let written = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-            guard written == line.count else { throw SystemError.last("write", path) }
-            guard fsync(fd) == 0 else { throw SystemError.last("fsync", path) }
+            try log.append(line)
             if entry.state == "committed" { committed[entry.input, default: []].append(entry) }
         }
+    }
+
+    private static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 
     /// The committed entry for this input name and content, if any.

@@ -1,10 +1,9 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import Pipeline
+import Platform
 
 /// The folder protocol: how a finished job becomes files with final names, and how an input leaves
-/// the inbox. Every file is written under a hidden temporary name, fsynced, then renamed without
+/// the inbox. Every file is staged under a hidden temporary name, synced, then renamed without
 /// replacing anything; the sidecar is renamed last, so a sidecar under a final name means the job is
 /// complete and its output is whole.
 struct Outbox {
@@ -22,18 +21,17 @@ struct Outbox {
         return ext.isEmpty ? "\(name)-\(n)" : "\(stem)-\(n).\(ext)"
     }
 
-    private static let counter = Counter()
-    private func temporaryName(_ name: String) -> String {
-        "\(Outbox.temporaryPrefix)\(getpid())-\(Outbox.counter.next())-\(name)"
+    static func temporaryName(_ name: String) -> String {
+        StagedFile.temporaryName(for: name, prefix: temporaryPrefix)
     }
 
     /// Removes the leftovers of an earlier run that was killed mid-write.
     func removeStaleTemporaries() -> [String] {
         var removed: [String] = []
         for folder in [config.outbox, config.done, config.failed] {
-            for name in (try? POSIX.listDirectory(folder)) ?? [] where name.hasPrefix(Outbox.temporaryPrefix) {
-                let path = POSIX.join(folder, name)
-                if (try? POSIX.removeFile(path)) != nil { removed.append(path) }
+            for name in (try? FileSystem.contents(ofDirectory: folder)) ?? [] where name.hasPrefix(Outbox.temporaryPrefix) {
+                let path = FileSystem.join(folder, name)
+                if (try? FileSystem.remove(path)) != nil { removed.append(path) }
             }
         }
         return removed
@@ -45,9 +43,9 @@ struct Outbox {
         var n = start
         while true {
             let candidate = Outbox.numbered(input, n)
-            let taken = POSIX.exists(POSIX.join(config.outbox, candidate))
-                || POSIX.exists(POSIX.join(config.outbox, candidate + ".json"))
-                || (config.after == .move && POSIX.exists(POSIX.join(config.done, candidate)))
+            let taken = FileSystem.exists(FileSystem.join(config.outbox, candidate))
+                || FileSystem.exists(FileSystem.join(config.outbox, candidate + ".json"))
+                || (config.after == .move && FileSystem.exists(FileSystem.join(config.done, candidate)))
             if !taken { return (candidate, n) }
             n += 1
         }
@@ -57,36 +55,33 @@ struct Outbox {
     /// `beforeRename` runs once the final name is chosen and before anything carries it (the ledger's
     /// intent line): after a kill between the two renames, the next start finds the intent, sees the
     /// output without its sidecar and removes it, so the redone job does not leave a duplicate.
-    func commit(input: String, outcome: JobOutcome, beforeRename: (String) throws -> Void) throws -> String {
-        let outputTemp = POSIX.join(config.outbox, temporaryName(input))
-        let sidecarTemp = POSIX.join(config.outbox, temporaryName(input + ".json"))
-        defer {
-            try? POSIX.removeFile(outputTemp)
-            try? POSIX.removeFile(sidecarTemp)
-        }
+    func commit(input: String, result: DenoisedImage, beforeRename: (String) throws -> Void) throws -> String {
+        let output: StagedFile
         do {
-            try outcome.writeOutput(outputTemp)
-            try POSIX.fsyncFile(outputTemp)
-        } catch let error as JobFailure { throw error } catch {
+            output = try StagedFile.write(in: config.outbox, temporaryName: Outbox.temporaryName(input)) { path in
+                try result.write(to: path, displayName: input)
+            }
+        } catch let error as PipelineError {
+            throw JobFailure(stage: error.stage.rawValue, reason: error.reason)
+        } catch {
             throw JobFailure(stage: "write", reason: "\(error)")
         }
+        defer { output.discard() }
         var start = 0
         while true {
             let (name, n) = freeOutputName(for: input, from: start)
             start = n + 1
-            let output = POSIX.join(config.outbox, name)
-            try? POSIX.removeFile(sidecarTemp)
-            try POSIX.writeNewFile(sidecarTemp, try outcome.sidecar(name))
+            let sidecar = try StagedFile.write(try result.sidecar(outputFile: name).jsonData(), in: config.outbox,
+                                               temporaryName: Outbox.temporaryName(input + ".json"))
+            defer { sidecar.discard() }
             try beforeRename(name)
-            guard try POSIX.renameNoReplace(outputTemp, output) == .renamed else { continue }
-            try POSIX.fsyncDirectory(config.outbox)
-            guard try POSIX.renameNoReplace(sidecarTemp, output + ".json") == .renamed else {
+            guard try output.commit(as: name, replacing: false) else { continue }
+            guard try sidecar.commit(as: name + ".json", replacing: false) else {
                 // Someone else created our sidecar's name since we looked: take the output back
                 // (it is whole, but without its sidecar it would look like an unfinished job).
-                _ = try POSIX.renameNoReplace(output, outputTemp)
+                try FileSystem.rename(FileSystem.join(config.outbox, name), to: output.temporaryPath, replacing: false)
                 continue
             }
-            try POSIX.fsyncDirectory(config.outbox)
             return name
         }
     }
@@ -94,8 +89,16 @@ struct Outbox {
     /// Moves the original to done/ under `preferred` (or the next free suffix if that name was
     /// taken meanwhile); returns the name used.
     func moveToDone(input: String, preferred: String) throws -> String {
-        try move(POSIX.join(config.inbox, input), into: config.done, preferred: preferred) { candidate in
-            !POSIX.exists(POSIX.join(config.done, candidate))
+        var n = 0
+        while true {
+            let candidate = Outbox.numbered(preferred, n)
+            if !FileSystem.exists(FileSystem.join(config.done, candidate)),
+               try move(FileSystem.join(config.inbox, input), to: FileSystem.join(config.done, candidate)) {
+                try FileSystem.sync(directory: config.done)
+                try FileSystem.sync(directory: config.inbox)
+                return candidate
+            }
+            n += 1
         }
     }
 
@@ -107,63 +110,29 @@ struct Outbox {
         while true {
             let name = Outbox.numbered(input, n)
             n += 1
-            let target = POSIX.join(config.failed, name)
-            guard !POSIX.exists(target) else { continue }
+            let target = FileSystem.join(config.failed, name)
+            guard !FileSystem.exists(target) else { continue }
+            let document = try StagedFile.write(try errorDocument(name), in: config.failed,
+                                                temporaryName: Outbox.temporaryName(name + ".error.json"))
+            defer { document.discard() }
+            try document.commit(as: name + ".error.json", replacing: true)
             let errorPath = target + ".error.json"
-            let temporary = POSIX.join(config.failed, temporaryName(name + ".error.json"))
-            defer { try? POSIX.removeFile(temporary) }
-            try POSIX.writeNewFile(temporary, try errorDocument(name))
-            guard rename(temporary, errorPath) == 0 else { throw SystemError.last("rename", errorPath) }
             let moved: Bool
-            do { moved = try moveFile(POSIX.join(config.inbox, input), to: target) } catch {
-                try? POSIX.removeFile(errorPath)
+            do { moved = try move(FileSystem.join(config.inbox, input), to: target) } catch {
+                try? FileSystem.remove(errorPath)
                 throw error
             }
             if moved {
-                try POSIX.fsyncDirectory(config.failed)
-                try POSIX.fsyncDirectory(config.inbox)
+                try FileSystem.sync(directory: config.failed)
+                try FileSystem.sync(directory: config.inbox)
                 return name
             }
-            try? POSIX.removeFile(errorPath)
+            try? FileSystem.remove(errorPath)
         }
     }
 
-    private func move(_ source: String, into folder: String, preferred: String,
-                      isFree: (String) -> Bool) throws -> String {
-        var n = 0
-        var candidate = preferred
-        while true {
-            if isFree(candidate), try moveFile(source, to: POSIX.join(folder, candidate)) {
-                try POSIX.fsyncDirectory(folder)
-                try POSIX.fsyncDirectory(config.inbox)
-                return candidate
-            }
-            n += 1
-            candidate = Outbox.numbered(preferred, n)
-        }
+    /// Renames without replacing (copying across filesystems); false when the target is taken.
+    private func move(_ source: String, to target: String) throws -> Bool {
+        try FileSystem.move(source, to: target, temporaryName: Outbox.temporaryName((target as NSString).lastPathComponent))
     }
-
-    /// Renames without replacing; across filesystems, copies under a temporary name, renames that,
-    /// then unlinks the source. False when the target name is taken.
-    private func moveFile(_ source: String, to target: String) throws -> Bool {
-        do {
-            return try POSIX.renameNoReplace(source, target) == .renamed
-        } catch let error as SystemError where error.code == EXDEV {
-            let folder = (target as NSString).deletingLastPathComponent
-            let temporary = POSIX.join(folder, temporaryName((target as NSString).lastPathComponent))
-            defer { try? POSIX.removeFile(temporary) }
-            try POSIX.copyFileDurably(source, temporary)
-            guard try POSIX.renameNoReplace(temporary, target) == .renamed else { return false }
-            try POSIX.fsyncDirectory(folder)
-            try POSIX.removeFile(source)
-            return true
-        }
-    }
-}
-
-/// A process-wide counter for unique temporary names.
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func next() -> Int { lock.withLock { value += 1; return value } }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Platform
 
 /// Decides when a file in the inbox is complete: after it was closed from writing or moved in, its
 /// size and mtime must stay unchanged for `settleSeconds`. A writer that closes and reopens the file
@@ -29,7 +30,7 @@ final class Settler {
     /// write, and an empty file is never an image anyway.
     func consider(_ name: String, onlyIfSymlink: Bool = false) {
         guard InboxRules.isCandidate(name) else { return }
-        guard let identity = try? POSIX.lstatIdentity(POSIX.join(inbox, name)), !identity.isDirectory,
+        guard let identity = try? FileSystem.identity(of: FileSystem.join(inbox, name)), !identity.isDirectory,
               identity.isSymlink || !onlyIfSymlink, identity.size > 0 || !identity.isRegular else {
             if !onlyIfSymlink { pending[name] = nil }
             return
@@ -45,7 +46,7 @@ final class Settler {
 
     /// The file was written to: if it is being watched, its quiet period starts again.
     func touched(_ name: String) {
-        guard pending[name] != nil, let identity = try? POSIX.lstatIdentity(POSIX.join(inbox, name)) else { return }
+        guard pending[name] != nil, let identity = try? FileSystem.identity(of: FileSystem.join(inbox, name)) else { return }
         schedule(name, identity)
     }
 
@@ -53,7 +54,7 @@ final class Settler {
 
     /// Every candidate in the inbox (the backlog at start, or after an inotify overflow).
     func scan() throws -> Int {
-        let names = try POSIX.listDirectory(inbox).filter(InboxRules.isCandidate).sorted()
+        let names = try FileSystem.contents(ofDirectory: inbox).filter(InboxRules.isCandidate).sorted()
         names.forEach { consider($0) }
         return names.count
     }
@@ -67,7 +68,7 @@ final class Settler {
 
     private func check(_ name: String, _ expected: Int) {
         guard let entry = pending[name], entry.generation == expected else { return }  // superseded
-        guard let now = try? POSIX.lstatIdentity(POSIX.join(inbox, name)) else {
+        guard let now = try? FileSystem.identity(of: FileSystem.join(inbox, name)) else {
             pending[name] = nil
             return
         }

@@ -1,15 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemPackage
 
-/// The lock of an output folder, held until released.
+/// The lock of an output folder (flock on OUT/.lock), held until released.
 final class FolderLock {
-    private var fd: Int32
-    init(fd: Int32) { self.fd = fd }
+    private var descriptor: FileDescriptor?
+    init(descriptor: FileDescriptor) { self.descriptor = descriptor }
     func release() {
-        guard fd >= 0 else { return }
-        close(fd)  // closing the only descriptor drops the flock
-        fd = -1
+        try? descriptor?.close()  // closing the only descriptor drops the flock
+        descriptor = nil
     }
     deinit { release() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,20 +32,8 @@ struct RunLog {
 
     /// Appends `record` as one line and waits until it is on disk.
     func append(_ record: RunRecord) throws {
-        var line = try StudyJSON.encoder(pretty: false).encode(record)
-        line.append(UInt8(ascii: "\n"))
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StudyError("\(path): cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        try line.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw StudyError("\(path): cannot write: \(String(cString: strerror(errno)))") }
-                offset += n
-            }
+        do { try AppendLog(path: path).append(try StudyJSON.encoder(pretty: false).encode(record)) } catch {
+            throw StudyError("\(path): cannot append: \(error)")
         }
-        guard fsync(fd) == 0 else { throw StudyError("\(path): cannot sync: \(String(cString: strerror(errno)))") }
     }
 }

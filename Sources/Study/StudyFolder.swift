@@ -1,4 +1,6 @@
 import Foundation
+import Platform
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,17 +60,22 @@ public struct StudyFolder: Sendable {
     /// with the process, however it ends. Temporary files a killed study left behind are removed.
     func lock() throws -> FolderLock {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        let fd = open(file(".lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StudyError("\(file(".lock")): cannot open: \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(file(".lock")), .readWrite, options: [.create, .closeOnExec],
+                                         permissions: FilePermissions(rawValue: 0o644))
+        } catch {
+            throw StudyError("\(file(".lock")): cannot open: \(error)")
+        }
+        guard flock(fd.rawValue, LOCK_EX | LOCK_NB) == 0 else {
+            try? fd.close()
             throw StudyError("\(path) is in use by another zsn2n reproduce; wait for it or choose another --out")
         }
         removeTemporaryFiles()
-        return FolderLock(fd: fd)
+        return FolderLock(descriptor: fd)
     }
 
-    /// The `.NAME.PID.tmp` files of `writeAtomically` that a kill left behind.
+    /// The `.NAME.RANDOM.tmp` files of `writeAtomically` that a kill left behind.
     private func removeTemporaryFiles() {
         guard let walker = FileManager.default.enumerator(atPath: path) else { return }
         for case let relative as String in walker {
@@ -77,24 +84,13 @@ public struct StudyFolder: Sendable {
         }
     }
 
-    /// Writes `data` to `relative` under a temporary name, syncs it, then renames it into place: a
-    /// file under its final name is always whole.
+    /// Writes `data` to `relative` atomically (the platform's one atomic write): a file under its
+    /// final name is always whole.
     func writeAtomically(_ data: Data, to relative: String) throws {
         let target = URL(fileURLWithPath: file(relative))
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(getpid()).tmp").path
-        do {
-            guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-                throw StudyError("\(temporary): cannot write")
-            }
-            let fd = open(temporary, O_RDONLY | O_CLOEXEC)
-            if fd >= 0 { fsync(fd); close(fd) }
-            guard rename(temporary, target.path) == 0 else {
-                throw StudyError("\(target.path): cannot rename into place: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            unlink(temporary)
-            throw error
+        do { try StagedFile.writeAtomically(data, to: target.path) } catch {
+            throw StudyError("\(target.path): cannot write: \(error)")
         }
     }
 }

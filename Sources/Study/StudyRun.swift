@@ -23,14 +23,14 @@ public struct RunOutcome {
 public enum StudyRun {
     /// nil when `shouldContinue` returned false (then nothing of the run is kept).
     public static func execute(_ key: RunKey, clean: Image, sampler: Sampler, noise: NoiseModel, plan: TrainingPlan,
-                               curveEvery: Int, shouldContinue: (RunProgress) -> Bool = { _ in true }) throws -> RunOutcome? {
+                               curveEvery: Int, parallel: Parallel, shouldContinue: (RunProgress) -> Bool = { _ in true }) throws -> RunOutcome? {
         let start = DispatchTime.now().uptimeNanoseconds
         // The trainer gets the raw noisy samples (Poisson noise may exceed 1, as in the study);
         // measurements see them clamped, as a file would hold them.
         let noisyRaw = noise.apply(to: clean, seed: key.noiseSeed)
         let noisy = clamped(noisyRaw)
         let trainer = try Trainer(pixels: noisyRaw.pixels, channels: clean.channels, height: clean.height,
-                                  width: clean.width, sampler: sampler, plan: plan, seed: key.seed)
+                                  width: clean.width, sampler: sampler, plan: plan, seed: key.seed, parallel: parallel)
         func output() -> Image {
             Image(width: clean.width, height: clean.height, channels: clean.channels, pixels: trainer.denoise())
         }

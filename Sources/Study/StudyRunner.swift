@@ -80,7 +80,7 @@ public final class StudyRunner {
         }
         guard let outcome = try StudyRun.execute(key, clean: image.image, sampler: sampler, noise: noise,
                                                  plan: settings.plan, curveEvery: settings.curveEvery,
-                                                 shouldContinue: progress) else { return nil }
+                                                 parallel: settings.parallel, shouldContinue: progress) else { return nil }
         let record = outcome.record
         let chart = CurveChart.svg(curve: record.curve, noisyPSNR: record.psnrNoisy,
                                    title: "\(key.image), \(key.noise), \(key.sampler), seed \(key.seed)")

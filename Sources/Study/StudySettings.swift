@@ -1,4 +1,5 @@
 import Denoiser
+import Engine
 import Imaging
 
 /// What a study runs: every image x noise setting x sampler x that sampler's seeds, each trained with
@@ -14,11 +15,13 @@ public struct StudySettings: Sendable {
     public var plan: TrainingPlan
     /// PSNR is measured before training and every this many iterations (the study plotted every 10).
     public var curveEvery: Int
+    /// The engine threads every run trains on (the results do not depend on them).
+    public var parallel: Parallel
 
     public init(images: [StudyImage], samplers: [Sampler] = Sampler.study,
                 noises: [NoiseModel] = StudySettings.defaultNoises, seeds: [UInt64] = [0],
                 seedsBySampler: [String: [UInt64]] = [:], plan: TrainingPlan = Preset.paper.plan,
-                curveEvery: Int = 10) throws {
+                curveEvery: Int = 10, parallel: Parallel = .allCores) throws {
         self.images = images
         self.samplers = samplers
         self.noises = noises
@@ -26,6 +29,7 @@ public struct StudySettings: Sendable {
         self.seedsBySampler = seedsBySampler
         self.plan = plan
         self.curveEvery = curveEvery
+        self.parallel = parallel
         try validate()
     }
 

@@ -26,13 +26,13 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Parallel.threads = max(1, threads) }
+        let parallel = threads.map { Parallel(threads: max(1, $0)) } ?? .allCores
         guard let chosen = Sampler.named(sampler) else { throw ValidationError("unknown sampler \(sampler)") }
         var rng = Random(seed: 7)
         let pixels = (0..<(channels * size * size)).map { _ in rng.uniformFloat() }
         let plan = TrainingPlan(iterations: iterations + 3, stepSize: 1000)
         let trainer = try Trainer(pixels: pixels, channels: channels, height: size, width: size,
-                                  sampler: chosen, plan: plan, seed: 0)
+                                  sampler: chosen, plan: plan, seed: 0, parallel: parallel)
         for _ in 0..<3 { trainer.step() }
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<iterations { trainer.step() }
@@ -42,14 +42,17 @@ struct Bench: ParsableCommand {
         let ms = 1000 * seconds / Double(iterations)
         let gflops = flop * Double(iterations) / seconds / 1e9
         if json {
+            let memory = trainer.memory
             let doc: [String: Any] = ["size": size, "channels": channels, "iterations": iterations,
-                                      "threads": Parallel.threads, "sampler": chosen.name,
-                                      "ms_per_iteration": ms, "gflops": gflops]
+                                      "threads": parallel.threads, "sampler": chosen.name,
+                                      "ms_per_iteration": ms, "gflops": gflops,
+                                      "memory_bytes": memory.totalBytes,
+                                      "memory": Dictionary(uniqueKeysWithValues: memory.items.map { ($0.name, $0.bytes) })]
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(String(format: "%dx%d, %d channel(s), %d threads: %.1f ms per iteration, %.1f GFLOP/s",
-                         size, size, channels, Parallel.threads, ms, gflops))
+                         size, size, channels, parallel.threads, ms, gflops))
         }
     }
 }

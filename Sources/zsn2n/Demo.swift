@@ -2,7 +2,6 @@ import ArgumentParser
 import Denoiser
 import Foundation
 import Imaging
-import Service
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,8 @@ import ArgumentParser
 import Denoiser
 import Foundation
 import Imaging
-import Service
+import Pipeline
+import Platform
 
 struct Denoise: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,40 +33,46 @@ struct Denoise: ParsableCommand {
     @Option(help: "Adam's learning rate (overrides the preset's).") var learningRate: Double?
 
     func run() throws {
-        let declared = try Denoise.declarations(declare)
-        let settings = DenoiseSettings(sampler: sampler, preset: preset, iterations: iterations, seed: seed,
-                                       threads: threads ?? 0, maxPixels: maxPixels, jpegQuality: jpegQuality,
-                                       declaredSamplers: declared, crop: crop, batch: batch, learningRate: learningRate)
-        do { try settings.validate() } catch { throw ValidationError("\(error)") }
+        let options: DenoiseOptions
+        do {
+            options = try DenoiseOptions(sampler: sampler, preset: preset, iterations: iterations, seed: seed,
+                                         threads: threads ?? 0, maxPixels: maxPixels, jpegQuality: jpegQuality,
+                                         declarations: try Denoise.declarations(declare), crop: crop, batch: batch,
+                                         learningRate: learningRate)
+        } catch let error as SettingsError {
+            throw ValidationError("\(error.option): \(error.reason)")
+        }
         let out = output ?? Denoise.defaultOutput(for: input)
         guard URL(fileURLWithPath: out).standardizedFileURL != URL(fileURLWithPath: input).standardizedFileURL else {
             throw ValidationError("the output would overwrite the input \(input); choose another -o")
         }
 
-        Interrupt.install()
+        let interrupt = Interrupt(cancelling: Cancellation())
         let bar = ProgressBar(label: URL(fileURLWithPath: input).lastPathComponent)
-        let result: JobResult
+        let result: DenoisedImage
         do {
-            result = try DenoiseJob.run(input: input, reference: reference, outputName: URL(fileURLWithPath: out).lastPathComponent,
-                                        settings: settings) { p in
+            let file = try InputFile(opening: input)
+            result = try DenoisePipeline.run(file, reference: reference, options: options,
+                                             cancellation: interrupt.cancellation) { p in
                 bar.update(done: p.iteration, total: p.total, detail: String(format: "loss %.5f", p.loss))
-                return !Interrupt.requested
             }
             bar.finish()
         } catch {
             bar.finish()
             throw ExitFailure("\(error)")
         }
-        try AtomicFile.write(to: out) { temporary in
-            try ImageIO.write(result.image, to: temporary, format: result.info.format, bitDepth: result.outputBitDepth,
-                              jpegQuality: jpegQuality, iccProfile: result.info.iccProfile, exif: result.info.exif)
+        let outputName = URL(fileURLWithPath: out).lastPathComponent
+        let document = try result.sidecar(outputFile: outputName).jsonData()
+        do {
+            try StagedFile.writeAtomically(to: out) { try result.write(to: $0, displayName: out) }
+            if let sidecar { try StagedFile.writeAtomically(document, to: sidecar) }
+        } catch {
+            throw ExitFailure("\(error)")
         }
-        let document = try result.sidecar.jsonData()
-        if let sidecar { try AtomicFile.write(to: sidecar) { try document.write(to: URL(fileURLWithPath: $0)) } }
         if json {
             print(String(decoding: document, as: UTF8.self))
         } else {
-            print(Denoise.summary(result.sidecar, output: out))
+            print(Denoise.summary(result.sidecar(outputFile: outputName), output: out))
         }
     }
 

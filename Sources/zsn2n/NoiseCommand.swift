@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import Platform
 
 struct NoiseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,12 +38,12 @@ struct NoiseCommand: ParsableCommand {
             image = image.centreCrop(crop)
         }
         if let cleanOutput {
-            try AtomicFile.write(to: cleanOutput) { temporary in
+            try StagedFile.writeAtomically(to: cleanOutput) { temporary in
                 try ImageIO.write(image, to: temporary, format: .png, bitDepth: info.bitDepth == 16 ? 16 : 8)
             }
         }
         let noisy = noise.apply(to: image, seed: seed)
-        try AtomicFile.write(to: output) { temporary in
+        try StagedFile.writeAtomically(to: output) { temporary in
             try ImageIO.write(noisy, to: temporary, format: ext == "png" ? .png : .jpeg, bitDepth: bitDepth,
                               jpegQuality: 95, iccProfile: info.iccProfile, exif: info.exif)
         }

@@ -3,7 +3,7 @@ import Denoiser
 import Engine
 import Foundation
 import Imaging
-import Service
+import Pipeline
 import Study
 
 struct Reproduce: ParsableCommand {
@@ -48,10 +48,9 @@ struct Reproduce: ParsableCommand {
 
     func run() throws {
         let settings = try studySettings()
-        if let threads { Parallel.threads = max(1, threads) }
         let runner = StudyRunner(settings: settings, folder: StudyFolder(path: out))
         let total = settings.runs.count
-        Interrupt.install()
+        let interrupt = Interrupt(cancelling: Cancellation())
         let bar = ProgressBar(label: "reproduce")
         var alreadyDone = 0, finishedHere = 0, pendingCount = 0, current = ""
         let report: StudyReport
@@ -68,7 +67,7 @@ struct Reproduce: ParsableCommand {
                 progress: { p in
                     bar.update(done: finishedHere * p.iterations + p.iteration, total: pendingCount * p.iterations,
                                detail: "run \(alreadyDone + finishedHere + 1)/\(total) \(current)")
-                    return !Interrupt.requested
+                    return !interrupt.requested
                 },
                 finished: { record in
                     finishedHere += 1
@@ -84,7 +83,7 @@ struct Reproduce: ParsableCommand {
         print(report.table, terminator: "")
         let left = total - report.results.runsDone
         note("wrote \(out)/results.csv, curves.csv, results.json, table.md and runs/ (\(report.results.runsDone) curves and montages)")
-        if Interrupt.requested {
+        if interrupt.requested {
             note("interrupted: \(left) run(s) left; run the same command again to continue")
             throw ExitCode(130)
         }
@@ -119,7 +118,8 @@ struct Reproduce: ParsableCommand {
             let files = try StudyImage.expand(images.isEmpty ? [try Reproduce.defaultImageFolder()] : images)
             return try StudySettings(images: files.map { try StudyImage.load($0, crop: crop) }, samplers: chosenSamplers,
                                      noises: noises, seeds: seedRange(seeds), seedsBySampler: perSampler,
-                                     plan: plan, curveEvery: psnrEvery)
+                                     plan: plan, curveEvery: psnrEvery,
+                                     parallel: threads.map { Parallel(threads: max(1, $0)) } ?? .allCores)
         } catch let error as ValidationError {
             throw error
         } catch {

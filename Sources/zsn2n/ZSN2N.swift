@@ -1,5 +1,5 @@
 import ArgumentParser
-import Service
+import Pipeline
 
 @main
 struct ZSN2N: ParsableCommand {
@@ -10,5 +10,3 @@ struct ZSN2N: ParsableCommand {
         subcommands: [Denoise.self, Demo.self, NoiseCommand.self, MetricsCommand.self, SamplersCommand.self, Bench.self, Reproduce.self]
     )
 }
-
-

@@ -26,11 +26,9 @@ struct Zsn2nd: ParsableCommand {
         let load: Daemon.ConfigSource = {
             try ConfigLoader.load(commandLine: settings, environment: environment, configFile: file)
         }
-        let runner = DenoiseJobRunner()
         let resolved: DaemonConfig
         do {
             resolved = try load()
-            try runner.validate(resolved)
         } catch {
             FileHandle.standardError.write("zsn2nd: \(error)\n".data(using: .utf8)!)
             throw ExitCode(78)  // EX_CONFIG: systemd's RestartPreventExitStatus keeps it from looping
@@ -39,7 +37,7 @@ struct Zsn2nd: ParsableCommand {
             print(resolved.summary)
             return
         }
-        let daemon = Daemon(config: resolved, runner: runner, journal: Journal(), loadConfig: load)
+        let daemon = Daemon(config: resolved, journal: Journal(), loadConfig: load)
         do {
             try daemon.run()
         } catch {

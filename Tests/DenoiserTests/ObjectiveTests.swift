@@ -90,11 +90,9 @@ struct TrainerTests {
     func determinism() throws {
         let image = Self.noisyRamp(3, 20, 17)
         func run(seed: UInt64, threads: Int, sampler: Sampler) throws -> [Float] {
-            let saved = Parallel.threads
-            Parallel.threads = threads
-            defer { Parallel.threads = saved }
             let trainer = try Trainer(pixels: image, channels: 3, height: 20, width: 17, sampler: sampler,
-                                      plan: TrainingPlan(iterations: 5, stepSize: 2, crop: 16), seed: seed)
+                                      plan: TrainingPlan(iterations: 5, stepSize: 2, crop: 16), seed: seed,
+                                      parallel: Parallel(threads: threads))
             #expect(trainer.train())
             return trainer.denoise()
         }

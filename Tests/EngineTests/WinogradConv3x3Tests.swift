@@ -94,12 +94,10 @@ struct WinogradConv3x3Tests {
         let input = randomFeatureMap(48, 9, 150, rng: &rng)
         let upstream = randomFeatureMap(48, 9, 150, rng: &rng)
         let weights = randomValues(48 * 48 * 9, rng: &rng)
-        let conv = WinogradConv3x3(inChannels: 48, outChannels: 48)
         func run(threads: Int) -> [Float] {
+            let conv = WinogradConv3x3(inChannels: 48, outChannels: 48, parallel: Parallel(threads: threads))
             var gw = [Float](repeating: 0, count: weights.count), gb = [Float](repeating: 0, count: 48)
-            Parallel.withThreads(threads) {
-                conv.backwardWeights(input: input, gradOutput: upstream, gradWeights: &gw, gradBias: &gb)
-            }
+            conv.backwardWeights(input: input, gradOutput: upstream, gradWeights: &gw, gradBias: &gb)
             return gw + gb
         }
         #expect(run(threads: 1) == run(threads: 2))

@@ -70,9 +70,11 @@ typedef struct {
 
 typedef struct cc_decoder cc_decoder;
 
-/* Open a file / a memory buffer and read its header. NULL on failure, with `status` set.
- * The memory buffer must stay valid until cc_decoder_free. */
+/* Open a file / an open descriptor / a memory buffer and read its header. NULL on failure, with
+ * `status` set. A descriptor is duplicated and read from its start (the caller keeps its own); the
+ * memory buffer must stay valid until cc_decoder_free. */
 cc_decoder *cc_decoder_open_file(const char *path, cc_status *status);
+cc_decoder *cc_decoder_open_fd(int fd, cc_status *status);
 cc_decoder *cc_decoder_open_memory(const void *data, size_t size, cc_status *status);
 
 const cc_header *cc_decoder_header(const cc_decoder *decoder);

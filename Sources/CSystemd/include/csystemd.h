@@ -2,10 +2,4 @@
 #define CSYSTEMD_H
 #include <systemd/sd-journal.h>
 #include <systemd/sd-daemon.h>
-
-/// renameat2(..., RENAME_NOREPLACE): Swift's Glibc module does not export renameat2 (it is behind
-/// _GNU_SOURCE). The daemon's "never overwrite" promise rests on this call: the kernel refuses the
-/// rename with EEXIST instead of replacing a file that appeared since we looked.
-int zsn2n_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
-
 #endif

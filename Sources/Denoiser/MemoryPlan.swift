@@ -1,0 +1,38 @@
+import Engine
+
+/// Every buffer the engine allocates to train on, or to denoise, an image of one size, each
+/// computed from the shapes by the same functions the allocations use, so that the plan is what is
+/// allocated (a test holds the two together). Whole-image training is refused from it before
+/// anything is allocated, and `zsn2n bench --json` reports it.
+public struct MemoryPlan: Sendable, Equatable {
+    public struct Item: Sendable, Equatable {
+        public var name: String
+        public var bytes: Int
+    }
+
+    public var items: [Item]
+    public var totalBytes: Int { items.reduce(0) { $0 + $1.bytes } }
+
+    /// Training on `height` x `width` pixels per pass (the whole image, or one crop).
+    public static func training(channels: Int, height: Int, width: Int, sampler: Sampler, threads: Int) -> MemoryPlan {
+        MemoryPlan(items: [
+            Item(name: "parameters and gradients", bytes: Network.parameterBytes(channels: channels)),
+            Item(name: "optimiser state", bytes: Adam.byteCount(parameterCount: ParameterLayout(channels: channels).count)),
+            Item(name: "layers", bytes: Network.layerBytes(channels: channels, threads: threads)),
+            Item(name: "full-size pass", bytes: Objective.fullImageBytes(channels: channels, height: height, width: width)),
+            Item(name: "half-size passes", bytes: Objective.halfImageBytes(channels: channels, sampler: sampler,
+                                                                            height: height, width: width)),
+        ])
+    }
+
+    /// Denoising a `height` x `width` image in place, tile by tile (`Inference`), beside the
+    /// network's own buffers.
+    public static func inference(channels: Int, height: Int, width: Int, tile: Int = Inference.defaultTile) -> MemoryPlan {
+        let (tileHeight, tileWidth) = Inference.largestRegion(height: height, width: width, tile: tile)
+        return MemoryPlan(items: [
+            Item(name: "tile workspace", bytes: Workspace.byteCount(channels: channels, height: tileHeight, width: tileWidth,
+                                                                    training: false)),
+            Item(name: "output band", bytes: Inference.bandBytes(channels: channels, height: height, width: width, tile: tile)),
+        ])
+    }
+}

@@ -1,0 +1,7 @@
+/// Labels of the independent random streams one seed feeds.
+public enum RandomStream {
+    public static let initialisation: UInt64 = 1
+    public static let sampler: UInt64 = 2
+    public static let crops: UInt64 = 3
+    public static let noise: UInt64 = 4
+}

@@ -1,0 +1,100 @@
+import Denoiser
+import Engine
+import Imaging
+
+/// What one denoising job is asked to do, checked once: built from the CLI's options, or from the
+/// daemon's configuration (at start and again on reload), and then handed as it is to every job.
+/// Holding one means every value is valid; nothing downstream checks them again.
+public struct DenoiseOptions: Sendable, Equatable {
+    public private(set) var sampler: Sampler
+    /// Kernel pairs declared by the user, usable as samplers by name.
+    public let declarations: [DeclaredSampler]
+    public let preset: Preset
+    /// The iteration count asked for; nil keeps the preset's.
+    public let iterations: Int?
+    /// The preset's plan with the overrides applied (not yet fitted to an image).
+    public let plan: TrainingPlan
+    public private(set) var seed: UInt64
+    /// The engine threads of this job (travels into the engine with the job).
+    public let parallel: Parallel
+    public let maxPixels: Int
+    public let jpegQuality: Int
+
+    /// - threads: 0 uses every core.
+    /// - crop, batch, learningRate: overrides of the preset's, for experiments.
+    public init(sampler: String = Sampler.original.name, preset: String = Preset.balanced.name,
+                iterations: Int? = nil, seed: UInt64 = 0, threads: Int = 0,
+                maxPixels: Int = ImageIO.defaultMaxPixels, jpegQuality: Int = 95,
+                declarations: [DeclaredSampler] = [], crop: Int? = nil, batch: Int? = nil,
+                learningRate: Double? = nil) throws {
+        for (index, declaration) in declarations.enumerated() {
+            do { _ = try declaration.sampler() } catch {
+                throw SettingsError(key: "declare", "\(declaration.name): \(error)")
+            }
+            if declarations[..<index].contains(where: { $0.name == declaration.name }) {
+                throw SettingsError(key: "declare", "'\(declaration.name)' is declared twice")
+            }
+        }
+        if let declared = declarations.first(where: { $0.name == sampler }) {
+            self.sampler = try declared.sampler()
+        } else if let builtin = Sampler.named(sampler) {
+            self.sampler = builtin
+        } else {
+            throw SettingsError(key: "sampler", "unknown sampler '\(sampler)' (`zsn2n samplers` lists them; yours go under declare)")
+        }
+        guard let preset = Preset.named(preset) else {
+            throw SettingsError(key: "preset", "unknown preset '\(preset)' (one of \(Preset.all.map(\.name).joined(separator: ", ")))")
+        }
+        var plan = preset.plan
+        if let n = iterations {
+            guard n >= 1 else { throw SettingsError(key: "iterations", "must be at least 1, got \(n)") }
+            plan = plan.with(iterations: n)
+        }
+        if let crop {
+            guard crop >= 4 else { throw SettingsError(key: "crop", "must be at least 4 pixels, got \(crop)") }
+            plan.crop = crop
+        }
+        if let batch {
+            guard batch >= 1 else { throw SettingsError(key: "batch", "must be at least 1, got \(batch)") }
+            plan.batch = batch
+        }
+        if let learningRate {
+            guard learningRate > 0, learningRate.isFinite else {
+                throw SettingsError(key: "learning_rate", "must be positive, got \(learningRate)")
+            }
+            plan.learningRate = learningRate
+        }
+        guard threads >= 0 else { throw SettingsError(key: "threads", "must be 0 (every core) or more, got \(threads)") }
+        guard maxPixels >= 1 else { throw SettingsError(key: "max_pixels", "must be positive, got \(maxPixels)") }
+        guard (1...100).contains(jpegQuality) else {
+            throw SettingsError(key: "jpeg_quality", "must be between 1 and 100, got \(jpegQuality)")
+        }
+        self.declarations = declarations
+        self.preset = preset
+        self.iterations = iterations
+        self.plan = plan
+        self.seed = seed
+        parallel = threads > 0 ? Parallel(threads: threads) : .allCores
+        self.maxPixels = maxPixels
+        self.jpegQuality = jpegQuality
+    }
+
+    /// The declaration of the chosen sampler, when it is one of the user's.
+    public var declaration: DeclaredSampler? { declarations.first { $0.name == sampler.name } }
+
+    /// These options with another sampler and seed (the study's runs).
+    public func with(sampler: Sampler, seed: UInt64) -> DenoiseOptions {
+        var copy = self
+        copy.sampler = sampler
+        copy.seed = seed
+        return copy
+    }
+
+    /// A trainer on a planar `channels` x `height` x `width` image with these options: the plan
+    /// fitted to the image, the job's seed and threads. The pipeline's training stage and every
+    /// run of the study start here.
+    public func trainer(pixels: [Float], channels: Int, height: Int, width: Int) throws -> Trainer {
+        try Trainer(pixels: pixels, channels: channels, height: height, width: width, sampler: sampler,
+                    plan: plan.fitted(height: height, width: width), seed: seed, parallel: parallel)
+    }
+}

@@ -1,0 +1,44 @@
+import Imaging
+
+/// A denoised image, not yet written anywhere, and what its sidecar says.
+public struct DenoisedImage: Sendable {
+    /// How the output is written: the input's format; 16 bits for a 16-bit PNG, else 8 (1/2/4-bit
+    /// PNGs are written at 8: processed values no longer sit on their coarse grid; JPEG is 8-bit).
+    /// The one place this rule is written.
+    public struct Encoding: Sendable, Equatable {
+        public var format: ImageSourceInfo.Format
+        public var bitDepth: Int
+        public var jpegQuality: Int
+
+        public init(source: ImageSourceInfo, jpegQuality: Int) {
+            format = source.format
+            bitDepth = source.format == .png && source.bitDepth == 16 ? 16 : 8
+            self.jpegQuality = jpegQuality
+        }
+    }
+
+    public let image: Image
+    public let encoding: Encoding
+    /// The input's format, depth, ICC profile and EXIF, which the output carries.
+    public let source: ImageSourceInfo
+    /// The sidecar but for the output's name, which only the writer knows.
+    let sidecarDraft: Sidecar
+
+    /// The sidecar for the output written as `outputFile`.
+    public func sidecar(outputFile: String) -> Sidecar {
+        var document = sidecarDraft
+        document.output.file = outputFile
+        return document
+    }
+
+    /// Encodes the image to `path` (the caller's temporary name); `PipelineError` (stage write)
+    /// names `displayName`, the file as the user will know it.
+    public func write(to path: String, displayName: String) throws {
+        do {
+            try ImageIO.write(image, to: path, format: encoding.format, bitDepth: encoding.bitDepth,
+                              jpegQuality: encoding.jpegQuality, iccProfile: source.iccProfile, exif: source.exif)
+        } catch let error as ImageError {
+            throw PipelineError(.write, file: displayName, reason: error.reason)
+        }
+    }
+}

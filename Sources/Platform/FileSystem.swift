@@ -1,0 +1,140 @@
+import CPlatform
+import Foundation
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Thin, typed wrappers over the POSIX calls the folder protocol, the CLI and the study need, in
+/// the spirit of swift-system (whose FileDescriptor, Stat and Errno they use): each says which
+/// call failed on which path, retries EINTR, and never follows a symlink unless told to.
+public enum FileSystem {
+    /// lstat (or stat, following a final symlink): nil when the name does not exist.
+    public static func identity(of path: String, followingSymlink: Bool = false) throws -> FileIdentity? {
+        do {
+            return FileIdentity(try Stat(FilePath(path), followTargetSymlink: followingSymlink))
+        } catch {
+            if error == .noSuchFileOrDirectory || error == .notDirectory { return nil }
+            throw SystemError(followingSymlink ? "stat" : "lstat", path, error)
+        }
+    }
+
+    /// fstat of an open file; `path` names it in the error.
+    public static func identity(of descriptor: FileDescriptor, path: String) throws -> FileIdentity {
+        FileIdentity(try SystemError.attempt("fstat", path) { try Stat(descriptor) })
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        (try? identity(of: path)).flatMap { $0 } != nil
+    }
+
+    /// Opens a file for reading. Without `followingSymlink` a symlink in the last component fails
+    /// with ELOOP; O_NONBLOCK keeps a FIFO from blocking the open.
+    public static func openForReading(_ path: String, followingSymlink: Bool = false) throws -> FileDescriptor {
+        var options: FileDescriptor.OpenOptions = [.nonBlocking, .closeOnExec]
+        if !followingSymlink { options.insert(.noFollow) }
+        return try SystemError.attempt("open", path) { () throws in
+            try FileDescriptor.open(FilePath(path), .readOnly, options: options)
+        }
+    }
+
+    /// Reads a whole (small) file without following a symlink.
+    public static func readFile(_ path: String) throws -> Data {
+        let fd = try openForReading(path)
+        defer { try? fd.close() }
+        var data = Data()
+        try SystemError.attempt("read", path) { () throws in
+            try fd.forEachChunk { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    /// Creates the directory and its parents when missing.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws {
+        if let id = try identity(of: path) {
+            guard id.isDirectory else { throw SystemError("mkdir", path, .notDirectory) }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path { try makeDirectory(parent, mode: mode) }
+        if mkdir(path, mode) != 0 && Glibc.errno != EEXIST { throw SystemError.last("mkdir", path) }
+    }
+
+    /// The names in a directory, without "." and "..".
+    public static func contents(ofDirectory path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw SystemError.last("opendir", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// fsync of a file by name (not following a symlink).
+    public static func sync(file path: String) throws {
+        let fd = try openForReading(path)
+        defer { try? fd.close() }
+        guard fsync(fd.rawValue) == 0 else { throw SystemError.last("fsync", path) }
+    }
+
+    /// fsync of a directory makes the renames and unlinks inside it durable.
+    public static func sync(directory path: String) throws {
+        let fd = try SystemError.attempt("open", path) { () throws in
+            try FileDescriptor.open(FilePath(path), .readOnly, options: [.directory, .closeOnExec])
+        }
+        defer { try? fd.close() }
+        guard fsync(fd.rawValue) == 0 else { throw SystemError.last("fsync", path) }
+    }
+
+    /// Renames `from` to `to`. Without `replacing`, an existing `to` is never replaced: the kernel
+    /// refuses with EEXIST (renameat2 RENAME_NOREPLACE) and this returns false; on a filesystem
+    /// without it, link+unlink gives the same guarantee.
+    @discardableResult
+    public static func rename(_ from: String, to: String, replacing: Bool) throws -> Bool {
+        if replacing {
+            guard Glibc.rename(from, to) == 0 else { throw SystemError.last("rename", "\(from) -> \(to)") }
+            return true
+        }
+        if zsn2n_rename_noreplace(AT_FDCWD, from, AT_FDCWD, to) == 0 { return true }
+        switch Glibc.errno {
+        case EEXIST: return false
+        case EINVAL, ENOSYS:
+            if link(from, to) != 0 {
+                if Glibc.errno == EEXIST { return false }
+                throw SystemError.last("link", "\(from) -> \(to)")
+            }
+            if unlink(from) != 0 { throw SystemError.last("unlink", from) }
+            return true
+        default:
+            throw SystemError.last("rename", "\(from) -> \(to)")
+        }
+    }
+
+    /// Moves a file to `to` without replacing anything; across filesystems (EXDEV) it copies into a
+    /// staged file beside `to`, commits that, then unlinks the source. False when `to` is taken.
+    public static func move(_ from: String, to: String, temporaryName: String) throws -> Bool {
+        do {
+            return try rename(from, to: to, replacing: false)
+        } catch let error as SystemError where error.errno == .improperLink {
+            let folder = (to as NSString).deletingLastPathComponent
+            let staged = try StagedFile.copy(of: from, in: folder, temporaryName: temporaryName)
+            defer { staged.discard() }
+            guard try staged.commit(as: (to as NSString).lastPathComponent, replacing: false) else { return false }
+            try remove(from)
+            return true
+        }
+    }
+
+    /// Removes a file; one that is already gone is no error.
+    public static func remove(_ path: String) throws {
+        if unlink(path) != 0 && Glibc.errno != ENOENT { throw SystemError.last("unlink", path) }
+    }
+
+    public static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import Denoiser
+import Engine
+@testable import Pipeline
+
+/// The one validated settings value: every refusal names its key.
+@Suite struct DenoiseOptionsTests {
+    @Test func defaultsAndOverrides() throws {
+        let defaults = try DenoiseOptions()
+        #expect(defaults.sampler == .original && defaults.preset == .balanced && defaults.plan == Preset.balanced.plan)
+        #expect(defaults.parallel == .allCores)
+        let custom = try DenoiseOptions(sampler: "stripe", preset: "paper", iterations: 300, seed: 4, threads: 1,
+                                        crop: 64, batch: 3, learningRate: 5e-4)
+        #expect(custom.sampler == .stripe && custom.seed == 4 && custom.parallel == Parallel(threads: 1))
+        #expect(custom.plan.iterations == 300 && custom.plan.stepSize == 100)
+        #expect(custom.plan.crop == 64 && custom.plan.batch == 3 && custom.plan.learningRate == 5e-4)
+        let declared = DeclaredSampler(name: "mine", k1: [[0, 0.5], [0.5, 0]], k2: [[0.5, 0], [0, 0.5]], stride: 2, divisor: 1)
+        let mine = try DenoiseOptions(sampler: "mine", declarations: [declared])
+        #expect(mine.sampler.name == "mine" && mine.declaration == declared)
+        #expect(defaults.declaration == nil)
+    }
+
+    @Test(arguments: [
+        (["sampler": "blurry"], "sampler", "unknown sampler 'blurry'"),
+        (["preset": "turbo"], "preset", "unknown preset 'turbo'"),
+        (["iterations": "0"], "iterations", "must be at least 1"),
+        (["threads": "-1"], "threads", "must be 0 (every core) or more"),
+        (["max_pixels": "0"], "max_pixels", "must be positive"),
+        (["jpeg_quality": "101"], "jpeg_quality", "between 1 and 100"),
+        (["crop": "2"], "crop", "at least 4 pixels"),
+        (["batch": "0"], "batch", "at least 1"),
+        (["learning_rate": "-1"], "learning_rate", "must be positive"),
+    ])
+    func refusalsNameTheKey(values: [String: String], key: String, reason: String) {
+        let error = #expect(throws: SettingsError.self) {
+            try DenoiseOptions(sampler: values["sampler"] ?? "original", preset: values["preset"] ?? "balanced",
+                               iterations: values["iterations"].flatMap { Int($0) }, threads: Int(values["threads"] ?? "0")!,
+                               maxPixels: Int(values["max_pixels"] ?? "100") ?? 100, jpegQuality: Int(values["jpeg_quality"] ?? "95")!,
+                               crop: values["crop"].flatMap { Int($0) }, batch: values["batch"].flatMap { Int($0) },
+                               learningRate: values["learning_rate"].flatMap { Double($0) })
+        }
+        #expect(error?.key == key)
+        #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
+        #expect(error?.option == "--" + key.replacingOccurrences(of: "_", with: "-"))
+    }
+
+    @Test func declarationsAreChecked() {
+        let twin = DeclaredSampler(name: "twin", k1: [[1]], k2: [[1]], stride: 1, divisor: 1)
+        let twice = #expect(throws: SettingsError.self) { try DenoiseOptions(declarations: [twin, twin]) }
+        #expect(twice?.key == "declare" && twice?.reason.contains("declared twice") == true)
+        let hiding = DeclaredSampler(name: "original", k1: [[1]], k2: [[1]], stride: 1, divisor: 1)
+        let hidden = #expect(throws: SettingsError.self) { try DenoiseOptions(declarations: [hiding]) }
+        #expect(hidden?.key == "declare" && hidden?.reason.contains("would hide the built-in") == true)
+    }
+}

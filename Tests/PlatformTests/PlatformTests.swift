@@ -1,0 +1,135 @@
+import Foundation
+import SystemPackage
+import Testing
+@testable import Platform
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The platform layer on real files: the one atomic write, the one durable append, renames that
+/// never replace, and inotify.
+@Suite struct PlatformTests {
+    private func withFolder<T>(_ body: (String) throws -> T) throws -> T {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zsn2n-platform-\(UUID().uuidString)").path
+        try FileSystem.makeDirectory(dir + "/nested/deeper")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        return try body(dir)
+    }
+
+    private func read(_ path: String) throws -> String { String(decoding: try FileSystem.readFile(path), as: UTF8.self) }
+
+    @Test("a staged file gets its final name only on commit, and never replaces one unless told")
+    func stagedFiles() throws {
+        try withFolder { dir in
+            let staged = try StagedFile.write(Data("new".utf8), in: dir, temporaryName: StagedFile.temporaryName(for: "a.txt"))
+            #expect(try FileSystem.contents(ofDirectory: dir).sorted() == [(staged.temporaryPath as NSString).lastPathComponent, "nested"].sorted())
+            try Data("old".utf8).write(to: URL(fileURLWithPath: dir + "/a.txt"))
+            #expect(try staged.commit(as: "a.txt", replacing: false) == false)
+            #expect(try read(dir + "/a.txt") == "old" && FileSystem.exists(staged.temporaryPath))
+            #expect(try staged.commit(as: "b.txt", replacing: false))
+            #expect(try read(dir + "/b.txt") == "new" && !FileSystem.exists(staged.temporaryPath))
+
+            let again = try StagedFile.write(Data("newer".utf8), in: dir, temporaryName: StagedFile.temporaryName(for: "a.txt"))
+            #expect(try again.commit(as: "a.txt", replacing: true))
+            #expect(try read(dir + "/a.txt") == "newer")
+
+            // A writer that fails leaves nothing behind.
+            struct Refused: Error {}
+            #expect(throws: Refused.self) {
+                _ = try StagedFile.write(in: dir, temporaryName: ".half.tmp") { path in
+                    try Data("half".utf8).write(to: URL(fileURLWithPath: path))
+                    throw Refused()
+                }
+            }
+            #expect(!FileSystem.exists(dir + "/.half.tmp"))
+            #expect(try FileSystem.contents(ofDirectory: dir).sorted() == ["a.txt", "b.txt", "nested"])
+        }
+    }
+
+    @Test("writeAtomically leaves only the final file, and refuses an existing one when not replacing")
+    func atomicWrites() throws {
+        try withFolder { dir in
+            try StagedFile.writeAtomically(Data("one".utf8), to: dir + "/f")
+            try StagedFile.writeAtomically(Data("two".utf8), to: dir + "/f")
+            #expect(try read(dir + "/f") == "two")
+            let error = #expect(throws: SystemError.self) { try StagedFile.writeAtomically(Data("three".utf8), to: dir + "/f", replacing: false) }
+            #expect(error?.errno == .fileExists && error?.description.contains(dir + "/f") == true)
+            #expect(try read(dir + "/f") == "two")
+            #expect(try FileSystem.contents(ofDirectory: dir).sorted() == ["f", "nested"])
+        }
+    }
+
+    @Test("temporary names stay within 255 bytes and differ between calls")
+    func temporaryNames() {
+        let long = String(repeating: "é", count: 127) + "x"  // 255 bytes
+        let a = StagedFile.temporaryName(for: long, prefix: ".zsn2nd-tmp-"), b = StagedFile.temporaryName(for: long, prefix: ".zsn2nd-tmp-")
+        #expect(a.utf8.count <= 255 && a.hasPrefix(".zsn2nd-tmp-é") && a.hasSuffix(".tmp"))
+        #expect(a != b)
+    }
+
+    @Test("the append log holds every line whole, in order, with its mode")
+    func appendLog() throws {
+        try withFolder { dir in
+            let log = AppendLog(path: dir + "/log.jsonl", mode: 0o600)
+            for i in 0..<5 { try log.append(Data("{\"n\":\(i)}".utf8)) }
+            #expect(try read(dir + "/log.jsonl") == (0..<5).map { "{\"n\":\($0)}\n" }.joined())
+            var st = stat()
+            #expect(lstat(dir + "/log.jsonl", &st) == 0 && st.st_mode & 0o777 == 0o600)
+            #expect(symlink(dir + "/log.jsonl", dir + "/link.jsonl") == 0)
+            let refused = #expect(throws: SystemError.self) { try AppendLog(path: dir + "/link.jsonl").append(Data("x".utf8)) }
+            #expect(refused?.errno == .tooManySymbolicLinkLevels)
+        }
+    }
+
+    @Test("renames and moves never replace; identities tell links apart")
+    func renamesAndIdentities() throws {
+        try withFolder { dir in
+            try Data("a".utf8).write(to: URL(fileURLWithPath: dir + "/a"))
+            try Data("b".utf8).write(to: URL(fileURLWithPath: dir + "/b"))
+            #expect(try FileSystem.rename(dir + "/a", to: dir + "/b", replacing: false) == false)
+            #expect(try read(dir + "/b") == "b")
+            #expect(try FileSystem.move(dir + "/a", to: dir + "/nested/a", temporaryName: ".t.tmp"))
+            #expect(try !FileSystem.exists(dir + "/a") && read(dir + "/nested/a") == "a")
+
+            #expect(link(dir + "/b", dir + "/hard") == 0)
+            #expect(symlink(dir + "/b", dir + "/soft") == 0)
+            let b = try #require(try FileSystem.identity(of: dir + "/b"))
+            #expect(try #require(try FileSystem.identity(of: dir + "/hard")).sameFile(as: b))
+            let soft = try #require(try FileSystem.identity(of: dir + "/soft"))
+            #expect(soft.isSymlink && !soft.sameFile(as: b))
+            #expect(try #require(try FileSystem.identity(of: dir + "/soft", followingSymlink: true)).sameContent(as: b))
+            #expect(try FileSystem.identity(of: dir + "/none") == nil)
+            let error = #expect(throws: SystemError.self) { try FileSystem.readFile(dir + "/none") }
+            #expect(error?.description == "open \(dir)/none: No such file or directory")
+        }
+    }
+
+    @Test("a move across filesystems copies, commits and removes the source")
+    func moveAcrossFilesystems() throws {
+        let shm = "/dev/shm/zsn2n-platform-\(UUID().uuidString)"
+        guard (try? FileSystem.makeDirectory(shm)) != nil else { return }
+        defer { try? FileManager.default.removeItem(atPath: shm) }
+        try withFolder { dir in
+            let a = try #require(try FileSystem.identity(of: shm)), b = try #require(try FileSystem.identity(of: dir))
+            guard a.device != b.device else { return }  // one filesystem here: nothing to cross
+            try Data("across".utf8).write(to: URL(fileURLWithPath: shm + "/x"))
+            #expect(try FileSystem.move(shm + "/x", to: dir + "/x", temporaryName: ".x.tmp"))
+            #expect(try read(dir + "/x") == "across")
+            #expect(!FileSystem.exists(shm + "/x") && !FileSystem.exists(dir + "/.x.tmp"))
+            try Data("again".utf8).write(to: URL(fileURLWithPath: shm + "/x"))
+            #expect(try FileSystem.move(shm + "/x", to: dir + "/x", temporaryName: ".x.tmp") == false)
+            #expect(try read(dir + "/x") == "across")
+            #expect(FileSystem.exists(shm + "/x"))
+        }
+    }
+
+    @Test("inotify reports a file closed after writing, by name")
+    func inotify() throws {
+        try withFolder { dir in
+            let watch = try Inotify(watching: dir, mask: UInt32(IN_CLOSE_WRITE))
+            try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/new.png"))
+            let events = try watch.read()
+            #expect(events.contains { $0.name == "new.png" && $0.mask & UInt32(IN_CLOSE_WRITE) != 0 })
+        }
+    }
+}

@@ -111,8 +111,3 @@ public struct Sampler: Sendable, Equatable, CustomStringConvertible {
         .kernels(first: a.joined().map { $0 }, second: b.joined().map { $0 }, size: a.count, stride: s, divisor: d)
     }
 }
-
-public struct SamplerError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}

@@ -2,7 +2,8 @@
 ///
 /// They live together because debug builds compile file by file and inline only within a file:
 /// a vector load or an FMA helper called across files costs a function call per instruction there,
-/// twenty times slower. The callers in Conv3x3.swift and Conv1x1.swift call in once per row or block.
+/// twenty times slower. The callers (ImageConv3x3, WinogradConv3x3, FeatureProjection) call in once
+/// per row or block.
 
 /// Vector loads and stores at any float address: the convolutions read windows shifted by one pixel,
 /// which no alignment can serve.

@@ -3,11 +3,6 @@ import Foundation
 import Logging
 import Pipeline
 
-/// What happens to an original once its output and sidecar are committed.
-public enum AfterSuccess: String, Sendable, CaseIterable {
-    case move, keep, delete
-}
-
 /// The daemon's settings, fully resolved: folders are absolute, every value checked. `job` is the
 /// one validated settings value every job is handed as it is.
 public struct DaemonConfig: Sendable, Equatable {

@@ -1,12 +1,3 @@
-/// PSNR of the denoised image after `iteration` training iterations (0: the untrained network).
-public struct CurvePoint: Sendable, Equatable, Codable {
-    public var iteration: Int
-    public var psnr: Double
-    public init(iteration: Int, psnr: Double) {
-        self.iteration = iteration
-        self.psnr = psnr
-    }
-}
 
 /// What one run measured: one line of runs.jsonl, one row of results.csv, one entry of results.json.
 /// Every field but `seconds` is a function of the key and the folder's settings, bit for bit.

@@ -3,21 +3,6 @@ import Dispatch
 import Engine
 import Imaging
 
-/// Where one run stands, after every training iteration.
-public struct RunProgress: Sendable {
-    public var key: RunKey
-    public var iteration: Int
-    public var iterations: Int
-}
-
-/// One run, done: its record and the images its files are drawn from.
-public struct RunOutcome {
-    public var record: RunRecord
-    /// The noisy image the network trained on (Poisson samples may exceed 1).
-    public var noisy: Image
-    public var denoised: Image
-}
-
 /// Does one run of the study: noise the clean image, train on it with the plan, measure PSNR along
 /// the way and the output's quality at the end.
 public enum StudyRun {

@@ -1,19 +1,6 @@
 import Foundation
 import Imaging
 
-/// What a call of `StudyRunner.run` did.
-public struct StudyReport {
-    public var results: StudyResults
-    /// The table as printed (and written to table.md).
-    public var table: String
-    /// Runs found done in the folder and not run again.
-    public var skipped: [RunKey]
-    /// Runs done by this call, in order.
-    public var executed: [RunKey]
-    /// True when the call stopped before every run was done (asked to, or interrupted).
-    public var stoppedEarly: Bool
-}
-
 /// Runs a study into its folder, resuming: runs already logged in the folder (with their files) are
 /// not run again, and each finished run is logged before the next starts.
 public final class StudyRunner {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Denoiser
 import Engine
 import Foundation
+import Platform
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,9 +32,13 @@ struct Bench: ParsableCommand {
         var rng = Random(seed: 7)
         let pixels = (0..<(channels * size * size)).map { _ in rng.uniformFloat() }
         let plan = TrainingPlan(iterations: iterations + 3, stepSize: 1000)
+        // The heap before and after the trainer and its first steps (which allocate the gradient
+        // maps): what the engine really allocated, beside what its memory plan says.
+        let heapBefore = HeapUsage.bytesInUse
         let trainer = try Trainer(pixels: pixels, channels: channels, height: size, width: size,
                                   sampler: chosen, plan: plan, seed: 0, parallel: parallel)
         for _ in 0..<3 { trainer.step() }
+        let measuredBytes = HeapUsage.bytesInUse - heapBefore
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<iterations { trainer.step() }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -46,13 +51,14 @@ struct Bench: ParsableCommand {
             let doc: [String: Any] = ["size": size, "channels": channels, "iterations": iterations,
                                       "threads": parallel.threads, "sampler": chosen.name,
                                       "ms_per_iteration": ms, "gflops": gflops,
-                                      "memory_bytes": memory.totalBytes,
+                                      "memory_bytes": memory.totalBytes, "memory_measured_bytes": measuredBytes,
                                       "memory": Dictionary(uniqueKeysWithValues: memory.items.map { ($0.name, $0.bytes) })]
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "%dx%d, %d channel(s), %d threads: %.1f ms per iteration, %.1f GFLOP/s",
-                         size, size, channels, parallel.threads, ms, gflops))
+            print(String(format: "%dx%d, %d channel(s), %d threads: %.1f ms per iteration, %.1f GFLOP/s, %.1f MB of buffers (%.1f MB allocated)",
+                         size, size, channels, parallel.threads, ms, gflops, Double(trainer.memory.totalBytes) / 1e6,
+                         Double(measuredBytes) / 1e6))
         }
     }
 }

@@ -133,4 +133,21 @@ struct CLITests {
         let bad = try CLI.run(["noise", clean, "-o", noisy, "--model", "gauss"])
         #expect(bad.status != 0 && bad.stderr.contains("gauss"))
     }
+
+    @Test("bench --json reports the engine's memory plan, and the plan is what the engine allocates",
+          arguments: [(64, 1, 1), (96, 3, 2)])
+    func benchMemoryPlan(size: Int, channels: Int, threads: Int) throws {
+        let r = try CLI.run(["bench", "--size", "\(size)", "--channels", "\(channels)", "--threads", "\(threads)",
+                             "--iterations", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let planned = try #require(doc["memory_bytes"] as? Int)
+        let measured = try #require(doc["memory_measured_bytes"] as? Int)
+        let items = try #require(doc["memory"] as? [String: Int])
+        #expect(items.values.reduce(0, +) == planned)
+        #expect(items.keys.sorted() == ["full-size pass", "half-size passes", "layers", "optimiser state", "parameters and gradients"])
+        // Within 3%: the rest is the small arrays around the buffers (draws, packed kernels).
+        #expect(abs(Double(measured - planned)) < 0.03 * Double(planned), "planned \(planned), allocated \(measured)")
+        #expect(doc["threads"] as? Int == threads)
+    }
 }

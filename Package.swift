@@ -48,7 +48,7 @@ let package = Package(
                                             .product(name: "SystemPackage", package: "swift-system")]),
         // The daemon only: watcher, settler, queue, ledger, outbox, journal, notify, config.
         .target(name: "Service", dependencies: [
-            "CSystemd", "Platform", "Engine", "Denoiser", "Pipeline",
+            "CSystemd", "Platform", "Engine", "Imaging", "Denoiser", "Pipeline",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Yams", package: "Yams"),

@@ -15,9 +15,9 @@ printf "%-16s %-10s %4s %10s %10s %10s\n" image noise seed noisy_dB zsn2n_dB tor
 for img in "${images[@]}"; do
   name=$(basename "${img%.*}")
   clean=$work/$name-clean.png; noisy=$work/$name-noisy.png
-  $ZSN2N noise "$img" --crop "$CROP" --clean-output "$clean" -o "$noisy" --model "$NOISE" --seed 100 --bit-depth 16 >/dev/null
+  $ZSN2N noise "$img" --crop "$CROP" --clean-output "$clean" -o "$noisy" --model "$NOISE" --seed 100 --bit-depth 16 --force >/dev/null
   for ((s = 0; s < SEEDS; s++)); do
-    ours=$($ZSN2N denoise "$noisy" -o "$work/out.png" --reference "$clean" --preset "$PRESET" --iterations "$ITERS" --seed $s --json)
+    ours=$($ZSN2N denoise "$noisy" -o "$work/out.png" --force --reference "$clean" --preset "$PRESET" --iterations "$ITERS" --seed $s --json)
     theirs=$("$PY" "$REF/zsn2n_torch.py" "$clean" --noisy "$noisy" --iters "$ITERS" --seed $s --threads "$TORCH_THREADS")
     python3 - "$name" "$NOISE" "$s" "$ours" "$theirs" <<'PY'
 import json, sys

@@ -13,9 +13,9 @@ for size in "${sizes[@]}"; do
   w=${size%x*}; h=${size#*x}
   "$PY" -c 'import sys; from PIL import Image; Image.open(sys.argv[1]).convert("RGB").resize((int(sys.argv[2]), int(sys.argv[3])), Image.BICUBIC).save(sys.argv[4], quality=95)' \
     ../shared/testdata/retina.jpg "$w" "$h" "$work/clean.jpg"
-  $ZSN2N noise "$work/clean.jpg" -o "$work/noisy.jpg" --model gauss:25 --seed 1 >/dev/null
+  $ZSN2N noise "$work/clean.jpg" -o "$work/noisy.jpg" --model gauss:25 --seed 1 --force >/dev/null
   echo "== $size ($(python3 -c "print(round($w * $h / 1e6, 1))") megapixels)"
   # shellcheck disable=SC2086
-  /usr/bin/time -v $ZSN2N denoise "$work/noisy.jpg" -o "$work/denoised.jpg" $OPTIONS 2>"$work/time" | head -n 1
+  /usr/bin/time -v $ZSN2N denoise "$work/noisy.jpg" -o "$work/denoised.jpg" --force $OPTIONS 2>"$work/time" | head -n 1
   grep -E "Elapsed \(wall clock\)|Maximum resident set size" "$work/time" | sed 's/^\t//'
 done

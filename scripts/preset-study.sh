@@ -21,7 +21,7 @@ for spec in "$@"; do
       for ((s = 0; s < SEEDS; s++)); do
         grep -q "^$plan,$img,$noise,$s," "$out" && continue
         # shellcheck disable=SC2086
-        doc=$($ZSN2N denoise "$noisy" -o "$work/out.png" --reference "$clean" --seed $s $options --json)
+        doc=$($ZSN2N denoise "$noisy" -o "$work/out.png" --force --reference "$clean" --seed $s $options --json)
         python3 -c '
 import json, sys
 d = json.loads(sys.argv[1]); r = d["metrics"]["reference"]; t = d["timing"]

@@ -1,6 +1,21 @@
 /// How an image was stored, kept so that the output can be written the same way.
 public struct ImageSourceInfo: Sendable, Equatable, Codable {
-    public enum Format: String, Sendable, Codable { case png, jpeg }
+    public enum Format: String, Sendable, Codable {
+        case png, jpeg
+
+        /// The format a file name's extension stands for (any case): `.png`, `.jpg` or `.jpeg`.
+        /// Reading never trusts it (the format comes from the first bytes); writing follows it.
+        public init?(fileExtension: String) {
+            switch fileExtension.lowercased() {
+            case "png": self = .png
+            case "jpg", "jpeg": self = .jpeg
+            default: return nil
+            }
+        }
+
+        /// The extensions a name may end in, for messages.
+        public static let fileExtensions = ["png", "jpg", "jpeg"]
+    }
     public var format: Format
     /// Bits per sample in the file (1, 2, 4, 8 or 16; 8 for JPEG).
     public var bitDepth: Int

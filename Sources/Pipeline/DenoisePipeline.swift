@@ -11,9 +11,11 @@ public enum DenoisePipeline {
     /// - reference: a clean image of the same scene, for PSNR and SSIM.
     /// - cancellation: requested, the training stops at its next iteration and this throws
     ///   `Cancellation.Cancelled`.
+    /// - outputFormat: what the output will be written as (default: the input's format).
     /// - progress: after every training iteration.
     /// Throws `PipelineError` for anything about the files or the image.
     public static func run(_ input: InputFile, reference: String? = nil, options: DenoiseOptions,
+                           outputFormat: ImageSourceInfo.Format? = nil,
                            cancellation: Cancellation = Cancellation(),
                            progress: (TrainingProgress) -> Void = { _ in }) throws -> DenoisedImage {
         var clock = Stopwatch()
@@ -57,7 +59,7 @@ public enum DenoisePipeline {
                                    ssimOutput: FiniteDouble(Metrics.ssim(denoised, clean)))
         }
         let plan = trainer.plan
-        let output = DenoisedImage.Encoding(source: info, jpegQuality: options.jpegQuality)
+        let output = DenoisedImage.Encoding(source: info, format: outputFormat, jpegQuality: options.jpegQuality)
         let sidecar = Sidecar(
             zsn2nVersion: zsn2nVersion,
             created: ISO8601DateFormatter().string(from: Date()),

@@ -2,17 +2,17 @@ import Imaging
 
 /// A denoised image, not yet written anywhere, and what its sidecar says.
 public struct DenoisedImage: Sendable {
-    /// How the output is written: the input's format; 16 bits for a 16-bit PNG, else 8 (1/2/4-bit
-    /// PNGs are written at 8: processed values no longer sit on their coarse grid; JPEG is 8-bit).
-    /// The one place this rule is written.
+    /// How the output is written: in `format` (by default the input's); 16 bits when a 16-bit PNG
+    /// is written as PNG, else 8 (1/2/4-bit PNGs are written at 8: processed values no longer sit
+    /// on their coarse grid; JPEG is 8-bit). The one place this rule is written.
     public struct Encoding: Sendable, Equatable {
         public var format: ImageSourceInfo.Format
         public var bitDepth: Int
         public var jpegQuality: Int
 
-        public init(source: ImageSourceInfo, jpegQuality: Int) {
-            format = source.format
-            bitDepth = source.format == .png && source.bitDepth == 16 ? 16 : 8
+        public init(source: ImageSourceInfo, format: ImageSourceInfo.Format? = nil, jpegQuality: Int) {
+            self.format = format ?? source.format
+            bitDepth = self.format == .png && source.format == .png && source.bitDepth == 16 ? 16 : 8
             self.jpegQuality = jpegQuality
         }
     }

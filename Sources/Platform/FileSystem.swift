@@ -129,6 +129,12 @@ public enum FileSystem {
         }
     }
 
+    /// Whether `path` is a folder this process may create files in (following symlinks).
+    public static func isWritableDirectory(_ path: String) -> Bool {
+        guard let id = (try? identity(of: path, followingSymlink: true)) ?? nil, id.isDirectory else { return false }
+        return access(path, W_OK | X_OK) == 0
+    }
+
     /// Removes a file; one that is already gone is no error.
     public static func remove(_ path: String) throws {
         if unlink(path) != 0 && Glibc.errno != ENOENT { throw SystemError.last("unlink", path) }

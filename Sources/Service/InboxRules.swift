@@ -1,6 +1,7 @@
+import Imaging
+
 /// Which names in the inbox are images to take, and which must wait.
 public enum InboxRules {
-    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
     /// Names that uploaders and browsers use while a file is still being written; such a file is
     /// taken only once it is renamed to its final name (inotify reports that as IN_MOVED_TO).
     static let temporarySuffixes = [".part", ".tmp", ".crdownload", "~"]
@@ -11,6 +12,6 @@ public enum InboxRules {
         let lower = name.lowercased()
         if temporarySuffixes.contains(where: { lower.hasSuffix($0) }) { return false }
         guard let dot = lower.lastIndex(of: "."), dot != lower.startIndex else { return false }
-        return imageExtensions.contains(String(lower[lower.index(after: dot)...]))
+        return ImageSourceInfo.Format(fileExtension: String(lower[lower.index(after: dot)...])) != nil
     }
 }

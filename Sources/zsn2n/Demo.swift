@@ -23,7 +23,8 @@ struct Demo: ParsableCommand {
         try ImageIO.write(image, to: clean, format: .png)
         try ImageIO.write(NoiseModel.gauss(sigma: 25).apply(to: image, seed: seed), to: noisy, format: .png)
         print("demo: gauss:25 noise on a 128x128 crop of astronaut.png -> \(noisy)")
-        var arguments = [noisy, "-o", denoised, "--reference", clean, "--preset", preset, "--seed", "\(seed)",
+        // The demo's folder is its own: a second run replaces what the first wrote.
+        var arguments = [noisy, "-o", denoised, "--force", "--reference", clean, "--preset", preset, "--seed", "\(seed)",
                          "--sidecar", dir.appendingPathComponent("denoised.json").path]
         if let iterations { arguments += ["--iterations", "\(iterations)"] }
         let command = try Denoise.parse(arguments)

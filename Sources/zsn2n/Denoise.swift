@@ -7,30 +7,50 @@ import Platform
 
 struct Denoise: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Denoise one image by training a small network on it alone (Zero-Shot Noise2Noise).",
+        abstract: "Denoise images by training a small network on each alone (Zero-Shot Noise2Noise).",
         discussion: """
-        Writes OUT (default: IN with '.denoised' before the extension) in IN's format and bit depth; \
-        alpha is carried through untouched. With --json, prints the sidecar document (the same one \
-        zsn2nd writes) on stdout; with --sidecar, writes it to a file.
+        Takes files and folders (a folder's .png, .jpg and .jpeg files, not its subfolders). Each \
+        output goes beside its input as NAME.denoised.EXT, or to -o OUT (one input), or into \
+        --output-dir DIR as DIR/NAME with its sidecar DIR/NAME.json (the daemon's naming). The \
+        output's format follows its extension, at the input's bit depth where the format has it; \
+        alpha is carried through untouched. Nothing is written over an input (whatever link leads \
+        to it) or over an existing file unless --force; the output folder is checked before \
+        training. One file failing does not stop the others. With --json, each file's sidecar \
+        document (the one zsn2nd writes) is printed on stdout.
+
+        --shard K/N (K from 0) takes every N-th file of the sorted list, starting at the K-th, so \
+        that N processes split one folder with no coordinator; it is also read from a Slurm job \
+        array (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) and from a \
+        Kubernetes Indexed Job (JOB_COMPLETION_INDEX of ZSN2N_SHARD_COUNT).
+
+        Exit status: 0 every file denoised (or skipped), 1 a file failed, 64 a usage error, 130 \
+        interrupted (Ctrl-C stops at the end of the current iteration and writes nothing for \
+        that file).
         """)
 
-    @Argument(help: "The noisy image (PNG or JPEG).") var input: String
-    @Option(name: .shortAndLong, help: "Where to write the denoised image.") var output: String?
+    @Argument(help: "Noisy images (PNG or JPEG), or folders of them.") var inputs: [String]
+    @Option(name: .shortAndLong, help: "Where to write the denoised image (one input only).") var output: String?
+    @Option(help: "Write each output as DIR/NAME, with its sidecar DIR/NAME.json.") var outputDir: String?
+    @Flag(help: "Replace outputs that exist already (never an input).") var force = false
+    @Flag(help: "Leave outputs that exist already, and count their inputs as done.") var skipExisting = false
+    @Option(help: ArgumentHelp("Take only this share of the files: K/N, K from 0.", valueName: "K/N")) var shard: String?
     @Option(help: "Sampler (see `zsn2n samplers`), or the name of one given with --declare.") var sampler = "original"
     @Option(help: "Training preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset = Preset.balanced.name
-    @Option(help: "Training iterations (overrides the preset's; its schedule is scaled to match).") var iterations: Int?
-    @Option(help: "Random seed: the same seed gives the same output.") var seed: UInt64 = 0
-    @Option(help: "Engine threads (default: every core).") var threads: Int?
-    @Option(help: "A clean version of the image: adds PSNR and SSIM to the report.") var reference: String?
-    @Option(help: "Write the sidecar JSON document to this file.") var sidecar: String?
-    @Option(help: "JPEG quality of a JPEG output (1-100).") var jpegQuality = 95
-    @Option(help: "Refuse images with more pixels than this (checked before decoding).") var maxPixels = ImageIO.defaultMaxPixels
+    @Option(parsing: .unconditional, help: "Training iterations (overrides the preset's; its schedule is scaled to match).")
+    var iterations: Int?
+    @Option(parsing: .unconditional, help: "Random seed: the same seed gives the same output.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Engine threads (default: every core).") var threads: Int?
+    @Option(help: "A clean version of the image: adds PSNR and SSIM to the report (one input only).") var reference: String?
+    @Option(help: "Write the sidecar JSON document to this file (one input only).") var sidecar: String?
+    @Option(parsing: .unconditional, help: "JPEG quality of a JPEG output (1-100).") var jpegQuality = 95
+    @Option(parsing: .unconditional, help: "Refuse images with more pixels than this (checked before decoding).")
+    var maxPixels = ImageIO.defaultMaxPixels
     @Option(help: ArgumentHelp("Declare a kernel pair sampler as JSON: {\"name\":\"mine\",\"k1\":[[0,0.5],[0.5,0]],\"k2\":[[0.5,0],[0,0.5]],\"stride\":2,\"divisor\":1}.", valueName: "json"))
     var declare: [String] = []
-    @Flag(help: "Print the sidecar document on stdout instead of the summary.") var json = false
-    @Option(help: "Train on random crops of this side (overrides the preset's).") var crop: Int?
-    @Option(help: "Crops per iteration (overrides the preset's).") var batch: Int?
-    @Option(help: "Adam's learning rate (overrides the preset's).") var learningRate: Double?
+    @Flag(help: "Print each sidecar document on stdout instead of the summary.") var json = false
+    @Option(parsing: .unconditional, help: "Train on random crops of this side (overrides the preset's).") var crop: Int?
+    @Option(parsing: .unconditional, help: "Crops per iteration (overrides the preset's).") var batch: Int?
+    @Option(parsing: .unconditional, help: "Adam's learning rate (overrides the preset's).") var learningRate: Double?
 
     func run() throws {
         let options: DenoiseOptions
@@ -42,38 +62,96 @@ struct Denoise: ParsableCommand {
         } catch let error as SettingsError {
             throw ValidationError("\(error.option): \(error.reason)")
         }
-        let out = output ?? Denoise.defaultOutput(for: input)
-        guard URL(fileURLWithPath: out).standardizedFileURL != URL(fileURLWithPath: input).standardizedFileURL else {
-            throw ValidationError("the output would overwrite the input \(input); choose another -o")
+        guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
+        guard output == nil || outputDir == nil else { throw ValidationError("-o and --output-dir exclude each other") }
+        let files = try DenoiseTarget.expand(inputs)
+        guard !files.isEmpty else { throw ValidationError("no image files in \(inputs.joined(separator: ", "))") }
+        if files.count > 1 {
+            for (given, name) in [(output, "-o"), (sidecar, "--sidecar"), (reference, "--reference")] where given != nil {
+                throw ValidationError("\(name) takes one input, but \(files.count) were given; use --output-dir for many")
+            }
         }
+        let chosenShard = try shard.map { try Shard(parsing: $0, source: "--shard") }
+            ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment)
+        let targets = try DenoiseTarget.plan(files, output: output, outputDirectory: outputDir, sidecar: sidecar)
+            .enumerated().filter { chosenShard?.contains($0.offset) ?? true }.map(\.element)
+        let guardrail = OutputGuard(inputs: files, existing: force ? .replace : skipExisting ? .skip : .refuse)
 
         let interrupt = Interrupt(cancelling: Cancellation())
-        let bar = ProgressBar(label: URL(fileURLWithPath: input).lastPathComponent)
+        let started = Date()
+        var counts = (done: 0, failed: 0, skipped: 0)
+        for (position, target) in targets.enumerated() {
+            let label = targets.count > 1 ? "[\(position + 1)/\(targets.count)] \(target.input)" : target.input
+            do {
+                if try denoise(target, options: options, guardrail: guardrail, cancellation: interrupt.cancellation,
+                               label: label, overall: (position, targets.count, started)) {
+                    counts.done += 1
+                } else {
+                    counts.skipped += 1
+                    note("\(label): \(target.output) exists; skipped")
+                }
+            } catch is Cancellation.Cancelled {
+                note("interrupted at \(target.input); nothing written for it")
+                throw ExitCode(130)
+            } catch {
+                counts.failed += 1
+                if targets.count == 1 { throw error }
+                note("Error: \(error)")
+            }
+        }
+        if targets.count > 1 {
+            note(String(format: "zsn2n denoise: %d denoised, %d failed, %d skipped%@ in %.1f s", counts.done, counts.failed,
+                        counts.skipped, chosenShard.map { " (shard \($0) of \(files.count) files)" } ?? "",
+                        Date().timeIntervalSince(started)))
+        }
+        if counts.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// One file: checks, trains, writes. False when it was skipped (its output exists).
+    private func denoise(_ target: DenoiseTarget, options: DenoiseOptions, guardrail: OutputGuard,
+                         cancellation: Cancellation, label: String,
+                         overall: (position: Int, count: Int, started: Date)) throws -> Bool {
+        // Everything that could refuse the writes is checked before the training.
+        for path in [target.output] + (target.sidecar.map { [$0] } ?? []) {
+            if try guardrail.check(path) == .skip { return false }
+        }
+        let bar = ProgressBar(label: label)
         let result: DenoisedImage
         do {
-            let file = try InputFile(opening: input)
-            result = try DenoisePipeline.run(file, reference: reference, options: options,
-                                             cancellation: interrupt.cancellation) { p in
-                bar.update(done: p.iteration, total: p.total, detail: String(format: "loss %.5f", p.loss))
+            let file = try InputFile(opening: target.input)
+            result = try DenoisePipeline.run(file, reference: reference, options: options, outputFormat: target.format,
+                                             cancellation: cancellation) { p in
+                var detail = String(format: "loss %.5f", p.loss)
+                if overall.count > 1 {
+                    let fraction = (Double(overall.position) + p.fraction) / Double(overall.count)
+                    let elapsed = Date().timeIntervalSince(overall.started)
+                    detail += " all " + ProgressBar.clock(elapsed / max(fraction, 1e-9) * (1 - fraction))
+                }
+                bar.update(done: p.iteration, total: p.total, detail: detail)
             }
             bar.finish()
-        } catch {
+        } catch let error as PipelineError {
             bar.finish()
             throw ExitFailure("\(error)")
+        } catch {
+            bar.finish()
+            throw error
         }
-        let outputName = URL(fileURLWithPath: out).lastPathComponent
+        let outputName = (target.output as NSString).lastPathComponent
         let document = try result.sidecar(outputFile: outputName).jsonData()
+        let replacing = guardrail.existing == .replace
         do {
-            try StagedFile.writeAtomically(to: out) { try result.write(to: $0, displayName: out) }
-            if let sidecar { try StagedFile.writeAtomically(document, to: sidecar) }
+            try StagedFile.writeAtomically(to: target.output, replacing: replacing) { try result.write(to: $0, displayName: target.output) }
+            if let sidecar = target.sidecar { try StagedFile.writeAtomically(document, to: sidecar, replacing: replacing) }
         } catch {
             throw ExitFailure("\(error)")
         }
         if json {
             print(String(decoding: document, as: UTF8.self))
         } else {
-            print(Denoise.summary(result.sidecar(outputFile: outputName), output: out))
+            print(Denoise.summary(result.sidecar(outputFile: outputName), output: target.output))
         }
+        return true
     }
 
     /// The `--declare` options, each one kernel pair as JSON.
@@ -83,13 +161,6 @@ struct Denoise: ParsableCommand {
                 throw ValidationError("--declare: not a kernel pair declaration (\(error)): \(text)")
             }
         }
-    }
-
-    static func defaultOutput(for input: String) -> String {
-        let url = URL(fileURLWithPath: input)
-        let ext = url.pathExtension
-        let stem = url.deletingPathExtension().path
-        return ext.isEmpty ? stem + ".denoised" : stem + ".denoised." + ext
     }
 
     static func summary(_ s: Sidecar, output: String) -> String {

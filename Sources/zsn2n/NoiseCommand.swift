@@ -21,6 +21,7 @@ struct NoiseCommand: ParsableCommand {
     @Option(help: "PNG bit depth of the output: 8 or 16.") var bitDepth = 8
     @Option(help: "First cut the centre N x N pixels out of the clean image.") var crop: Int?
     @Option(help: "Also write the (cropped) clean image here, as the reference for the noisy one.") var cleanOutput: String?
+    @Flag(help: "Replace outputs that exist already (never the input).") var force = false
 
     func run() throws {
         let noise: NoiseModel
@@ -30,6 +31,9 @@ struct NoiseCommand: ParsableCommand {
         guard ["png", "jpg", "jpeg"].contains(ext) else {
             throw ValidationError("the output must end in .png, .jpg or .jpeg, got \(output)")
         }
+        // Checked before anything is written: neither output may be the input, by any name.
+        let guardrail = OutputGuard(inputs: [clean], existing: force ? .replace : .refuse)
+        for path in [output] + (cleanOutput.map { [$0] } ?? []) { _ = try guardrail.check(path) }
         var (image, info) = try ImageIO.read(clean)
         if let crop {
             guard crop >= 1, crop <= image.width, crop <= image.height else {
@@ -38,12 +42,12 @@ struct NoiseCommand: ParsableCommand {
             image = image.centreCrop(crop)
         }
         if let cleanOutput {
-            try StagedFile.writeAtomically(to: cleanOutput) { temporary in
+            try StagedFile.writeAtomically(to: cleanOutput, replacing: force) { temporary in
                 try ImageIO.write(image, to: temporary, format: .png, bitDepth: info.bitDepth == 16 ? 16 : 8)
             }
         }
         let noisy = noise.apply(to: image, seed: seed)
-        try StagedFile.writeAtomically(to: output) { temporary in
+        try StagedFile.writeAtomically(to: output, replacing: force) { temporary in
             try ImageIO.write(noisy, to: temporary, format: ext == "png" ? .png : .jpeg, bitDepth: bitDepth,
                               jpegQuality: 95, iccProfile: info.iccProfile, exif: info.exif)
         }

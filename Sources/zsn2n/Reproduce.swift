@@ -163,10 +163,4 @@ struct Reproduce: ParsableCommand {
         }
         throw ValidationError("no --images given and no data/study folder here or above the zsn2n binary; run from the repository's top or pass --images")
     }
-
-    /// A line on stderr, clearing a progress bar drawn on the same terminal line first.
-    func note(_ line: String) {
-        let clear = isatty(STDERR_FILENO) == 1 ? "\r\u{1B}[K" : ""
-        FileHandle.standardError.write(Data((clear + line + "\n").utf8))
-    }
 }

@@ -17,10 +17,13 @@ enum CLI {
         return url
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> CLIResult {
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CLIResult {
         let process = Process()
         process.executableURL = buildFolder.appendingPathComponent("zsn2n")
         process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"].contains($0.key) }
+        env.merge(environment) { $1 }
+        process.environment = env
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

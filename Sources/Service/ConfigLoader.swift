@@ -112,6 +112,8 @@ public enum ConfigLoader {
         }
         let settle = merged.double(forKey: "settle_seconds", default: 2)
         guard settle >= 0, settle <= 3600 else { throw bad("settle_seconds", "must be between 0 and 3600") }
+        let emptyTimeout = merged.double(forKey: "empty_timeout_seconds", default: 60)
+        guard emptyTimeout >= 0, emptyTimeout <= 86400 else { throw bad("empty_timeout_seconds", "must be between 0 and 86400") }
         let levelText = string("log_level", "info")
         guard let level = Logger.Level(rawValue: levelText) else {
             throw bad("log_level", "must be one of trace, debug, info, notice, warning, error, critical")
@@ -119,7 +121,8 @@ public enum ConfigLoader {
 
         return DaemonConfig(
             inbox: inbox, outbox: outbox, done: done, failed: failed, reference: reference, after: after, job: job,
-            concurrency: concurrency, settleSeconds: settle, logLevel: level, configFile: configFile)
+            concurrency: concurrency, settleSeconds: settle, emptyTimeoutSeconds: emptyTimeout, logLevel: level,
+            configFile: configFile)
     }
 
     private static func kindName(_ kind: DaemonConfigKey.Kind) -> String {

@@ -85,7 +85,8 @@ public final class Daemon: @unchecked Sendable {
 
     /// Starts watching `config.inbox` (on the control queue).
     private func arm(_ config: DaemonConfig) throws {
-        let settler = Settler(inbox: config.inbox, settleSeconds: config.settleSeconds, queue: control) {
+        let settler = Settler(inbox: config.inbox, settleSeconds: config.settleSeconds,
+                              emptyTimeoutSeconds: config.emptyTimeoutSeconds, queue: control) {
             [weak self] name in self?.enqueue(name)
         }
         let watcher = try InboxWatcher(folder: config.inbox) { [weak self] event in
@@ -188,7 +189,8 @@ public final class Daemon: @unchecked Sendable {
                 self.config = new
                 self.logger = logger
             }
-            if new.inbox != old.inbox || new.settleSeconds != old.settleSeconds {
+            if new.inbox != old.inbox || new.settleSeconds != old.settleSeconds
+                || new.emptyTimeoutSeconds != old.emptyTimeoutSeconds {
                 try arm(new)
                 _ = try settler?.scan()
             }

@@ -35,6 +35,11 @@ struct JobProcessor {
         guard identity.isRegular else {
             return fail(name, stage: "open", reason: "is not a regular file", started: started)
         }
+        // The settler hands on an empty file only once it stayed empty for the whole timeout.
+        if identity.size == 0 {
+            return fail(name, stage: "open", reason: "empty file (0 bytes) that stayed empty for \(Self.seconds(config.emptyTimeoutSeconds)) (empty_timeout_seconds)",
+                        started: started)
+        }
 
         // The job reads the file through this descriptor, never by name again: a name replaced by
         // a symlink after this check is not followed, and the bytes hashed are the bytes decoded.
@@ -121,6 +126,10 @@ struct JobProcessor {
         guard dispose(name, output: output) else { return .failed }
         logger.info("done \(name) -> \(output) in \(String(format: "%.1f", seconds)) s", metadata: metadata)
         return .done
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
     }
 
     static let symlinkReason = "is a symbolic link; links are never followed out of the inbox"

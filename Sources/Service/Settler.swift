@@ -13,25 +13,29 @@ final class Settler {
 
     let inbox: String
     private let settleSeconds: Double
+    private let emptyTimeoutSeconds: Double
     private let queue: DispatchQueue
     private let ready: (String) -> Void
     private var pending: [String: Pending] = [:]
     private var generation = 0
 
-    init(inbox: String, settleSeconds: Double, queue: DispatchQueue, ready: @escaping (String) -> Void) {
+    init(inbox: String, settleSeconds: Double, emptyTimeoutSeconds: Double, queue: DispatchQueue,
+         ready: @escaping (String) -> Void) {
         self.inbox = inbox
         self.settleSeconds = settleSeconds
+        self.emptyTimeoutSeconds = emptyTimeoutSeconds
         self.queue = queue
         self.ready = ready
     }
 
     /// The file may be complete (closed after writing, moved in, or found by a scan).
     /// An empty file waits for content: many uploaders create the file, close it, then reopen it to
-    /// write, and an empty file is never an image anyway.
+    /// write. One that stays empty (unchanged) for `emptyTimeoutSeconds` is handed on, and the job
+    /// refuses it into failed/, so that it does not sit in the inbox forever.
     func consider(_ name: String, onlyIfSymlink: Bool = false) {
         guard InboxRules.isCandidate(name) else { return }
         guard let identity = try? FileSystem.identity(of: FileSystem.join(inbox, name)), !identity.isDirectory,
-              identity.isSymlink || !onlyIfSymlink, identity.size > 0 || !identity.isRegular else {
+              identity.isSymlink || !onlyIfSymlink else {
             if !onlyIfSymlink { pending[name] = nil }
             return
         }
@@ -60,10 +64,14 @@ final class Settler {
     }
 
     private func schedule(_ name: String, _ identity: FileIdentity) {
+        // An empty file already waiting keeps its deadline: a scan or a touch that changes nothing
+        // must not push the empty timeout back for ever.
+        if identity.size == 0, let waiting = pending[name], waiting.identity.sameContent(as: identity) { return }
         generation += 1
         let mine = generation
         pending[name] = Pending(identity: identity, generation: mine)
-        queue.asyncAfter(deadline: .now() + settleSeconds) { [weak self] in self?.check(name, mine) }
+        let wait = identity.size == 0 ? max(emptyTimeoutSeconds, settleSeconds) : settleSeconds
+        queue.asyncAfter(deadline: .now() + wait) { [weak self] in self?.check(name, mine) }
     }
 
     private func check(_ name: String, _ expected: Int) {

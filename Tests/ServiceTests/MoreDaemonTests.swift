@@ -163,3 +163,28 @@ extension DaemonIntegrationTests {
         #expect(daemon.stop().status == 0)
     }
 }
+
+extension DaemonIntegrationTests {
+    /// An empty file that stays empty is refused into failed/ once `empty_timeout_seconds` passed;
+    /// one that gets its content within the timeout is denoised as usual.
+    @Test func anEmptyFileThatStaysEmptyIsRefusedAfterTheTimeout() throws {
+        let daemon = try DaemonHarness(settleSeconds: 0.2, extra: ["--empty-timeout-seconds", "2"])
+        try daemon.start()
+        #expect(daemon.waitReady())
+        let started = Date()
+        try daemon.drop(Data(), as: "stays.png")
+        try daemon.drop(Data(), as: "grows.png")
+        usleep(700_000)
+        #expect(daemon.names(daemon.failed).isEmpty, "refused before the timeout")
+        try TestImages.png(seed: 71).write(to: daemon.inbox.appendingPathComponent("grows.png"))
+        #expect(daemon.waitUntil(timeout: 30) {
+            daemon.names(daemon.failed).contains("stays.png") && daemon.names(daemon.done) == ["grows.png"]
+        }, "failed/: \(daemon.names(daemon.failed)), done/: \(daemon.names(daemon.done)); stderr: \(daemon.stderrText)")
+        #expect(Date().timeIntervalSince(started) >= 2, "refused before empty_timeout_seconds")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: daemon.failed.appendingPathComponent("stays.png.error.json"))) as? [String: Any]
+        #expect((document?["reason"] as? String)?.contains("empty file (0 bytes) that stayed empty for 2 s") == true, "\(String(describing: document))")
+        #expect(document?["stage"] as? String == "open")
+        #expect(daemon.names(daemon.inbox).isEmpty)
+        #expect(daemon.stop().status == 0)
+    }
+}

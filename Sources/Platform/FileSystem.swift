@@ -60,18 +60,33 @@ public enum FileSystem {
         if mkdir(path, mode) != 0 && Glibc.errno != EEXIST { throw SystemError.last("mkdir", path) }
     }
 
-    /// The names in a directory, without "." and "..".
-    public static func contents(ofDirectory path: String) throws -> [String] {
+    /// The names in a directory, without "." and "..", as the kernel holds them (bytes).
+    public static func entries(ofDirectory path: String) throws -> [FileName] {
         guard let dir = opendir(path) else { throw SystemError.last("opendir", path) }
         defer { closedir(dir) }
-        var names: [String] = []
+        var names: [FileName] = []
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if bytes != [0x2E] && bytes != [0x2E, 0x2E] { names.append(FileName(bytes: bytes)) }
         }
         return names
+    }
+
+    /// The names in a directory that are UTF-8 (see `entries` for all of them).
+    public static func contents(ofDirectory path: String) throws -> [String] {
+        try entries(ofDirectory: path).compactMap(\.string)
+    }
+
+    /// Renames the entry `name` of `folder` (by its bytes: it need not be UTF-8) to `target`,
+    /// never replacing; false when `target` exists.
+    public static func rename(_ name: FileName, in folder: String, to target: String) throws -> Bool {
+        let source = Array((folder.hasSuffix("/") ? folder : folder + "/").utf8) + name.bytes + [0]
+        let moved = source.withUnsafeBufferPointer { from in
+            from.withMemoryRebound(to: CChar.self) { zsn2n_rename_noreplace(AT_FDCWD, $0.baseAddress!, AT_FDCWD, target) }
+        }
+        if moved == 0 { return true }
+        if Glibc.errno == EEXIST { return false }
+        throw SystemError.last("rename", "\(FileSystem.join(folder, name.escaped)) -> \(target)")
     }
 
     /// fsync of a file by name (not following a symlink).

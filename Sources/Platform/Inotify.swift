@@ -8,8 +8,9 @@ import Glibc
 public final class Inotify: @unchecked Sendable {
     public struct Event: Sendable, Equatable {
         public var mask: UInt32
-        /// The name inside the watched folder; empty for events about the folder itself.
-        public var name: String
+        /// The name inside the watched folder (bytes: it need not be UTF-8); empty for events
+        /// about the folder itself.
+        public var name: FileName
     }
 
     public let folder: String
@@ -43,8 +44,9 @@ public final class Inotify: @unchecked Sendable {
         let header = MemoryLayout<inotify_event>.size
         while offset + header <= n {
             let event = buffer.load(fromByteOffset: offset, as: inotify_event.self)
-            let name = event.len > 0 ? String(cString: (buffer + offset + header).assumingMemoryBound(to: CChar.self)) : ""
-            events.append(Event(mask: event.mask, name: name))
+            let start = (buffer + offset + header).assumingMemoryBound(to: UInt8.self)
+            let length = event.len > 0 ? strnlen(UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self), Int(event.len)) : 0
+            events.append(Event(mask: event.mask, name: FileName(bytes: Array(UnsafeBufferPointer(start: start, count: length)))))
             offset += header + Int(event.len)
         }
         return events

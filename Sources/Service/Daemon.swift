@@ -86,9 +86,9 @@ public final class Daemon: @unchecked Sendable {
     /// Starts watching `config.inbox` (on the control queue).
     private func arm(_ config: DaemonConfig) throws {
         let settler = Settler(inbox: config.inbox, settleSeconds: config.settleSeconds,
-                              emptyTimeoutSeconds: config.emptyTimeoutSeconds, queue: control) {
-            [weak self] name in self?.enqueue(name)
-        }
+                              emptyTimeoutSeconds: config.emptyTimeoutSeconds, queue: control,
+                              ready: { [weak self] name in self?.enqueue(name) },
+                              undecodable: { [weak self] entry in self?.refuseUndecodable(entry) })
         let watcher = try InboxWatcher(folder: config.inbox) { [weak self] event in
             guard let self else { return }
             control.async { self.handle(event) }
@@ -103,9 +103,10 @@ public final class Daemon: @unchecked Sendable {
         guard let settler, !isStopping else { return }
         switch event {
         case .maybeComplete(let name): settler.consider(name)
-        case .created(let name): settler.consider(name, onlyIfSymlink: true)
+        case .created(let name): settler.consider(name, onlyIfSpecial: true)
         case .modified(let name): settler.touched(name)
         case .gone(let name): settler.forget(name)
+        case .undecodable(let entry): settler.refuse(entry)
         case .inboxLost:
             // Someone removed or renamed the inbox: make it again and watch the new one, so that
             // drops keep working without a restart.
@@ -133,6 +134,14 @@ public final class Daemon: @unchecked Sendable {
         queue.enqueue(name) {
             logger.info("queued \(name)", metadata: ["event": "queued", "file": "\(name)"])
         }
+    }
+
+    /// Refuses an entry whose name is not UTF-8 (on the control queue: a rename and a small file).
+    private func refuseUndecodable(_ entry: FileName) {
+        let (config, logger, ledger) = current
+        let processor = JobProcessor(config: config, ledger: ledger, logger: logger, notifier: notifier,
+                                     cancellation: cancellation)
+        if processor.refuseUndecodable(entry) == .failed { stateLock.withLock { counts.failed += 1 } }
     }
 
     private func spawnWorkers() {

@@ -11,12 +11,15 @@ final class InboxWatcher: @unchecked Sendable {
     enum Event: Sendable {
         /// Closed after writing, or moved in: the file may be complete.
         case maybeComplete(String)
-        /// A name appeared. Only interesting for symlinks, which are never "closed after writing".
+        /// A name appeared. Only interesting for symlinks, FIFOs and devices, which are never
+        /// "closed after writing".
         case created(String)
         /// Written to: still in progress.
         case modified(String)
         /// Gone from the inbox (deleted or moved away).
         case gone(String)
+        /// A name that is not UTF-8 appeared (created, written or moved in).
+        case undecodable(FileName)
         /// The kernel dropped events (IN_Q_OVERFLOW): list the folder again.
         case rescan
         /// The inbox itself was deleted or moved away; this watcher sees nothing more.
@@ -72,11 +75,15 @@ final class InboxWatcher: @unchecked Sendable {
         }
     }
 
-    private func dispatch(mask: UInt32, name: String) {
+    private func dispatch(mask: UInt32, name entry: FileName) {
         if mask & UInt32(IN_Q_OVERFLOW) != 0 { handler(.rescan); return }
         if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF) != 0 { handler(.inboxLost); return }
         if mask & UInt32(IN_IGNORED) != 0 { return }  // follows IN_DELETE_SELF
-        guard !name.isEmpty else { return }
+        guard !entry.bytes.isEmpty else { return }
+        guard let name = entry.string else {
+            if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) != 0 { handler(.undecodable(entry)) }
+            return
+        }
         if mask & UInt32(IN_CLOSE_WRITE | IN_MOVED_TO) != 0 { handler(.maybeComplete(name)) }
         else if mask & UInt32(IN_MODIFY) != 0 { handler(.modified(name)) }
         else if mask & UInt32(IN_CREATE) != 0 { handler(.created(name)) }

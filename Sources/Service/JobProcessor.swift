@@ -162,10 +162,22 @@ struct JobProcessor {
         return path
     }
 
+    /// An inbox entry whose name is not UTF-8: it cannot be opened by a Swift string, nor named in
+    /// a sidecar, so it is refused into failed/ under its escaped name (bytes as %XX).
+    func refuseUndecodable(_ entry: FileName) -> Result {
+        fail(entry, as: entry.escaped, stage: "open",
+             reason: "the file name is not valid UTF-8 (shown here with those bytes as %XX); rename it and drop it again",
+             started: Date())
+    }
+
     private func fail(_ name: String, stage: String, reason: String, started: Date) -> Result {
+        fail(FileName(name), as: name, stage: stage, reason: reason, started: started)
+    }
+
+    private func fail(_ entry: FileName, as name: String, stage: String, reason: String, started: Date) -> Result {
         let seconds = Date().timeIntervalSince(started)
         do {
-            let failedAs = try outbox.moveToFailed(input: name) { failedAs in
+            let failedAs = try outbox.moveToFailed(entry, as: name) { failedAs in
                 try ErrorDocument(file: name, failedAs: failedAs, stage: stage, reason: reason,
                                   time: Self.timestamp()).jsonData()
             }

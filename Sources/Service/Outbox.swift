@@ -21,6 +21,12 @@ struct Outbox {
         return ext.isEmpty ? "\(name)-\(n)" : "\(stem)-\(n).\(ext)"
     }
 
+    /// The name an input's files are given: the input's own, or, when NAME-N.error.json would not
+    /// fit a file name's 255 bytes, its stem cut short with a hash of the whole (FileName.fitting).
+    static func baseName(_ input: String) -> String {
+        FileName.fitting(input, suffix: "-9999.error.json")
+    }
+
     static func temporaryName(_ name: String) -> String {
         StagedFile.temporaryName(for: name, prefix: temporaryPrefix)
     }
@@ -42,7 +48,7 @@ struct Outbox {
     func freeOutputName(for input: String, from start: Int = 0) -> (name: String, n: Int) {
         var n = start
         while true {
-            let candidate = Outbox.numbered(input, n)
+            let candidate = Outbox.numbered(Outbox.baseName(input), n)
             let taken = FileSystem.exists(FileSystem.join(config.outbox, candidate))
                 || FileSystem.exists(FileSystem.join(config.outbox, candidate + ".json"))
                 || (config.after == .move && FileSystem.exists(FileSystem.join(config.done, candidate)))
@@ -106,9 +112,15 @@ struct Outbox {
     /// The error file is written first: a kill in between leaves the input in the inbox (it will be
     /// retried) and an error file without its image, whose name the retry reuses.
     func moveToFailed(input: String, errorDocument: (String) throws -> Data) throws -> String {
+        try moveToFailed(FileName(input), as: input, errorDocument: errorDocument)
+    }
+
+    /// `moveToFailed` of an inbox entry known by its bytes (a name that is not UTF-8 is refused
+    /// under its escaped form, `shownAs`).
+    func moveToFailed(_ entry: FileName, as shownAs: String, errorDocument: (String) throws -> Data) throws -> String {
         var n = 0
         while true {
-            let name = Outbox.numbered(input, n)
+            let name = Outbox.numbered(Outbox.baseName(shownAs), n)
             n += 1
             let target = FileSystem.join(config.failed, name)
             guard !FileSystem.exists(target) else { continue }
@@ -118,7 +130,10 @@ struct Outbox {
             try document.commit(as: name + ".error.json", replacing: true)
             let errorPath = target + ".error.json"
             let moved: Bool
-            do { moved = try move(FileSystem.join(config.inbox, input), to: target) } catch {
+            do {
+                moved = try entry.string.map { try move(FileSystem.join(config.inbox, $0), to: target) }
+                    ?? FileSystem.rename(entry, in: config.inbox, to: target)
+            } catch {
                 try? FileSystem.remove(errorPath)
                 throw error
             }

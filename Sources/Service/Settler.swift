@@ -16,31 +16,36 @@ final class Settler {
     private let emptyTimeoutSeconds: Double
     private let queue: DispatchQueue
     private let ready: (String) -> Void
+    private let undecodable: (FileName) -> Void
     private var pending: [String: Pending] = [:]
     private var generation = 0
 
+    /// `ready` gets the names to take; `undecodable` the entries whose names are not UTF-8, which
+    /// cannot be taken and are refused.
     init(inbox: String, settleSeconds: Double, emptyTimeoutSeconds: Double, queue: DispatchQueue,
-         ready: @escaping (String) -> Void) {
+         ready: @escaping (String) -> Void, undecodable: @escaping (FileName) -> Void) {
         self.inbox = inbox
         self.settleSeconds = settleSeconds
         self.emptyTimeoutSeconds = emptyTimeoutSeconds
         self.queue = queue
         self.ready = ready
+        self.undecodable = undecodable
     }
 
     /// The file may be complete (closed after writing, moved in, or found by a scan).
     /// An empty file waits for content: many uploaders create the file, close it, then reopen it to
     /// write. One that stays empty (unchanged) for `emptyTimeoutSeconds` is handed on, and the job
     /// refuses it into failed/, so that it does not sit in the inbox forever.
-    func consider(_ name: String, onlyIfSymlink: Bool = false) {
+    func consider(_ name: String, onlyIfSpecial: Bool = false) {
         guard InboxRules.isCandidate(name) else { return }
         guard let identity = try? FileSystem.identity(of: FileSystem.join(inbox, name)), !identity.isDirectory,
-              identity.isSymlink || !onlyIfSymlink else {
-            if !onlyIfSymlink { pending[name] = nil }
+              !identity.isRegular || !onlyIfSpecial else {
+            if !onlyIfSpecial { pending[name] = nil }
             return
         }
         if !identity.isRegular {
-            // A symlink or a device: nothing to wait for; the job refuses it into failed/.
+            // A symlink, a FIFO or a device: nothing to wait for (a FIFO is never "closed after
+            // writing"); the job refuses it into failed/.
             pending[name] = nil
             ready(name)
             return
@@ -58,9 +63,18 @@ final class Settler {
 
     /// Every candidate in the inbox (the backlog at start, or after an inotify overflow).
     func scan() throws -> Int {
-        let names = try FileSystem.contents(ofDirectory: inbox).filter(InboxRules.isCandidate).sorted()
+        let entries = try FileSystem.entries(ofDirectory: inbox)
+        let names = entries.compactMap(\.string).filter(InboxRules.isCandidate).sorted()
         names.forEach { consider($0) }
-        return names.count
+        let odd = entries.filter { $0.string == nil && InboxRules.isCandidate($0.escaped) }
+        odd.forEach(refuse)
+        return names.count + odd.count
+    }
+
+    /// A name that is not UTF-8, if it looks like an image's (its escaped form is a candidate).
+    func refuse(_ entry: FileName) {
+        guard InboxRules.isCandidate(entry.escaped) else { return }
+        undecodable(entry)
     }
 
     private func schedule(_ name: String, _ identity: FileIdentity) {

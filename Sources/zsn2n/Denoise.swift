@@ -64,8 +64,8 @@ struct Denoise: ParsableCommand {
         }
         guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
         guard output == nil || outputDir == nil else { throw ValidationError("-o and --output-dir exclude each other") }
-        let files = try DenoiseTarget.expand(inputs)
-        guard !files.isEmpty else { throw ValidationError("no image files in \(inputs.joined(separator: ", "))") }
+        let (files, undecodable) = try DenoiseTarget.expand(inputs)
+        guard !files.isEmpty || !undecodable.isEmpty else { throw ValidationError("no image files in \(inputs.joined(separator: ", "))") }
         if files.count > 1 {
             for (given, name) in [(output, "-o"), (sidecar, "--sidecar"), (reference, "--reference")] where given != nil {
                 throw ValidationError("\(name) takes one input, but \(files.count) were given; use --output-dir for many")
@@ -80,6 +80,10 @@ struct Denoise: ParsableCommand {
         let interrupt = Interrupt(cancelling: Cancellation())
         let started = Date()
         var counts = (done: 0, failed: 0, skipped: 0)
+        for path in undecodable {
+            note("Error: \(path): the file name is not valid UTF-8 (shown with those bytes as %XX); rename it")
+            counts.failed += 1
+        }
         for (position, target) in targets.enumerated() {
             let label = targets.count > 1 ? "[\(position + 1)/\(targets.count)] \(target.input)" : target.input
             do {
@@ -99,7 +103,7 @@ struct Denoise: ParsableCommand {
                 note("Error: \(error)")
             }
         }
-        if targets.count > 1 {
+        if targets.count + undecodable.count > 1 {
             note(String(format: "zsn2n denoise: %d denoised, %d failed, %d skipped%@ in %.1f s", counts.done, counts.failed,
                         counts.skipped, chosenShard.map { " (shard \($0) of \(files.count) files)" } ?? "",
                         Date().timeIntervalSince(started)))

@@ -12,23 +12,27 @@ struct DenoiseTarget: Equatable {
 
     /// The image files the arguments name, in order: each file as given, each folder's image files
     /// (by extension, not hidden, not recursing), sorted by path. Missing paths are kept: they
-    /// fail on their own, with their reason, without stopping the others.
-    static func expand(_ arguments: [String]) throws -> [String] {
-        var files: [String] = []
+    /// fail on their own, with their reason, without stopping the others. Names in a folder that
+    /// are not UTF-8 cannot be opened by name here; they come back apart, escaped (%XX).
+    static func expand(_ arguments: [String]) throws -> (files: [String], undecodable: [String]) {
+        var files: [String] = [], undecodable: [String] = []
         for argument in arguments {
             guard let id = (try? FileSystem.identity(of: argument, followingSymlink: true)) ?? nil, id.isDirectory else {
                 files.append(argument)
                 continue
             }
-            let names: [String]
-            do { names = try FileSystem.contents(ofDirectory: argument) } catch {
+            let entries: [FileName]
+            do { entries = try FileSystem.entries(ofDirectory: argument) } catch {
                 throw ValidationError("\(argument): cannot list the folder: \(error)")
             }
-            files += names.filter { !$0.hasPrefix(".") && ImageSourceInfo.Format(fileExtension: ($0 as NSString).pathExtension) != nil }
-                .sorted().map { FileSystem.join(argument, $0) }
+            func isImage(_ name: String) -> Bool {
+                !name.hasPrefix(".") && ImageSourceInfo.Format(fileExtension: (name as NSString).pathExtension) != nil
+            }
+            files += entries.compactMap(\.string).filter(isImage).sorted().map { FileSystem.join(argument, $0) }
+            undecodable += entries.filter { $0.string == nil && isImage($0.escaped) }.map { FileSystem.join(argument, $0.escaped) }
         }
         var seen = Set<String>()
-        return files.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
+        return (files.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }, undecodable.sorted())
     }
 
     /// Where each input's output goes:
@@ -45,7 +49,7 @@ struct DenoiseTarget: Equatable {
             if let output {
                 path = output
             } else if let outputDirectory {
-                let name = (input as NSString).lastPathComponent
+                let name = FileName.fitting((input as NSString).lastPathComponent, suffix: "-9999.json")
                 var n = 0
                 var candidate = name
                 while taken.contains(candidate) {
@@ -71,7 +75,8 @@ struct DenoiseTarget: Equatable {
     static func defaultOutput(for input: String) -> String {
         let ns = input as NSString
         let ext = ns.pathExtension
-        guard ImageSourceInfo.Format(fileExtension: ext) != nil else { return input + ".denoised.png" }
-        return ns.deletingPathExtension + ".denoised." + ext
+        let folder = ns.deletingLastPathComponent, stem = (ns.lastPathComponent as NSString).deletingPathExtension
+        let name = ImageSourceInfo.Format(fileExtension: ext) != nil ? stem + ".denoised." + ext : ns.lastPathComponent + ".denoised.png"
+        return folder.isEmpty ? FileName.fitting(name) : FileSystem.join(folder, FileName.fitting(name))
     }
 }

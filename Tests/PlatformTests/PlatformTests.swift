@@ -129,7 +129,7 @@ import Glibc
             let watch = try Inotify(watching: dir, mask: UInt32(IN_CLOSE_WRITE))
             try Data("x".utf8).write(to: URL(fileURLWithPath: dir + "/new.png"))
             let events = try watch.read()
-            #expect(events.contains { $0.name == "new.png" && $0.mask & UInt32(IN_CLOSE_WRITE) != 0 })
+            #expect(events.contains { $0.name.string == "new.png" && $0.mask & UInt32(IN_CLOSE_WRITE) != 0 })
         }
     }
 }

@@ -1,0 +1,65 @@
+/// A name inside a folder as the kernel holds it: bytes. Nearly every name is UTF-8 and becomes a
+/// `String`; one that is not cannot be a Swift string without losing bytes (and could then not be
+/// opened by it), but it can still be moved out of the way by its bytes.
+public struct FileName: Hashable, Sendable {
+    public let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ string: String) { bytes = Array(string.utf8) }
+
+    /// The name as a string, when its bytes are UTF-8.
+    public var string: String? { String(validating: bytes, as: UTF8.self) }
+
+    /// The name with every byte that is not part of valid UTF-8 written as %XX (and "%" as %25):
+    /// printable, reversible, and a valid name for a file of its own.
+    public var escaped: String {
+        var out = ""
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            // The longest valid UTF-8 prefix, then one invalid byte.
+            var end = rest.endIndex
+            while end > rest.startIndex, String(validating: rest[rest.startIndex..<end], as: UTF8.self) == nil {
+                end = rest.index(before: end)
+            }
+            out += String(decoding: rest[rest.startIndex..<end], as: UTF8.self).replacingOccurrences25()
+            rest = rest[end...]
+            if let byte = rest.first {
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
+                rest = rest.dropFirst()
+            }
+        }
+        return out
+    }
+
+    /// A name for a file derived from `name` with `suffix` appended (".json", ".error.json") that
+    /// fits a file name's 255 bytes: `name` itself when it fits, else its stem cut on a character
+    /// boundary, a short hash of the whole name (so that two long names stay apart), and its
+    /// extension.
+    public static func fitting(_ name: String, suffix: String = "") -> String {
+        let limit = 255 - suffix.utf8.count
+        guard name.utf8.count > limit else { return name }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a of the whole name
+        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let dot = name.lastIndex(of: ".")
+        let ext = dot.map { String(name[$0...]) } ?? ""
+        let tag = "~" + String(hash, radix: 16)
+        var stem = ""
+        for character in name[..<(dot ?? name.endIndex)] {
+            guard (stem + String(character) + tag + ext).utf8.count <= limit else { break }
+            stem.append(character)
+        }
+        return stem + tag + (ext.utf8.count + tag.utf8.count <= limit ? ext : "")
+    }
+}
+
+private extension String {
+    func replacingOccurrences25() -> String {
+        var out = ""
+        for character in self { out += character == "%" ? "%25" : String(character) }
+        return out
+    }
+
+    func leftPadded(_ width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}

@@ -132,4 +132,33 @@ import Glibc
             #expect(events.contains { $0.name.string == "new.png" && $0.mask & UInt32(IN_CLOSE_WRITE) != 0 })
         }
     }
+
+    @Test("names that are not UTF-8 are listed by their bytes, escaped, and moved by them")
+    func undecodableNames() throws {
+        try withFolder { dir in
+            let bytes: [UInt8] = Array("bad-".utf8) + [0xFF, 0xFE] + Array("-100%.png".utf8)
+            let path = Array((dir + "/").utf8) + bytes + [0]
+            let fd = path.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) } }
+            #expect(fd >= 0)
+            close(fd)
+            let entry = try #require(try FileSystem.entries(ofDirectory: dir).first { $0.bytes == bytes })
+            #expect(entry.string == nil)
+            #expect(entry.escaped == "bad-%FF%FE-100%25.png")
+            #expect(!(try FileSystem.contents(ofDirectory: dir)).contains { $0.hasPrefix("bad-") })
+            #expect(try FileSystem.rename(entry, in: dir, to: dir + "/" + entry.escaped))
+            #expect(FileSystem.exists(dir + "/bad-%FF%FE-100%25.png"))
+            #expect(FileName("plain.png").string == "plain.png" && FileName("plain.png").escaped == "plain.png")
+        }
+    }
+
+    @Test("a long name is cut to fit with its suffix, on a character boundary, keeping its extension")
+    func fittingNames() {
+        #expect(FileName.fitting("short.png", suffix: ".error.json") == "short.png")
+        let long = String(repeating: "é", count: 126) + "xy.png"  // 258 bytes
+        let a = FileName.fitting(long, suffix: ".error.json")
+        #expect(a.utf8.count + ".error.json".utf8.count <= 255)
+        #expect(a.hasSuffix(".png") && a.hasPrefix("éé") && a.contains("~"))
+        let b = FileName.fitting(String(repeating: "é", count: 126) + "xz.png", suffix: ".error.json")
+        #expect(a != b, "two long names that differ only at the end stay apart")
+    }
 }

@@ -12,6 +12,7 @@
 
 int cc_fail(cc_status *status, int code, const char *format, ...) {
     status->code = code;
+    status->sys_errno = 0;
     va_list args;
     va_start(args, format);
     vsnprintf(status->message, sizeof status->message, format, args);
@@ -19,8 +20,16 @@ int cc_fail(cc_status *status, int code, const char *format, ...) {
     return -1;
 }
 
+/* cc_fail for a failed system call: also records its errno. */
+static int cc_fail_errno(cc_status *status, int code, int err) {
+    cc_fail(status, code, "%s", strerror(err));
+    status->sys_errno = err;
+    return -1;
+}
+
 static void cc_ok(cc_status *status) {
     status->code = CC_OK;
+    status->sys_errno = 0;
     status->format = 0;
     status->message[0] = 0;
 }
@@ -78,7 +87,7 @@ static cc_decoder *open_decoder(FILE *file, cc_status *status) {
 cc_decoder *cc_decoder_open_file(const char *path, cc_status *status) {
     FILE *file = fopen(path, "rbe"); /* e: close-on-exec */
     if (!file) {
-        cc_fail(status, CC_ERR_OPEN, "%s", strerror(errno));
+        cc_fail_errno(status, CC_ERR_OPEN, errno);
         return NULL;
     }
     return open_decoder(file, status);
@@ -238,7 +247,7 @@ cc_encoder *cc_encoder_open_file(const char *path, const cc_encode_options *opti
     }
     encoder->file = fopen(path, "wbe");
     if (!encoder->file) {
-        cc_fail(status, CC_ERR_OPEN, "%s", strerror(errno));
+        cc_fail_errno(status, CC_ERR_OPEN, errno);
         free(encoder);
         return NULL;
     }
@@ -300,14 +309,14 @@ int cc_encoder_finish(cc_encoder *encoder, cc_status *status) {
     FILE *file = encoder->file;
     encoder->file = NULL;
     if (fflush(file) != 0 || ferror(file)) {
-        int saved = errno;
+        int saved = errno ? errno : EIO;
         fclose(file);
         encoder->failed = 1;
-        return cc_fail(status, CC_ERR_IO, "%s", strerror(saved));
+        return cc_fail_errno(status, CC_ERR_IO, saved);
     }
     if (fclose(file) != 0) {
         encoder->failed = 1;
-        return cc_fail(status, CC_ERR_IO, "%s", strerror(errno));
+        return cc_fail_errno(status, CC_ERR_IO, errno);
     }
     encoder->finished = 1;
     cc_ok(status);

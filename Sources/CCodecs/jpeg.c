@@ -4,6 +4,7 @@
  * the image data is missing or damaged are promoted to errors (see is_fatal_warning). */
 
 #include "internal.h"
+#include <errno.h>
 
 #include <jpeglib.h> /* first: jerror.h's list depends on jconfig.h's feature macros */
 #include <jerror.h>
@@ -73,8 +74,12 @@ static int fail_from_jpeg(error_manager *err, cc_status *status) {
     case JERR_NOT_COMPILED:
         return cc_fail(status, CC_ERR_UNSUPPORTED, "%s", err->message);
     case JERR_FILE_READ:
-    case JERR_FILE_WRITE:
-        return cc_fail(status, CC_ERR_IO, "%s", err->message);
+    case JERR_FILE_WRITE: {
+        int saved = errno ? errno : EIO; /* stdio's, when libjpeg found ferror() set */
+        cc_fail(status, CC_ERR_IO, "%s: %s", err->message, strerror(saved));
+        status->sys_errno = saved;
+        return -1;
+    }
     default:
         return cc_fail(status, CC_ERR_CORRUPT, "%s", err->message);
     }

@@ -57,8 +57,11 @@ static void flush_data(png_structp png) { (void)png; }
 
 /* Turn the recorded libpng error into a status. */
 static int fail_from_png(png_state *state, cc_status *status) {
-    if (state->io_errno)
-        return cc_fail(status, CC_ERR_IO, "%s", state->message);
+    if (state->io_errno) {
+        cc_fail(status, CC_ERR_IO, "%s", state->message);
+        status->sys_errno = state->io_errno;
+        return -1;
+    }
     /* libpng's png_malloc says "Out of memory"; other allocations "... memory ..." too. */
     if (strstr(state->message, "memory"))
         return cc_fail(status, CC_ERR_NO_MEMORY, "%s", state->message);

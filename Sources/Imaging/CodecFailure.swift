@@ -25,7 +25,7 @@ enum CodecFailure {
         case CC_ERR_NO_MEMORY: reason = "out of memory decoding the \(kind): \(message)"
         default: reason = "internal error decoding the \(kind): \(message)"
         }
-        return ImageError(file: file, reason: reason)
+        return ImageError(file: file, reason: reason, systemErrno: status.sys_errno)
     }
 
     static func writing(_ status: cc_status, format: ImageSourceInfo.Format, file: String) -> ImageError {
@@ -39,7 +39,7 @@ enum CodecFailure {
         case CC_ERR_USAGE: reason = "cannot write this image as \(kind): \(message)"
         default: reason = "\(kind) encoder failed: \(message)"
         }
-        return ImageError(file: file, reason: reason)
+        return ImageError(file: file, reason: reason, systemErrno: status.sys_errno)
     }
 }
 

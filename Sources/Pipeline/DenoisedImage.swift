@@ -1,4 +1,5 @@
 import Imaging
+import SystemPackage
 
 /// A denoised image, not yet written anywhere, and what its sidecar says.
 public struct DenoisedImage: Sendable {
@@ -38,7 +39,8 @@ public struct DenoisedImage: Sendable {
             try ImageIO.write(image, to: path, format: encoding.format, bitDepth: encoding.bitDepth,
                               jpegQuality: encoding.jpegQuality, iccProfile: source.iccProfile, exif: source.exif)
         } catch let error as ImageError {
-            throw PipelineError(.write, file: displayName, reason: error.reason)
+            throw PipelineError(.write, file: displayName, reason: error.reason,
+                                errno: error.systemErrno == 0 ? nil : Errno(rawValue: error.systemErrno))
         }
     }
 }

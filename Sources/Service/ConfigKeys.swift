@@ -28,6 +28,7 @@ public struct DaemonConfigKey: Sendable {
         .init(name: "threads", kind: .int, defaultText: "0", help: "threads per job; 0 = all cores shared among concurrent jobs"),
         .init(name: "concurrency", kind: .int, defaultText: "1", help: "images processed at once"),
         .init(name: "settle_seconds", kind: .double, defaultText: "2", help: "a file must stay unchanged this long before it is taken"),
+        .init(name: "retry_seconds", kind: .double, defaultText: "60", help: "a job the disk refused (full, read-only) is tried again after this"),
         .init(name: "empty_timeout_seconds", kind: .double, defaultText: "60", help: "an empty file that stays empty this long is refused into failed/"),
         .init(name: "max_pixels", kind: .int, defaultText: "100000000", help: "larger images are refused (checked from the header)"),
         .init(name: "jpeg_quality", kind: .int, defaultText: "95", help: "quality of JPEG outputs, 1-100"),

@@ -114,6 +114,8 @@ public enum ConfigLoader {
         guard settle >= 0, settle <= 3600 else { throw bad("settle_seconds", "must be between 0 and 3600") }
         let emptyTimeout = merged.double(forKey: "empty_timeout_seconds", default: 60)
         guard emptyTimeout >= 0, emptyTimeout <= 86400 else { throw bad("empty_timeout_seconds", "must be between 0 and 86400") }
+        let retry = merged.double(forKey: "retry_seconds", default: 60)
+        guard retry >= 0.1, retry <= 86400 else { throw bad("retry_seconds", "must be between 0.1 and 86400") }
         let levelText = string("log_level", "info")
         guard let level = Logger.Level(rawValue: levelText) else {
             throw bad("log_level", "must be one of trace, debug, info, notice, warning, error, critical")
@@ -121,7 +123,7 @@ public enum ConfigLoader {
 
         return DaemonConfig(
             inbox: inbox, outbox: outbox, done: done, failed: failed, reference: reference, after: after, job: job,
-            concurrency: concurrency, settleSeconds: settle, emptyTimeoutSeconds: emptyTimeout, logLevel: level,
+            concurrency: concurrency, settleSeconds: settle, emptyTimeoutSeconds: emptyTimeout, retrySeconds: retry, logLevel: level,
             configFile: configFile)
     }
 

@@ -171,6 +171,11 @@ public final class Daemon: @unchecked Sendable {
                 if result == .failed { counts.failed += 1 }
             }
             if result == .changed { control.async { [self] in settler?.consider(name) } }
+            if result == .deferred {
+                control.asyncAfter(deadline: .now() + config.retrySeconds) { [self] in
+                    if !isStopping { settler?.consider(name) }
+                }
+            }
             if !isStopping && queue.isIdle { notifier.status(idleStatus()) }
         }
     }

@@ -19,6 +19,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var settleSeconds: Double
     /// An empty file that stays empty (same size 0, same mtime) this long is refused into failed/.
     public var emptyTimeoutSeconds: Double
+    /// A job the folders' storage refused (a full disk, a read-only outbox) is tried again after this.
+    public var retrySeconds: Double
     public var logLevel: Logger.Level
     /// The file the settings came from, if any (reloaded on SIGHUP).
     public var configFile: String?
@@ -41,7 +43,7 @@ extension DaemonConfig {
             "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "sampler: \(sampler)",
             "declare: \(declare)", "preset: \(preset)", "iterations: \(iterations ?? 0)", "seed: \(seed)",
             "threads: \(job.parallel.threads)", "concurrency: \(concurrency)", "settle_seconds: \(settleSeconds)",
-            "empty_timeout_seconds: \(emptyTimeoutSeconds)",
+            "empty_timeout_seconds: \(emptyTimeoutSeconds)", "retry_seconds: \(retrySeconds)",
             "max_pixels: \(job.maxPixels)", "jpeg_quality: \(jpegQuality)", "log_level: \(logLevel.rawValue)",
         ].joined(separator: "\n")
     }

@@ -15,7 +15,9 @@ struct JobProcessor {
     /// Requested once the daemon is stopping: the running job is cancelled at its next iteration.
     let cancellation: Cancellation
 
-    enum Result: Equatable { case done, failed, skipped, cancelled, changed, gone }
+    /// `deferred`: the folders' storage refused a write (a full disk, a read-only outbox): the
+    /// input stays in the inbox and is tried again after `retry_seconds`.
+    enum Result: Equatable { case done, failed, skipped, cancelled, changed, gone, deferred }
 
     private var outbox: Outbox { Outbox(config: config) }
 
@@ -111,7 +113,10 @@ struct JobProcessor {
             output = try outbox.commit(input: name, result: result) { try ledger.append(entry("intent", $0)) }
             try ledger.append(entry("committed", output))
         } catch let failure as JobFailure {
+            if JobFailure.isStorage(failure.errno) { return deferred(name, failure.reason) }
             return fail(name, stage: failure.stage, reason: failure.reason, started: started)
+        } catch let error as SystemError where JobFailure.isStorage(error.errno) {
+            return deferred(name, "\(error)")
         } catch {
             return fail(name, stage: "commit", reason: "\(error)", started: started)
         }
@@ -130,6 +135,13 @@ struct JobProcessor {
 
     static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+
+    /// The outbox (or failed/) could not be written: nothing is lost, the input waits in the inbox.
+    private func deferred(_ name: String, _ reason: String) -> Result {
+        logger.warning("\(name) could not be written out (\(reason)); it stays in the inbox and is tried again in \(Self.seconds(config.retrySeconds))",
+                       metadata: ["event": "deferred", "file": "\(name)", "reason": "\(reason)"])
+        return .deferred
     }
 
     static let symlinkReason = "is a symbolic link; links are never followed out of the inbox"
@@ -189,9 +201,10 @@ struct JobProcessor {
         } catch let error as SystemError where error.errno == .noSuchFileOrDirectory {
             return .gone  // removed by someone else meanwhile: nothing to keep
         } catch {
-            logger.critical("failed \(name) (\(stage)): \(reason); and it could not be moved to failed/: \(error)",
+            logger.critical("failed \(name) (\(stage)): \(reason); and it could not be moved to failed/ (\(error)): it stays in the inbox and is tried again in \(Self.seconds(config.retrySeconds))",
                             metadata: ["event": "failed", "message_id": "\(Journal.failedMessageID)", "file": "\(name)",
                                        "stage": "\(stage)", "reason": "\(reason)"])
+            return .deferred
         }
         return .failed
     }

@@ -68,9 +68,9 @@ struct Outbox {
                 try result.write(to: path, displayName: input)
             }
         } catch let error as PipelineError {
-            throw JobFailure(stage: error.stage.rawValue, reason: error.reason)
-        } catch {
-            throw JobFailure(stage: "write", reason: "\(error)")
+            throw JobFailure(stage: error.stage.rawValue, reason: error.reason, errno: error.errno)
+        } catch let error as SystemError {
+            throw JobFailure(stage: "write", reason: "\(error)", errno: error.errno)
         }
         defer { output.discard() }
         var start = 0

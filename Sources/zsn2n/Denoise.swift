@@ -145,8 +145,28 @@ struct Denoise: ParsableCommand {
         let document = try result.sidecar(outputFile: outputName).jsonData()
         let replacing = guardrail.existing == .replace
         do {
-            try StagedFile.writeAtomically(to: target.output, replacing: replacing) { try result.write(to: $0, displayName: target.output) }
-            if let sidecar = target.sidecar { try StagedFile.writeAtomically(document, to: sidecar, replacing: replacing) }
+            // Both are staged before either gets its name: a full disk leaves neither.
+            func folder(_ path: String) -> String {
+                let folder = (path as NSString).deletingLastPathComponent
+                return folder.isEmpty ? "." : folder
+            }
+            let image = try StagedFile.write(in: folder(target.output),
+                                             temporaryName: StagedFile.temporaryName(for: outputName)) {
+                try result.write(to: $0, displayName: target.output)
+            }
+            defer { image.discard() }
+            let sidecar = try target.sidecar.map { path in
+                try StagedFile.write(document, in: folder(path),
+                                     temporaryName: StagedFile.temporaryName(for: (path as NSString).lastPathComponent))
+            }
+            defer { sidecar?.discard() }
+            guard try image.commit(as: outputName, replacing: replacing) else {
+                throw SystemError("rename", target.output, .fileExists)
+            }
+            if let sidecar, let path = target.sidecar,
+               try !sidecar.commit(as: (path as NSString).lastPathComponent, replacing: replacing) {
+                throw SystemError("rename", path, .fileExists)
+            }
         } catch {
             throw ExitFailure("\(error)")
         }

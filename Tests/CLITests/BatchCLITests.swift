@@ -140,3 +140,31 @@ struct BatchCLITests {
         #expect(names(dir).isEmpty, "\(names(dir))")
     }
 }
+
+extension BatchCLITests {
+    /// `zsn2n denoise` onto a full disk: a clear error, exit 1, no partial file.
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func aFullDiskLeavesNoPartialFile() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let disk = dir.appendingPathComponent("disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=8k", "tmpfs", disk.path]
+        try mount.run()
+        mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else { return }  // mounting refused here: nothing to test
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = ["-l", disk.path]
+            try? umount.run()
+            umount.waitUntilExit()
+        }
+        let r = try CLI.run(["denoise", CLI.fixture("astronaut64.png"), "-o", disk.appendingPathComponent("out.png").path,
+                             "--iterations", "2", "--sidecar", disk.appendingPathComponent("out.json").path])
+        #expect(r.status == 1 && r.stderr.contains("No space left on device"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path).isEmpty)
+    }
+}

@@ -50,6 +50,7 @@ typedef enum {
 typedef struct {
     int code;   /* cc_code */
     int format; /* cc_format once the first bytes have been recognised, else 0 */
+    int sys_errno; /* for CC_ERR_IO and CC_ERR_OPEN: the operating system's errno, else 0 */
     char message[CC_MESSAGE_MAX];
 } cc_status;
 

@@ -30,7 +30,7 @@ require() { check "$@" || { fail "(stopped here: the checks after this one need 
 summary() {
     if [ "$FAILS" -gt 0 ] && [ -n "${LEADER:-}" ]; then
         echo "package test: the daemon's journal in the guest:"; g journalctl --no-pager -u zsn2nd | tail -40
-        for f in apt-install apt-upgrade apt-remove apt-purge; do
+        for f in apt-install apt-upgrade apt-remove apt-reinstall apt-purge; do
             [ -e "$WORK/$f.log" ] && { echo "--- $f"; tail -5 "$WORK/$f.log"; }
         done
     fi
@@ -162,7 +162,7 @@ require "apt-get install of the .deb, offline (Depends already in the guest)" gs
 [ "$(g zsn2nd --version 2>&1)" = "$VERSION" ] && pass "zsn2nd --version prints $VERSION" || fail "zsn2nd --version prints $VERSION (got '$(g zsn2nd --version 2>&1)')"
 check "the binaries need no Swift toolchain (ldd: no libswift*, libFoundation*, nothing missing)" \
     gsh '[ -x /usr/bin/zsn2nd ] && [ -x /usr/bin/zsn2n ] && ! ldd /usr/bin/zsn2nd /usr/bin/zsn2n | grep -E "libswift|libFoundation|libdispatch|not found"'
-check "user and group zsn2n exist (systemd-sysusers)" gsh 'getent passwd zsn2n && getent group zsn2n' >/dev/null
+check "user and group zsn2n exist (systemd-sysusers)" gsh 'getent passwd zsn2n >/dev/null && getent group zsn2n >/dev/null'
 check "folders: $V 750, inbox 2770, outbox/done/failed 2750, all zsn2n:zsn2n (systemd-tmpfiles)" \
     gsh "[ \"\$(stat -c '%a %U:%G' $V $V/inbox $V/outbox $V/done $V/failed | tr '\n' ' ')\" = '750 zsn2n:zsn2n 2770 zsn2n:zsn2n 2750 zsn2n:zsn2n 2750 zsn2n:zsn2n 2750 zsn2n:zsn2n ' ]"
 check "the daemon is installed but neither enabled nor started" \
@@ -171,7 +171,7 @@ check "systemd-analyze verify of the unit is clean" gsh '[ -z "$(systemd-analyze
 EXPOSURE=$(g systemd-analyze security --offline=yes /lib/systemd/system/zsn2nd.service 2>/dev/null | sed -n 's/.*Overall exposure level for zsn2nd.service: \([0-9.]*\).*/\1/p')
 awk -v e="${EXPOSURE:-99}" 'BEGIN { exit !(e <= 1.0) }' && pass "systemd-analyze security: exposure $EXPOSURE (at most 1.0)" \
     || fail "systemd-analyze security: exposure ${EXPOSURE:-unknown} (at most 1.0)"
-check "the shipped configuration is valid (zsn2nd --check-config)" g zsn2nd --config /etc/zsn2n/zsn2nd.yaml --check-config >/dev/null
+check "the shipped configuration is valid (zsn2nd --check-config)" gsh 'zsn2nd --config /etc/zsn2n/zsn2nd.yaml --check-config >/dev/null'
 
 # Quick jobs: 30 iterations, a short settle time (the operator's edit of the conffile).
 gsh "sed -i 's/^iterations: .*/iterations: 30/; s/^settle_seconds: .*/settle_seconds: 0.5/' /etc/zsn2n/zsn2nd.yaml"
@@ -245,13 +245,19 @@ check "... the edited configuration is kept (iterations: 100000), no prompt" \
 check "... the running daemon was restarted on the new binary, slow.png still in the inbox" \
     gsh "P=\$(systemctl show -p MainPID --value zsn2nd); [ \"\$P\" != $OLD ] && systemctl -q is-active zsn2nd && [ -e $V/inbox/slow.png ]"
 
-# Remove keeps the data and the configuration; purge deletes them.
+# Remove keeps the data and the configuration; purge deletes them. Enabled first, to see that a
+# reinstall restores it and that purge leaves no link behind.
+g systemctl enable --quiet zsn2nd
 gsh 'apt-get remove -y zsn2n' >"$WORK/apt-remove.log" 2>&1
 check "apt-get remove: the daemon stopped, the binaries gone" gsh '! systemctl -q is-active zsn2nd && [ ! -e /usr/bin/zsn2nd ] && ! dpkg-query -W -f="\${Status}" zsn2n | grep -q "ok installed"'
 check "... $V kept (outbox, done, failed, the waiting slow.png), /etc/zsn2n/zsn2nd.yaml kept" \
     gsh "[ -e $V/outbox/gray.png.json ] && [ -e $V/done/photo.jpg ] && [ -e $V/failed/bad.png ] && [ -e $V/inbox/slow.png ] && [ -e /etc/zsn2n/zsn2nd.yaml ]"
+gsh 'apt-get install -y /root/zsn2n-up.deb' >"$WORK/apt-reinstall.log" 2>&1
+check "reinstall after remove: enabled again as it was, not started, the configuration as edited" \
+    gsh '[ "$(systemctl is-enabled zsn2nd)" = enabled ] && ! systemctl -q is-active zsn2nd && grep -qx "iterations: 100000" /etc/zsn2n/zsn2nd.yaml'
 gsh 'apt-get purge -y zsn2n' >"$WORK/apt-purge.log" 2>&1
-check "apt-get purge: $V and /etc/zsn2n removed" gsh "[ ! -e $V ] && [ ! -e /etc/zsn2n ] && ! dpkg-query -W zsn2n 2>/dev/null | grep -q ."
+check "apt-get purge: $V and /etc/zsn2n removed, no mask or link of the unit left" \
+    gsh "[ ! -e $V ] && [ ! -e /etc/zsn2n ] && ! dpkg-query -W zsn2n 2>/dev/null | grep -q . && [ -z \"\$(find /etc/systemd/system -name 'zsn2nd*')\" ]"
 
 summary
 [ "$FAILS" -eq 0 ]

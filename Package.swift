@@ -64,6 +64,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer,address and
+        // -D FUZZING); in an ordinary build they replay files, for the suite's smoke run.
+        .target(name: "FuzzReplay"),
+        .executableTarget(name: "fuzz-decode", dependencies: ["Imaging", "FuzzReplay"]),
+        .executableTarget(name: "fuzz-config", dependencies: ["Service", "FuzzReplay"]),
+
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),

@@ -4,4 +4,6 @@ public enum RandomStream {
     public static let sampler: UInt64 = 2
     public static let crops: UInt64 = 3
     public static let noise: UInt64 = 4
+    public static let bankDraws: UInt64 = 5
+    public static let bankRegions: UInt64 = 6
 }

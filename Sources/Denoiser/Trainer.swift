@@ -1,13 +1,13 @@
 import Engine
 
-/// Trains f on one noisy image with the ZS-N2N loss, then denoises that image.
+/// Trains f on one noisy image with a method's objective (ZS-N2N's, or the pixel bank's), then
+/// denoises that image.
 ///
 /// Seeded: the initialisation, the samplers' draws and the crops each come from their own stream of
 /// the seed, and every parallel reduction has a fixed split, so a seed gives the same output bit
 /// for bit on one machine, whatever the thread count.
 public final class Trainer {
     public let network: Network
-    public let sampler: Sampler
     public let plan: TrainingPlan
     public let channels: Int
     public let height: Int
@@ -20,44 +20,58 @@ public final class Trainer {
 
     /// The noisy image, planar; crops are cut from it. Handed back by `takeImage()`.
     private var image: [Float]
-    private let objective: Objective
+    private let objective: any TrainingObjective
     private let adam: Adam
     private let schedule: StepLR
-    private var draws: RandomPoolDraws
-    private var cropRandom: Random
 
     /// The most training buffers one job may plan (about whole-image training of 1 megapixel); a
     /// larger plan is refused before anything is allocated.
     public static let memoryBudget = 1_300_000_000
 
-    /// `pixels` is the planar noisy image (channels x height x width) in [0, 1]; the engine runs on
-    /// `parallel`'s threads.
-    public init(pixels: [Float], channels: Int, height: Int, width: Int, sampler: Sampler,
-                plan: TrainingPlan, seed: UInt64, parallel: Parallel = .allCores) throws {
+    /// ZS-N2N with `sampler`: `pixels` is the planar noisy image (channels x height x width) in
+    /// [0, 1]; the engine runs on `parallel`'s threads.
+    public convenience init(pixels: [Float], channels: Int, height: Int, width: Int, sampler: Sampler,
+                            plan: TrainingPlan, seed: UInt64, parallel: Parallel = .allCores) throws {
+        let crop = Trainer.cropSize(plan, height: height, width: width)
+        let memory = MemoryPlan.training(channels: channels, height: crop.height, width: crop.width, sampler: sampler,
+                                         threads: parallel.threads)
+        try self.init(pixels: pixels, channels: channels, height: height, width: width, plan: plan, seed: seed,
+                      parallel: parallel, memory: memory) { network in
+            let objective = try ZSN2NObjective(network: network, sampler: sampler, channels: channels, height: height,
+                                               width: width, crop: crop, seed: seed)
+            if crop.height == height && crop.width == width { objective.objective.full.input.load(pixels) }
+            return objective
+        }
+    }
+
+    /// A trainer on any objective: `makeObjective` builds it on the new network once the plan and
+    /// the memory are checked.
+    public init(pixels: [Float], channels: Int, height: Int, width: Int, plan: TrainingPlan, seed: UInt64,
+                parallel: Parallel, memory: MemoryPlan,
+                makeObjective: (Network) throws -> any TrainingObjective) throws {
         precondition(pixels.count == channels * height * width)
         guard plan.iterations >= 0, plan.stepSize >= 1, plan.learningRate > 0 else {
             throw SamplerError("training plan needs iterations >= 0, step size >= 1 and a positive learning rate")
         }
+        guard plan.batch >= 1 else { throw SamplerError("training plan needs a batch of at least one crop") }
         self.channels = channels
         self.height = height
         self.width = width
-        self.sampler = sampler
         self.plan = plan
-        guard plan.batch >= 1 else { throw SamplerError("training plan needs a batch of at least one crop") }
-        let cropHeight = min(plan.crop ?? height, height), cropWidth = min(plan.crop ?? width, width)
-        memory = MemoryPlan.training(channels: channels, height: cropHeight, width: cropWidth, sampler: sampler,
-                                     threads: parallel.threads)
+        self.memory = memory
         guard memory.totalBytes <= Trainer.memoryBudget else {
             throw SamplerError("training on the whole \(width)x\(height) image would need about \(memory.totalBytes / 1_000_000) MB; use a preset that trains on crops (balanced or fast)")
         }
         network = Network(channels: channels, seed: seed, parallel: parallel)
-        objective = try Objective(network: network, sampler: sampler, height: cropHeight, width: cropWidth)
+        objective = try makeObjective(network)
         image = pixels
-        if cropHeight == height && cropWidth == width { objective.full.input.load(pixels) }
         adam = Adam(parameterCount: network.layout.count, learningRate: plan.learningRate)
         schedule = StepLR(baseRate: plan.learningRate, stepSize: plan.stepSize, gamma: plan.gamma)
-        draws = RandomPoolDraws(rng: Random(seed: seed, stream: RandomStream.sampler))
-        cropRandom = Random(seed: seed, stream: RandomStream.crops)
+    }
+
+    /// The side of what one pass trains on: the plan's crop, or the whole image.
+    public static func cropSize(_ plan: TrainingPlan, height: Int, width: Int) -> (height: Int, width: Int) {
+        (min(plan.crop ?? height, height), min(plan.crop ?? width, width))
     }
 
     /// One iteration: loss, gradients (averaged over the plan's batch of crops), Adam step,
@@ -67,9 +81,8 @@ public final class Trainer {
         precondition(!image.isEmpty, "the image was taken back; training is over")
         network.zeroGradients()
         var loss = 0.0
-        for _ in 0..<plan.batch {
-            loadCrop()
-            loss += objective.evaluate(draws: &draws)
+        image.withUnsafeBufferPointer { image in
+            for _ in 0..<plan.batch { loss += objective.evaluateSample(image: image) }
         }
         if plan.batch > 1 {
             let scale = 1 / Float(plan.batch)
@@ -110,20 +123,5 @@ public final class Trainer {
     public func takeImage() -> [Float] {
         defer { image = [] }
         return image
-    }
-
-    private func loadCrop() {
-        let target = objective.full.input
-        guard target.height < height || target.width < width else { return }
-        let top = cropRandom.int(below: height - target.height + 1)
-        let left = cropRandom.int(below: width - target.width + 1)
-        image.withUnsafeBufferPointer { src in
-            for c in 0..<channels {
-                for y in 0..<target.height {
-                    target.pointer(c, y, 0).update(from: src.baseAddress! + (c * height + top + y) * width + left,
-                                                   count: target.width)
-                }
-            }
-        }
     }
 }

@@ -6,6 +6,8 @@ import Imaging
 /// daemon's configuration (at start and again on reload), and then handed as it is to every job.
 /// Holding one means every value is valid; nothing downstream checks them again.
 public struct DenoiseOptions: Sendable, Equatable {
+    public let method: DenoiseMethod
+    /// ZS-N2N's pair downsampler (unused by the pixel-bank method).
     public private(set) var sampler: Sampler
     /// Kernel pairs declared by the user, usable as samplers by name.
     public let declarations: [DeclaredSampler]
@@ -19,14 +21,28 @@ public struct DenoiseOptions: Sendable, Equatable {
     public let parallel: Parallel
     public let maxPixels: Int
     public let jpegQuality: Int
+    /// Pixel-bank overrides, for experiments: the candidates' stride (nil: the noise's measured
+    /// reach) and whether the patch distance leaves its correlated centre out.
+    public let bankStride: Int?
+    public let bankExcludeCentre: Bool
 
     /// - threads: 0 uses every core.
     /// - crop, batch, learningRate: overrides of the preset's, for experiments.
-    public init(sampler: String = Sampler.original.name, preset: String = Preset.balanced.name,
+    public init(method: String = DenoiseMethod.zsn2n.rawValue, sampler: String = Sampler.original.name,
+                preset: String = Preset.balanced.name,
                 iterations: Int? = nil, seed: UInt64 = 0, threads: Int = 0,
                 maxPixels: Int = ImageIO.defaultMaxPixels, jpegQuality: Int = 95,
                 declarations: [DeclaredSampler] = [], crop: Int? = nil, batch: Int? = nil,
-                learningRate: Double? = nil) throws {
+                learningRate: Double? = nil, bankStride: Int? = nil, bankExcludeCentre: Bool = false) throws {
+        guard let method = DenoiseMethod(rawValue: method.lowercased()) else {
+            throw SettingsError(key: "method", "unknown method '\(method)' (one of \(DenoiseMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self.method = method
+        if let bankStride {
+            guard (1...8).contains(bankStride) else { throw SettingsError(key: "bank_stride", "must be 1 to 8, got \(bankStride)") }
+        }
+        self.bankStride = bankStride
+        self.bankExcludeCentre = bankExcludeCentre
         for (index, declaration) in declarations.enumerated() {
             do { _ = try declaration.sampler() } catch {
                 throw SettingsError(key: "declare", "\(declaration.name): \(error)")
@@ -90,11 +106,17 @@ public struct DenoiseOptions: Sendable, Equatable {
         return copy
     }
 
-    /// A trainer on a planar `channels` x `height` x `width` image with these options: the plan
-    /// fitted to the image, the job's seed and threads. The pipeline's training stage and every
-    /// run of the study start here.
+    /// A ZS-N2N trainer on a planar `channels` x `height` x `width` image with these options: the
+    /// plan fitted to the image, the job's seed and threads.
     public func trainer(pixels: [Float], channels: Int, height: Int, width: Int) throws -> Trainer {
         try Trainer(pixels: pixels, channels: channels, height: height, width: width, sampler: sampler,
                     plan: plan.fitted(height: height, width: width), seed: seed, parallel: parallel)
+    }
+
+    /// A pixel-bank trainer, its candidates `stride` apart.
+    public func bankTrainer(pixels: [Float], channels: Int, height: Int, width: Int, stride: Int) throws -> Trainer {
+        try PixelBankTraining.trainer(pixels: pixels, channels: channels, height: height, width: width, stride: stride,
+                                      excludeCentre: bankExcludeCentre, plan: plan.fitted(height: height, width: width),
+                                      seed: seed, parallel: parallel)
     }
 }

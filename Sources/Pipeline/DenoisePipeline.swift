@@ -24,7 +24,7 @@ public enum DenoisePipeline {
         let decodeSeconds = clock.lap()
 
         let (h, w) = options.sampler.outputSize(height: noisy.height, width: noisy.width)
-        guard h >= 1, w >= 1 else {
+        guard options.method != .zsn2n || (h >= 1 && w >= 1) else {
             throw PipelineError(.decode, file: input.path, reason: "a \(noisy.width)x\(noisy.height) image is too small for sampler \(options.sampler.name), which needs at least \(options.sampler.minimumSide) pixels a side")
         }
         // Everything measured on the noisy image is measured now: it is then denoised in place, so
@@ -32,9 +32,18 @@ public enum DenoisePipeline {
         let inputMetrics = Metrics.noReference(noisy)
         let inputReference = clean.map { (psnr: Metrics.psnr(noisy, $0), ssim: Metrics.ssim(noisy, $0)) }
         let (width, height, channels, alpha) = (noisy.width, noisy.height, noisy.channels, noisy.alpha)
+        // The pixel-bank method spreads its candidates as far as the noise is correlated.
+        let correlation = options.method == .pixelBank ? NoiseCorrelation.measure(noisy) : nil
+        let stride = options.bankStride ?? correlation?.reach ?? 1
         let trainer: Trainer
         do {
-            trainer = try options.trainer(pixels: noisy.pixels, channels: channels, height: height, width: width)
+            switch options.method {
+            case .zsn2n:
+                trainer = try options.trainer(pixels: noisy.pixels, channels: channels, height: height, width: width)
+            case .pixelBank:
+                trainer = try options.bankTrainer(pixels: noisy.pixels, channels: channels, height: height, width: width,
+                                                  stride: stride)
+            }
         } catch {
             throw PipelineError(.train, file: input.path, reason: "\(error)")
         }
@@ -67,10 +76,20 @@ public enum DenoisePipeline {
                          channels: channels + (alpha == nil ? 0 : 1), colorType: info.colorType,
                          bitDepth: info.bitDepth, sha256: input.digest),
             output: .init(file: "", format: output.format.rawValue, bitDepth: output.bitDepth),
-            denoiser: .init(sampler: options.sampler.name, preset: options.preset.name, iterations: plan.iterations,
+            denoiser: .init(method: options.method.rawValue,
+                            sampler: options.method == .zsn2n ? options.sampler.name : options.method.rawValue,
+                            preset: options.preset.name, iterations: plan.iterations,
                             seed: options.seed, learningRate: plan.learningRate, stepSize: plan.stepSize,
                             gamma: plan.gamma, crop: plan.crop, batch: plan.batch, threads: options.parallel.threads,
-                            declared: options.declaration),
+                            declared: options.method == .zsn2n ? options.declaration : nil,
+                            pixelBank: correlation.map { c in
+                                Sidecar.PixelBankBlock(stride: stride, strideMeasured: options.bankStride == nil,
+                                                       bankSize: min(PixelBank.defaultSize, PixelBank.candidates(stride: stride, radius: PixelBank.defaultRadius).count),
+                                                       patch: PixelBank.defaultPatch, radius: PixelBank.defaultRadius,
+                                                       excludeCentre: options.bankExcludeCentre,
+                                                       regions: PixelBankTraining.regions(height: height, width: width, crop: Trainer.cropSize(plan, height: height, width: width), seed: options.seed).count,
+                                                       noiseCorrelation: .init(c))
+                            }),
             metrics: .init(input: .init(inputMetrics), output: .init(Metrics.noReference(denoised)),
                            reference: referenceBlock),
             timing: .init(decodeS: decodeSeconds, trainS: trainSeconds, denoiseS: denoiseSeconds, totalS: clock.total()),

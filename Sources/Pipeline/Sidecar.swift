@@ -37,7 +37,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
     }
 
     public struct DenoiserBlock: Codable, Sendable, Equatable {
-        public var method: String = "zs-n2n"
+        /// "zs-n2n" or "pixel-bank".
+        public var method: String
+        /// ZS-N2N's pair downsampler; "pixel-bank" for that method.
         public var sampler: String
         public var preset: String
         public var iterations: Int
@@ -53,6 +55,39 @@ public struct Sidecar: Codable, Sendable, Equatable {
         /// The kernel pair of a sampler declared by the user (absent for a built-in one), so that
         /// the sidecar alone says how the image was made.
         public var declared: DeclaredSampler?
+        /// The pixel-bank method's parameters and what it measured to choose them.
+        public var pixelBank: PixelBankBlock?
+    }
+
+    public struct PixelBankBlock: Codable, Sendable, Equatable {
+        /// The bank's candidates lie on a lattice of this step: the noise's reach.
+        public var stride: Int
+        /// True when the stride is the measured reach (false: set by hand).
+        public var strideMeasured: Bool
+        public var bankSize: Int
+        public var patch: Int
+        public var radius: Int
+        public var excludeCentre: Bool
+        /// Banks built: 1 for the whole image, more for regions of a large one.
+        public var regions: Int
+        public var noiseCorrelation: CorrelationBlock
+    }
+
+    /// The noise's correlation as measured blind on the input (NoiseCorrelation).
+    public struct CorrelationBlock: Codable, Sendable, Equatable {
+        public var horizontal: FiniteDouble
+        public var vertical: FiniteDouble
+        public var diagonal: FiniteDouble
+        public var reach: Int
+        public var sigma: FiniteDouble
+
+        public init(_ c: NoiseCorrelation) {
+            horizontal = FiniteDouble(c.at(dy: 0, dx: 1)!)
+            vertical = FiniteDouble(c.at(dy: 1, dx: 0)!)
+            diagonal = FiniteDouble(c.at(dy: 1, dx: 1)!)
+            reach = c.reach
+            sigma = FiniteDouble(c.sigma * 255)
+        }
     }
 
     public struct ImageMetrics: Codable, Sendable, Equatable {

@@ -34,6 +34,8 @@ struct Denoise: ParsableCommand {
     @Flag(help: "Replace outputs that exist already (never an input).") var force = false
     @Flag(help: "Leave outputs that exist already, and count their inputs as done.") var skipExisting = false
     @Option(help: ArgumentHelp("Take only this share of the files: K/N, K from 0.", valueName: "K/N")) var shard: String?
+    @Option(help: ArgumentHelp("Denoising method: \(DenoiseMethod.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "method"))
+    var method = DenoiseMethod.zsn2n.rawValue
     @Option(help: "Sampler (see `zsn2n samplers`), or the name of one given with --declare.") var sampler = "original"
     @Option(help: "Training preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset = Preset.balanced.name
     @Option(parsing: .unconditional, help: "Training iterations (overrides the preset's; its schedule is scaled to match).")
@@ -51,14 +53,17 @@ struct Denoise: ParsableCommand {
     @Option(parsing: .unconditional, help: "Train on random crops of this side (overrides the preset's).") var crop: Int?
     @Option(parsing: .unconditional, help: "Crops per iteration (overrides the preset's).") var batch: Int?
     @Option(parsing: .unconditional, help: "Adam's learning rate (overrides the preset's).") var learningRate: Double?
+    @Option(parsing: .unconditional, help: .hidden) var bankStride: Int?
+    @Flag(help: .hidden) var bankExcludeCentre = false
 
     func run() throws {
         let options: DenoiseOptions
         do {
-            options = try DenoiseOptions(sampler: sampler, preset: preset, iterations: iterations, seed: seed,
+            options = try DenoiseOptions(method: method, sampler: sampler, preset: preset, iterations: iterations, seed: seed,
                                          threads: threads ?? 0, maxPixels: maxPixels, jpegQuality: jpegQuality,
                                          declarations: try Denoise.declarations(declare), crop: crop, batch: batch,
-                                         learningRate: learningRate)
+                                         learningRate: learningRate, bankStride: bankStride,
+                                         bankExcludeCentre: bankExcludeCentre)
         } catch let error as SettingsError {
             throw ValidationError("\(error.option): \(error.reason)")
         }
@@ -190,7 +195,8 @@ struct Denoise: ParsableCommand {
     static func summary(_ s: Sidecar, output: String) -> String {
         var lines = [
             String(format: "%@: %dx%d %@ %d-bit, %@, preset %@, %d iterations, %.1f s (training %.1f s)",
-                   output, s.input.width, s.input.height, s.input.colorType, s.output.bitDepth, s.denoiser.sampler,
+                   output, s.input.width, s.input.height, s.input.colorType, s.output.bitDepth,
+                   s.denoiser.pixelBank.map { "pixel-bank (stride \($0.stride))" } ?? s.denoiser.sampler,
                    s.denoiser.preset, s.denoiser.iterations, s.timing.totalS, s.timing.trainS),
             String(format: "  noise sigma %.2f -> %.2f   sobel %.5f -> %.5f   brenner %.5f -> %.5f",
                    s.metrics.input.noiseSigma.value, s.metrics.output.noiseSigma.value,

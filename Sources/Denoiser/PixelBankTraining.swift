@@ -1,0 +1,52 @@
+import Engine
+
+/// The pixel-bank method's training: the banks over the image (or over regions of a large one),
+/// then `Trainer` on `PixelBankObjective`.
+public enum PixelBankTraining {
+    /// Above this many pixels the banks cover `regions` random squares of `regionSide`, not the
+    /// whole image: training draws its crops there, and the search stays bounded on a photo.
+    public static let wholeImageLimit = 1 << 20
+    public static let regions = 16
+    public static let regionSide = 256
+
+    /// The regions the banks cover for an image of this size, drawn from the seed.
+    public static func regions(height: Int, width: Int, crop: (height: Int, width: Int), seed: UInt64)
+        -> [(top: Int, left: Int, height: Int, width: Int)] {
+        guard height * width > wholeImageLimit else { return [(0, 0, height, width)] }
+        var random = Random(seed: seed, stream: RandomStream.bankRegions)
+        let h = min(height, max(regionSide, crop.height)), w = min(width, max(regionSide, crop.width))
+        return (0..<regions).map { _ in (random.int(below: height - h + 1), random.int(below: width - w + 1), h, w) }
+    }
+
+    public static func memory(channels: Int, height: Int, width: Int, crop: (height: Int, width: Int),
+                              regions: [(top: Int, left: Int, height: Int, width: Int)], size: Int,
+                              threads: Int) -> MemoryPlan {
+        MemoryPlan(items: [
+            .init(name: "parameters and gradients", bytes: Network.parameterBytes(channels: channels)),
+            .init(name: "optimiser state", bytes: Adam.byteCount(parameterCount: ParameterLayout(channels: channels).count)),
+            .init(name: "layers", bytes: Network.layerBytes(channels: channels, threads: threads)),
+            .init(name: "full-size pass", bytes: PixelBankObjective.bytes(channels: channels, crop: crop)),
+            .init(name: "pixel banks", bytes: regions.reduce(0) { $0 + size * $1.height * $1.width * MemoryLayout<UInt16>.size }),
+        ])
+    }
+
+    /// A trainer of the pixel-bank method on the planar image `pixels`, the bank's candidates
+    /// `stride` apart (the noise's reach).
+    public static func trainer(pixels: [Float], channels: Int, height: Int, width: Int, stride: Int,
+                               excludeCentre: Bool, plan: TrainingPlan, seed: UInt64, parallel: Parallel) throws -> Trainer {
+        let crop = Trainer.cropSize(plan, height: height, width: width)
+        let regions = regions(height: height, width: width, crop: crop, seed: seed)
+        let size = min(PixelBank.defaultSize, PixelBank.candidates(stride: stride, radius: PixelBank.defaultRadius).count)
+        let memory = memory(channels: channels, height: height, width: width, crop: crop, regions: regions, size: size,
+                            threads: parallel.threads)
+        return try Trainer(pixels: pixels, channels: channels, height: height, width: width, plan: plan, seed: seed,
+                           parallel: parallel, memory: memory) { network in
+            let banks = regions.map { region in
+                PixelBank(pixels: pixels, channels: channels, imageHeight: height, imageWidth: width, region: region,
+                          stride: stride, excludeCentre: excludeCentre, parallel: parallel)
+            }
+            return PixelBankObjective(network: network, banks: banks, channels: channels, height: height, width: width,
+                                      crop: crop, seed: seed)
+        }
+    }
+}

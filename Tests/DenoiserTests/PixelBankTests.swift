@@ -1,0 +1,133 @@
+import Testing
+import Engine
+@testable import Denoiser
+
+/// The pixel-bank method's pieces: the bank search, the draws, and the loss's gradient.
+struct PixelBankTests {
+    /// A gray image that repeats every `period` columns, with a little texture so that patches
+    /// differ within a period.
+    static func periodic(height: Int, width: Int, period: Int) -> [Float] {
+        (0..<(height * width)).map { i in
+            let y = i / width, x = i % width
+            return 0.2 + 0.6 * Float((x % period) * 7 % period) / Float(period) + 0.05 * Float(y % 3)
+        }
+    }
+
+    @Test("candidates lie on the stride's lattice, the pixel itself first")
+    func candidates() {
+        let one = PixelBank.candidates(stride: 1, radius: 10)
+        #expect(one.count == 21 * 21 && one[0] == .init(dy: 0, dx: 0))
+        let three = PixelBank.candidates(stride: 3, radius: 10)
+        #expect(three.count == 7 * 7 && three.dropFirst().allSatisfy { $0.dy % 3 == 0 && $0.dx % 3 == 0 && ($0.dy, $0.dx) != (0, 0) })
+        #expect(PixelBank.reflect(-1, 5) == 1 && PixelBank.reflect(5, 5) == 3 && PixelBank.reflect(2, 5) == 2 && PixelBank.reflect(-9, 5) == 1)
+    }
+
+    @Test("in an image that repeats, a pixel's bank is its repeats; the split over threads changes nothing")
+    func searchFindsRepeats() {
+        let (h, w, period) = (40, 48, 4)
+        let image = Self.periodic(height: h, width: w, period: period)
+        let bank = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, stride: 1, size: 5,
+                             excludeCentre: false, parallel: Parallel(threads: 2))
+        for (y, x) in [(20, 20), (10, 30), (25, 12)] {
+            #expect(bank.source(0, y: y, x: x) == (y, x))
+            for m in 1..<5 {
+                let s = bank.source(m, y: y, x: x)
+                // Rows repeat every 3 and columns every 4: every member sits on both grids.
+                #expect((s.x - x) % period == 0 && (s.y - y) % 3 == 0, "member \(m) of (\(y), \(x)) at \(s)")
+            }
+        }
+        let single = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, stride: 1, size: 5,
+                               excludeCentre: false, parallel: Parallel(threads: 1))
+        #expect(single.members == bank.members)
+    }
+
+    @Test("a region's bank looks across the whole image, reflected at its borders")
+    func regions() {
+        let (h, w) = (30, 30)
+        let image = Self.periodic(height: h, width: w, period: 5)
+        let bank = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, region: (10, 12, 8, 9), stride: 2,
+                             size: 6, excludeCentre: true, parallel: Parallel(threads: 2))
+        #expect(bank.height == 8 && bank.width == 9 && bank.patch == 7)
+        for y in 0..<8 {
+            for x in 0..<9 {
+                for m in 0..<6 {
+                    let s = bank.source(m, y: y, x: x)
+                    #expect((0..<h).contains(s.y) && (0..<w).contains(s.x))
+                    #expect((s.y - 10 - y) % 2 == 0 || m == 0, "a candidate off the stride-2 lattice")
+                }
+            }
+        }
+        let wide = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, stride: 3, excludeCentre: true,
+                             parallel: Parallel(threads: 1))
+        #expect(wide.patch == 9, "the window keeps a ring of two around its left-out centre")
+    }
+
+    @Test("the pixel-bank loss's gradient equals the finite differences")
+    func lossGradient() {
+        var rng = Random(seed: 5)
+        let (c, h, w) = (3, 10, 9)
+        let network = Network(channels: c, seed: 2, parallel: Parallel(threads: 2))
+        let workspace = Workspace(channels: c, height: h, width: w)
+        let target = Tensor(channels: c, height: h, width: w)
+        workspace.input.load((0..<(c * h * w)).map { _ in rng.uniformFloat() })
+        target.load((0..<(c * h * w)).map { _ in rng.uniformFloat() })
+        network.zeroGradients()
+        _ = PixelBankObjective.loss(network: network, workspace: workspace, target: target)
+        let analytic = network.gradients
+        var params = network.parameters
+        func loss(_ values: [Float]) -> Double {
+            network.setParameters(values)
+            network.zeroGradients()
+            return PixelBankObjective.loss(network: network, workspace: workspace, target: target)
+        }
+        func central(_ i: Int, _ step: Float) -> Double {
+            let saved = params[i]
+            params[i] = saved + step; let up = loss(params)
+            params[i] = saved - step; let down = loss(params)
+            params[i] = saved
+            return (up - down) / Double(2 * step)
+        }
+        let scale = Double(analytic.map(abs).max()!)
+        var worst = 0.0, skipped = 0
+        var pick = Random(seed: 6)
+        for entry in network.layout.tensors {
+            for _ in 0..<12 {
+                let i = entry.range.lowerBound + pick.int(below: entry.range.count)
+                let wide = central(i, 2e-3), narrow = central(i, 1e-3)
+                if abs(wide - narrow) > 2e-3 * scale { skipped += 1; continue }  // across a LeakyReLU kink
+                worst = max(worst, abs(narrow - Double(analytic[i])))
+            }
+        }
+        #expect(skipped < 24)
+        #expect(worst < 0.03 * scale, "largest difference \(worst) against a largest gradient of \(scale)")
+    }
+
+    @Test("training is seeded: one seed gives one output bit for bit, whatever the thread count")
+    func determinism() throws {
+        let (h, w) = (36, 40)
+        var rng = Random(seed: 1)
+        let image = Self.periodic(height: h, width: w, period: 6).map { min(max($0 + 0.1 * (rng.uniformFloat() - 0.5), 0), 1) }
+        func run(_ seed: UInt64, threads: Int) throws -> [Float] {
+            let trainer = try PixelBankTraining.trainer(pixels: image, channels: 1, height: h, width: w, stride: 2,
+                                                        excludeCentre: false,
+                                                        plan: TrainingPlan(iterations: 6, stepSize: 3, crop: 24, batch: 2),
+                                                        seed: seed, parallel: Parallel(threads: threads))
+            #expect(trainer.train())
+            #expect(trainer.lastLoss!.isFinite)
+            return trainer.denoise()
+        }
+        let a = try run(3, threads: 2)
+        #expect(try run(3, threads: 1) == a)
+        #expect(try run(4, threads: 2) != a)
+    }
+
+    @Test("a large image's banks cover seeded regions, not the whole image")
+    func largeImageRegions() {
+        let small = PixelBankTraining.regions(height: 512, width: 512, crop: (128, 128), seed: 1)
+        #expect(small.count == 1 && small[0] == (0, 0, 512, 512))
+        let large = PixelBankTraining.regions(height: 3000, width: 4000, crop: (128, 128), seed: 1)
+        #expect(large.count == PixelBankTraining.regions && large.allSatisfy { $0.height == 256 && $0.top + 256 <= 3000 && $0.left + 256 <= 4000 })
+        let again = PixelBankTraining.regions(height: 3000, width: 4000, crop: (128, 128), seed: 1)
+        #expect(zip(large, again).allSatisfy { $0 == $1 })
+    }
+}

@@ -1,0 +1,41 @@
+import Testing
+@testable import Imaging
+
+/// The blind noise-correlation estimate on noise of known correlation over a flat image.
+struct NoiseCorrelationTests {
+    /// A flat gray image plus noise: white, or averaged over `reach` horizontal neighbours.
+    static func image(side: Int, averaging: Int, seed: UInt64) -> Image {
+        var rng = TestRandom(seed: seed)
+        let white = (0..<(side * (side + averaging))).map { _ in Float.random(in: -1...1, using: &rng) }
+        var pixels = [Float](repeating: 0, count: side * side)
+        for y in 0..<side {
+            for x in 0..<side {
+                var s: Float = 0
+                for k in 0..<averaging { s += white[y * (side + averaging) + x + k] }
+                pixels[y * side + x] = 0.5 + 0.08 * s / Float(averaging)
+            }
+        }
+        return Image(width: side, height: side, channels: 1, pixels: pixels)
+    }
+
+    @Test func whiteNoiseIsUncorrelated() {
+        let c = NoiseCorrelation.measure(Self.image(side: 128, averaging: 1, seed: 1))
+        #expect(c.values.allSatisfy { abs($0) < 0.08 }, "\(c.values)")
+        #expect(c.reach == 1)
+        #expect(abs(c.sigma - 0.08 / 3.0.squareRoot()) < 0.01, "sigma \(c.sigma)")
+    }
+
+    @Test func noiseAveragedOverThreeColumnsReachesThree() {
+        // A 3-tap box average: correlation 2/3 at one column, 1/3 at two, 0 at three; none vertically.
+        let c = NoiseCorrelation.measure(Self.image(side: 160, averaging: 3, seed: 2))
+        #expect(abs(c.at(dy: 0, dx: 1)! - 2.0 / 3) < 0.1, "\(c.values)")
+        #expect(abs(c.at(dy: 0, dx: 2)! - 1.0 / 3) < 0.1, "\(c.values)")
+        #expect(abs(c.at(dy: 1, dx: 0)!) < 0.08)
+        #expect(c.reach == 3)
+    }
+
+    @Test func tooSmallGivesNothing() {
+        let c = NoiseCorrelation.measure(Image(width: 8, height: 8, channels: 1))
+        #expect(c.values.allSatisfy { $0 == 0 } && c.reach == 1)
+    }
+}

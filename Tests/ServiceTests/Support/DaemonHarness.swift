@@ -43,8 +43,16 @@ final class DaemonHarness {
                      "--threads", "1"] + extra
     }
 
+    /// Every wait is this many times longer: sanitizer builds (scripts/sanitize.sh) run the daemon
+    /// several times slower.
+    static let timeScale = Double(ProcessInfo.processInfo.environment["ZSN2N_TEST_TIME_SCALE"] ?? "") ?? 1
+
     deinit {
         if let process, process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        // Under a sanitizer the daemon reports to its stderr, which only this harness reads.
+        for sanitizer in ["ThreadSanitizer", "AddressSanitizer", "LeakSanitizer"] where stderrText.contains("WARNING: \(sanitizer)") || stderrText.contains("ERROR: \(sanitizer)") {
+            Issue.record("zsn2nd reported a \(sanitizer) finding:\n\(stderrText.suffix(4000))")
+        }
         notify.stop()
         try? FileManager.default.removeItem(at: root)
     }
@@ -94,7 +102,7 @@ final class DaemonHarness {
     }
 
     func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(timeout * Self.timeScale)
         while Date() < deadline {
             if condition() { return true }
             usleep(50_000)

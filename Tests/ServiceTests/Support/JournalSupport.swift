@@ -68,7 +68,7 @@ enum JournalSupport {
     /// Waits until `condition` holds for the entries of `pid` (journald writes asynchronously).
     static func waitForEntries(pid: Int32, timeout: Double = 10,
                                until condition: ([[String: String]]) -> Bool) -> [[String: String]] {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(timeout * DaemonHarness.timeScale)
         var entries = self.entries(pid: pid)
         while !condition(entries) && Date() < deadline {
             usleep(200_000)

@@ -18,7 +18,7 @@ flags=(--scratch-path .build-fuzz -c debug
        -Xcc -fsanitize=fuzzer-no-link -Xcc -fsanitize=address)
 status=0
 for t in "${targets[@]}"; do
-  swift build "${flags[@]}" --product "fuzz-$t" 2>&1 | tail -n 1
+  swift build "${flags[@]}" --product "fuzz-$t" 2>&1 | grep -v "Cannot export local symbol" | tail -n 3
   bin="$(swift build "${flags[@]}" --show-bin-path)/fuzz-$t"
   corpus=.build-fuzz/corpus/$t
   mkdir -p "$corpus"

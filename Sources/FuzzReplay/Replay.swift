@@ -3,7 +3,7 @@ import Foundation
 /// The fuzz targets' `main` outside libFuzzer: runs the target once on every file (or every file
 /// in every folder) named on the command line, so that the seed corpus and any crash input can be
 /// replayed in an ordinary build (the test suite's smoke run does this). Under libFuzzer
-/// (`-D FUZZING`, scripts/fuzz.sh) libFuzzer's own main drives the target instead.
+/// (`-D FUZZING`, scripts/fuzz.sh) libFuzzer's driver runs the target instead (FuzzDriver).
 public enum Replay {
     public static func run(_ arguments: [String], target: (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32 {
         var files: [String] = []
@@ -26,5 +26,22 @@ public enum Replay {
         }
         print("replayed \(files.count) input(s)")
         return 0
+    }
+}
+
+/// libFuzzer's own driver, for a target built with -sanitize=fuzzer: SwiftPM gives an executable
+/// its entry point under its own name, so the target's `main` hands over to libFuzzer.
+public enum FuzzDriver {
+    public typealias Target = @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+
+    @_silgen_name("LLVMFuzzerRunDriver")
+    private static func runDriver(_ argc: UnsafeMutablePointer<Int32>,
+                                  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                                  _ target: Target) -> Int32
+
+    public static func run(_ target: Target) -> Int32 {
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        return runDriver(&argc, &argv, target)
     }
 }

@@ -21,8 +21,12 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 
-#if !FUZZING
-@main struct FuzzConfigReplay {
-    static func main() { exit(Replay.run(Array(CommandLine.arguments.dropFirst()), target: fuzzConfig)) }
+@main struct FuzzConfigMain {
+    static func main() {
+        #if FUZZING
+        exit(FuzzDriver.run(fuzzConfig))
+        #else
+        exit(Replay.run(Array(CommandLine.arguments.dropFirst()), target: fuzzConfig))
+        #endif
+    }
 }
-#endif

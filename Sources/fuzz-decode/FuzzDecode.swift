@@ -19,8 +19,12 @@ public func fuzzDecode(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 
-#if !FUZZING
-@main struct FuzzDecodeReplay {
-    static func main() { exit(Replay.run(Array(CommandLine.arguments.dropFirst()), target: fuzzDecode)) }
+@main struct FuzzDecodeMain {
+    static func main() {
+        #if FUZZING
+        exit(FuzzDriver.run(fuzzDecode))
+        #else
+        exit(Replay.run(Array(CommandLine.arguments.dropFirst()), target: fuzzDecode))
+        #endif
+    }
 }
-#endif

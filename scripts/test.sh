@@ -15,3 +15,8 @@ if [ "$(id -u)" -ne 0 ] && sudo -n true 2>/dev/null; then
 else
   scripts/test-package.sh "$DEB"
 fi
+# ThreadSanitizer over the engine's Dispatch loops, two pipelines at once, and a daemon training two
+# images at once (concurrency 2); a report fails the run (scripts/sanitize.sh).
+scripts/sanitize.sh thread "EngineTests|PipelineTests|twoJobsAtOnce"
+# A short libFuzzer run of each fuzz target (the long runs: scripts/fuzz.sh all 600).
+scripts/fuzz.sh all 20

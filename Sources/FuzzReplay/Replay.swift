@@ -29,6 +29,7 @@ public enum Replay {
     }
 }
 
+#if FUZZING
 /// libFuzzer's own driver, for a target built with -sanitize=fuzzer: SwiftPM gives an executable
 /// its entry point under its own name, so the target's `main` hands over to libFuzzer.
 public enum FuzzDriver {
@@ -45,3 +46,4 @@ public enum FuzzDriver {
         return runDriver(&argc, &argv, target)
     }
 }
+#endif

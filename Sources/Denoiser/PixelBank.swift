@@ -4,18 +4,22 @@ import Engine
 /// itself first, then the K-1 whose surrounding patches differ least from its own (non-local
 /// self-similarity, as in Pixel2Pixel and ZS-HPD). Two images drawn pixel by pixel from these
 /// banks show the same scene with noise that is nearly independent, at full resolution: what the
-/// pixel-bank method trains on.
+/// pixel-bank method trains on, and what it averages over when it denoises.
 ///
 /// Candidates lie on a lattice of step `stride` around the pixel (offsets (stride i, stride j),
-/// |i|, |j| <= max(3, round(radius / stride)), (0, 0) left out): the noise's reach, measured on
-/// the image (`NoiseCorrelation.reach`), so that no candidate carries the pixel's own noise. The
-/// distance is the sum of squared differences over a `patch` x `patch` window in every channel,
-/// the image reflected at its borders; with `excludeCentre` and correlated noise (stride > 1) the
-/// centre (2 stride - 1)^2 of the window is left out, since there the noise of the two windows is
-/// correlated with that of their centres. Ties go to the earlier candidate, so a bank is the same on every machine.
+/// |i|, |j| <= max(4, round(12 / stride)), (0, 0) left out): the noise's reach, measured on the
+/// image (`NoiseCorrelation`), so that any two members are far enough apart for their noise to be
+/// independent. The distance is the sum of squared differences over a 7x7 window in every channel,
+/// the image reflected at its borders. Ties go to the earlier candidate, so a bank is the same on
+/// every machine.
+///
+/// A match is kept only when its distance is within `Acceptance` (tau times the typical best-match
+/// distance at the pixel's brightness); otherwise that member is the pixel itself. On a textured,
+/// lightly noisy photo a coarse lattice often has no good match, and pairing a pixel with a poor
+/// one teaches the network to blur; pairing it with itself teaches it to leave the pixel alone.
 ///
 /// Memory: two bytes per member and pixel (the candidate's index), so a bank of 12 members costs
-/// 24 bytes a pixel.
+/// 24 bytes a pixel; while it is built, also its K-1 distances and its brightness (48 bytes).
 public struct PixelBank: Sendable {
     public struct Offset: Sendable, Equatable {
         public var dy: Int
@@ -34,19 +38,23 @@ public struct PixelBank: Sendable {
     /// Members per pixel, the pixel itself first.
     public let size: Int
     public let stride: Int
-    public let patch: Int
     /// Candidate offsets; index 0 is the pixel itself.
     public let offsets: [Offset]
     /// members[(m * height + y) * width + x]: the candidate index of member m of pixel (y, x).
-    let members: [UInt16]
+    private(set) var members: [UInt16]
+    /// While the bank is not yet accepted: the distance of each member but the first, in the same
+    /// layout (member m at (m - 1)), and each pixel's brightness (7x7 mean of the channel mean).
+    private(set) var distances: [Float]
+    private(set) var brightness: [Float]
 
     public static let defaultSize = 12
-    public static let defaultPatch = 7
-    public static let defaultRadius = 10
+    public static let patch = 7
+    public static let radius = 12
+    public static let minimumSteps = 4
 
-    /// The candidate offsets for `stride` and `radius`, (0, 0) first.
-    public static func candidates(stride: Int, radius: Int) -> [Offset] {
-        let m = max(3, Int((Double(radius) / Double(stride)).rounded()))
+    /// The candidate offsets for `stride`, (0, 0) first.
+    public static func candidates(stride: Int) -> [Offset] {
+        let m = max(minimumSteps, Int((Double(radius) / Double(stride)).rounded()))
         var list = [Offset(dy: 0, dx: 0)]
         for i in -m...m {
             for j in -m...m where i != 0 || j != 0 { list.append(Offset(dy: stride * i, dx: stride * j)) }
@@ -54,31 +62,46 @@ public struct PixelBank: Sendable {
         return list
     }
 
-    /// Builds the bank of the region (top, left, height, width) of the planar image `pixels`.
+    /// Searches the bank of the region (top, left, height, width) of the planar image `pixels`;
+    /// `accept` then decides which matches it keeps.
     public init(pixels: [Float], channels: Int, imageHeight: Int, imageWidth: Int,
                 region: (top: Int, left: Int, height: Int, width: Int)? = nil,
-                stride: Int, size: Int = defaultSize, patch: Int = defaultPatch, radius: Int = defaultRadius,
-                excludeCentre: Bool, parallel: Parallel) {
-        precondition(pixels.count == channels * imageHeight * imageWidth && stride >= 1 && size >= 2 && patch % 2 == 1)
+                stride: Int, size: Int = defaultSize, parallel: Parallel) {
+        precondition(pixels.count == channels * imageHeight * imageWidth && stride >= 1 && size >= 2)
         let region = region ?? (0, 0, imageHeight, imageWidth)
         self.channels = channels
         self.imageHeight = imageHeight
         self.imageWidth = imageWidth
         (top, left, height, width) = region
         self.stride = stride
-        self.offsets = PixelBank.candidates(stride: stride, radius: radius)
+        offsets = PixelBank.candidates(stride: stride)
         precondition(offsets.count <= Int(UInt16.max), "candidate indices are 16-bit")
         self.size = min(size, offsets.count)
-        // With correlated noise the window's centre may be left out; the window then keeps a ring
-        // two pixels wide around it.
-        let excluded = excludeCentre && stride > 1 ? 2 * stride - 1 : 0
-        self.patch = excluded > 0 ? max(patch, 2 * stride + 3) : patch
-        members = PixelBank.search(pixels, channels: channels, imageHeight: imageHeight, imageWidth: imageWidth,
-                                   region: region, offsets: offsets, keep: self.size, patch: self.patch,
-                                   excluded: excluded, parallel: parallel)
+        (members, distances, brightness) = PixelBank.search(pixels, channels: channels, imageHeight: imageHeight,
+                                                             imageWidth: imageWidth, region: region, offsets: offsets,
+                                                             keep: self.size, parallel: parallel)
     }
 
-    /// The image row or column `i` reflected into 0..<n (as numpy's and PyTorch's "reflect").
+    /// The bytes of a bank of `size` members over `pixels` pixels, while it is built and after.
+    public static func byteCount(pixels: Int, size: Int) -> (building: Int, kept: Int) {
+        let kept = size * pixels * MemoryLayout<UInt16>.size
+        return (kept + (size - 1 + 1) * pixels * MemoryLayout<Float>.size, kept)
+    }
+
+    /// Keeps the matches `acceptance` accepts (the others become the pixel itself) and drops the
+    /// distances.
+    public mutating func accept(_ acceptance: Acceptance) {
+        precondition(!distances.isEmpty, "a bank is accepted once")
+        let plane = height * width
+        for p in 0..<plane {
+            let limit = acceptance.limit(brightness: brightness[p])
+            for m in 1..<size where distances[(m - 1) * plane + p] > limit { members[m * plane + p] = 0 }
+        }
+        distances = []
+        brightness = []
+    }
+
+    /// The image row or column `i` reflected into 0..<n (numpy's and PyTorch's "reflect").
     @inline(__always)
     static func reflect(_ i: Int, _ n: Int) -> Int {
         guard n > 1 else { return 0 }
@@ -95,84 +118,129 @@ public struct PixelBank: Sendable {
         return (PixelBank.reflect(top + y + o.dy, imageHeight), PixelBank.reflect(left + x + o.dx, imageWidth))
     }
 
-    /// The search, tile by tile (each tile independent, so the split does not change the result).
+    /// The fraction of matches kept (for the sidecar): 1 when every member is a real match.
+    public var keptFraction: Double {
+        let plane = height * width
+        guard plane > 0, size > 1 else { return 0 }
+        var kept = 0
+        for m in 1..<size { for p in 0..<plane where members[m * plane + p] != 0 { kept += 1 } }
+        return Double(kept) / Double((size - 1) * plane)
+    }
+
+    /// The search, tile by tile (each tile independent, so the split does not change the result):
+    /// each tile copies its neighbourhood, reflected, once; then, per candidate, the squared
+    /// differences, their 7x7 sums, and an insertion into each pixel's short list of the best.
     static func search(_ pixels: [Float], channels: Int, imageHeight: Int, imageWidth: Int,
                        region: (top: Int, left: Int, height: Int, width: Int), offsets: [Offset], keep: Int,
-                       patch: Int, excluded: Int, parallel: Parallel) -> [UInt16] {
+                       parallel: Parallel) -> (members: [UInt16], distances: [Float], brightness: [Float]) {
         let (top, left, height, width) = region
-        let tile = 32, half = patch / 2, inner = excluded / 2
+        let tile = 48, half = patch / 2
+        let reach = offsets.reduce(0) { max($0, abs($1.dy), abs($1.dx)) }
         let tilesY = (height + tile - 1) / tile, tilesX = (width + tile - 1) / tile
-        var members = [UInt16](repeating: 0, count: keep * height * width)
-        members.withUnsafeMutableBufferPointer { out in
-            let out = out.baseAddress!
-            pixels.withUnsafeBufferPointer { image in
-                let image = image.baseAddress!
-                parallel.forEachPart(tilesY * tilesX) { _, t in
-                    let ty = t / tilesX * tile, tx = t % tilesX * tile
-                    let th = min(tile, height - ty), tw = min(tile, width - tx)
-                    // Squared differences over the tile and the window's halo, then box sums.
-                    let ph = th + 2 * half, pw = tw + 2 * half
-                    var d2 = [Float](repeating: 0, count: ph * pw)
-                    var rows = [Float](repeating: 0, count: ph * tw)
-                    var best = [Float](repeating: .infinity, count: th * tw * (keep - 1))
-                    var bestIndex = [UInt16](repeating: 0, count: th * tw * (keep - 1))
-                    for (index, o) in offsets.enumerated() where index > 0 {
-                        for py in 0..<ph {
-                            let y = reflect(top + ty + py - half, imageHeight), ys = reflect(top + ty + py - half + o.dy, imageHeight)
-                            for px in 0..<pw {
-                                let x = reflect(left + tx + px - half, imageWidth), xs = reflect(left + tx + px - half + o.dx, imageWidth)
-                                var sum: Float = 0
-                                for c in 0..<channels {
-                                    let plane = c * imageHeight * imageWidth
-                                    let d = image[plane + y * imageWidth + x] - image[plane + ys * imageWidth + xs]
-                                    sum += d * d
+        let plane = height * width
+        var members = [UInt16](repeating: 0, count: keep * plane)
+        var distances = [Float](repeating: .infinity, count: (keep - 1) * plane)
+        var brightness = [Float](repeating: 0, count: plane)
+        members.withUnsafeMutableBufferPointer { membersOut in
+            distances.withUnsafeMutableBufferPointer { distancesOut in
+                brightness.withUnsafeMutableBufferPointer { brightnessOut in
+                    pixels.withUnsafeBufferPointer { image in
+                        let membersOut = membersOut.baseAddress!, distancesOut = distancesOut.baseAddress!
+                        let brightnessOut = brightnessOut.baseAddress!, image = image.baseAddress!
+                        parallel.forEachPart(tilesY * tilesX) { _, t in
+                            let ty = t / tilesX * tile, tx = t % tilesX * tile
+                            let th = min(tile, height - ty), tw = min(tile, width - tx)
+                            // The tile's neighbourhood: every pixel any window of any candidate reads.
+                            let margin = reach + half
+                            let nh = th + 2 * margin, nw = tw + 2 * margin
+                            var local = [Float](repeating: 0, count: channels * nh * nw)
+                            for c in 0..<channels {
+                                for y in 0..<nh {
+                                    let sy = reflect(top + ty + y - margin, imageHeight)
+                                    let row = image + (c * imageHeight + sy) * imageWidth
+                                    for x in 0..<nw { local[(c * nh + y) * nw + x] = row[reflect(left + tx + x - margin, imageWidth)] }
                                 }
-                                d2[py * pw + px] = sum
                             }
-                        }
-                        // Horizontal window sums, then vertical: the patch distance of every pixel.
-                        for py in 0..<ph {
-                            for x in 0..<tw {
-                                var s: Float = 0
-                                for k in 0..<patch { s += d2[py * pw + x + k] }
-                                rows[py * tw + x] = s
-                            }
-                        }
-                        for y in 0..<th {
-                            for x in 0..<tw {
-                                var s: Float = 0
-                                for k in 0..<patch { s += rows[(y + k) * tw + x] }
-                                if excluded > 0 {
-                                    for cy in (half - inner)...(half + inner) {
-                                        for cx in (half - inner)...(half + inner) { s -= d2[(y + cy) * pw + x + cx] }
+                            let ph = th + 2 * half, pw = tw + 2 * half
+                            var d2 = [Float](repeating: 0, count: ph * pw)
+                            var rows = [Float](repeating: 0, count: ph * tw)
+                            var best = [Float](repeating: .infinity, count: th * tw * (keep - 1))
+                            var bestIndex = [UInt16](repeating: 0, count: th * tw * (keep - 1))
+                            local.withUnsafeBufferPointer { local in
+                                let local = local.baseAddress!
+                                for (index, o) in offsets.enumerated() where index > 0 {
+                                    // Squared differences over the tile and the window's halo.
+                                    d2.withUnsafeMutableBufferPointer { d2 in
+                                        d2.update(repeating: 0)
+                                        for c in 0..<channels {
+                                            for py in 0..<ph {
+                                                let a = local + (c * nh + py + reach) * nw + reach
+                                                let b = local + (c * nh + py + reach + o.dy) * nw + reach + o.dx
+                                                let out = d2.baseAddress! + py * pw
+                                                for px in 0..<pw {
+                                                    let d = a[px] - b[px]
+                                                    out[px] += d * d
+                                                }
+                                            }
+                                        }
+                                    }
+                                    // Horizontal window sums, then vertical: each pixel's patch distance.
+                                    for py in 0..<ph {
+                                        var s: Float = 0
+                                        for k in 0..<patch { s += d2[py * pw + k] }
+                                        rows[py * tw] = s
+                                        for x in 1..<max(tw, 1) {
+                                            s += d2[py * pw + x + patch - 1] - d2[py * pw + x - 1]
+                                            rows[py * tw + x] = s
+                                        }
+                                    }
+                                    for x in 0..<tw {
+                                        var s: Float = 0
+                                        for k in 0..<patch { s += rows[k * tw + x] }
+                                        for y in 0..<th {
+                                            if y > 0 { s += rows[(y + patch - 1) * tw + x] - rows[(y - 1) * tw + x] }
+                                            // Keep the keep-1 smallest, in order (insertion into a short list).
+                                            let base = (y * tw + x) * (keep - 1)
+                                            guard s < best[base + keep - 2] else { continue }
+                                            var slot = keep - 2
+                                            while slot > 0 && s < best[base + slot - 1] {
+                                                best[base + slot] = best[base + slot - 1]
+                                                bestIndex[base + slot] = bestIndex[base + slot - 1]
+                                                slot -= 1
+                                            }
+                                            best[base + slot] = s
+                                            bestIndex[base + slot] = UInt16(index)
+                                        }
                                     }
                                 }
-                                // Keep the keep-1 smallest, in order (insertion into a short list).
-                                let base = (y * tw + x) * (keep - 1)
-                                var slot = keep - 1
-                                while slot > 0 && s < best[base + slot - 1] { slot -= 1 }
-                                guard slot < keep - 1 else { continue }
-                                var k = keep - 2
-                                while k > slot {
-                                    best[base + k] = best[base + k - 1]
-                                    bestIndex[base + k] = bestIndex[base + k - 1]
-                                    k -= 1
+                                // Each pixel's brightness: the 7x7 mean of the channel mean.
+                                for y in 0..<th {
+                                    for x in 0..<tw {
+                                        var s: Float = 0
+                                        for c in 0..<channels {
+                                            for v in 0..<patch {
+                                                let row = local + (c * nh + margin + y - half + v) * nw + margin + x - half
+                                                for u in 0..<patch { s += row[u] }
+                                            }
+                                        }
+                                        brightnessOut[(ty + y) * width + tx + x] = s / Float(channels * patch * patch)
+                                    }
                                 }
-                                best[base + slot] = s
-                                bestIndex[base + slot] = UInt16(index)
                             }
-                        }
-                    }
-                    for y in 0..<th {
-                        for x in 0..<tw {
-                            let pixel = (ty + y) * width + tx + x
-                            out[pixel] = 0  // member 0: the pixel itself
-                            for m in 1..<keep { out[m * height * width + pixel] = bestIndex[(y * tw + x) * (keep - 1) + m - 1] }
+                            for y in 0..<th {
+                                for x in 0..<tw {
+                                    let pixel = (ty + y) * width + tx + x
+                                    for m in 1..<keep {
+                                        membersOut[m * plane + pixel] = bestIndex[(y * tw + x) * (keep - 1) + m - 1]
+                                        distancesOut[(m - 1) * plane + pixel] = best[(y * tw + x) * (keep - 1) + m - 1]
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-        return members
+        return (members, distances, brightness)
     }
 }

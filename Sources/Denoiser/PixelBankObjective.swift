@@ -8,7 +8,8 @@ import Engine
 ///     L = mean( (x1 - f(x1) - x2)^2 )          the residual denoiser x - f(x) predicts x2
 ///
 /// The draws come from the seed's own stream; a sample is one crop of one bank's region (the whole
-/// image when it is small).
+/// image when it is small). With white noise (`augment`), each sample is also flipped or turned
+/// (one of the eight symmetries, four for a crop that is not square).
 public final class PixelBankObjective: TrainingObjective {
     public let network: Network
     public let banks: [PixelBank]
@@ -19,10 +20,11 @@ public final class PixelBankObjective: TrainingObjective {
     let workspace: Workspace
     /// x2, planar at the crop size.
     let target: Tensor
+    let augment: Bool
     private var random: Random
 
     public init(network: Network, banks: [PixelBank], channels: Int, height: Int, width: Int,
-                crop: (height: Int, width: Int), seed: UInt64) {
+                crop: (height: Int, width: Int), augment: Bool, seed: UInt64) {
         precondition(!banks.isEmpty && banks.allSatisfy { $0.height >= crop.height && $0.width >= crop.width })
         self.network = network
         self.banks = banks
@@ -31,6 +33,7 @@ public final class PixelBankObjective: TrainingObjective {
         self.width = width
         workspace = Workspace(channels: channels, height: crop.height, width: crop.width)
         target = Tensor(channels: channels, height: crop.height, width: crop.width)
+        self.augment = augment
         random = Random(seed: seed, stream: RandomStream.bankDraws)
     }
 
@@ -45,11 +48,14 @@ public final class PixelBankObjective: TrainingObjective {
         let (h, w) = (workspace.height, workspace.width)
         let top = random.int(below: bank.height - h + 1), left = random.int(below: bank.width - w + 1)
         let plane = height * width, size = bank.size
+        let symmetries = h == w ? Dihedral.all : Dihedral.shapePreserving
+        let transform = augment ? symmetries[random.int(below: symmetries.count)] : Dihedral(0)
         for y in 0..<h {
             for x in 0..<w {
+                let (sy, sx) = transform.source(y: y, x: x, height: h, width: w)
                 let first = random.int(below: size)
                 let second = (first + 1 + random.int(below: size - 1)) % size
-                let a = bank.source(first, y: top + y, x: left + x), b = bank.source(second, y: top + y, x: left + x)
+                let a = bank.source(first, y: top + sy, x: left + sx), b = bank.source(second, y: top + sy, x: left + sx)
                 for c in 0..<channels {
                     workspace.input.pointer(c, y, x).pointee = image[c * plane + a.y * width + a.x]
                     target.pointer(c, y, x).pointee = image[c * plane + b.y * width + b.x]

@@ -26,27 +26,36 @@ public enum PixelBankTraining {
             .init(name: "optimiser state", bytes: Adam.byteCount(parameterCount: ParameterLayout(channels: channels).count)),
             .init(name: "layers", bytes: Network.layerBytes(channels: channels, threads: threads)),
             .init(name: "full-size pass", bytes: PixelBankObjective.bytes(channels: channels, crop: crop)),
-            .init(name: "pixel banks", bytes: regions.reduce(0) { $0 + size * $1.height * $1.width * MemoryLayout<UInt16>.size }),
+            .init(name: "pixel banks (while built)", bytes: regions.reduce(0) { $0 + PixelBank.byteCount(pixels: $1.height * $1.width, size: size).building }),
         ])
     }
 
     /// A trainer of the pixel-bank method on the planar image `pixels`, the bank's candidates
     /// `stride` apart (the noise's reach).
+    /// Also returns the acceptance fitted on the banks, which inference reuses.
     public static func trainer(pixels: [Float], channels: Int, height: Int, width: Int, stride: Int,
-                               excludeCentre: Bool, plan: TrainingPlan, seed: UInt64, parallel: Parallel) throws -> Trainer {
+                               plan: TrainingPlan, seed: UInt64, parallel: Parallel) throws
+        -> (trainer: Trainer, acceptance: PixelBank.Acceptance, keptFraction: Double) {
         let crop = Trainer.cropSize(plan, height: height, width: width)
         let regions = regions(height: height, width: width, crop: crop, seed: seed)
-        let size = min(PixelBank.defaultSize, PixelBank.candidates(stride: stride, radius: PixelBank.defaultRadius).count)
+        let size = min(PixelBank.defaultSize, PixelBank.candidates(stride: stride).count)
         let memory = memory(channels: channels, height: height, width: width, crop: crop, regions: regions, size: size,
                             threads: parallel.threads)
-        return try Trainer(pixels: pixels, channels: channels, height: height, width: width, plan: plan, seed: seed,
-                           parallel: parallel, memory: memory) { network in
-            let banks = regions.map { region in
+        var acceptance: PixelBank.Acceptance?
+        var kept = 0.0
+        let trainer = try Trainer(pixels: pixels, channels: channels, height: height, width: width, plan: plan, seed: seed,
+                                  parallel: parallel, memory: memory) { network in
+            var banks = regions.map { region in
                 PixelBank(pixels: pixels, channels: channels, imageHeight: height, imageWidth: width, region: region,
-                          stride: stride, excludeCentre: excludeCentre, parallel: parallel)
+                          stride: stride, parallel: parallel)
             }
+            let fitted = PixelBank.Acceptance(fitting: banks, tau: PixelBank.Acceptance.tau(stride: stride))
+            for i in banks.indices { banks[i].accept(fitted) }
+            acceptance = fitted
+            kept = banks.reduce(0) { $0 + $1.keptFraction } / Double(banks.count)
             return PixelBankObjective(network: network, banks: banks, channels: channels, height: height, width: width,
-                                      crop: crop, seed: seed)
+                                      crop: crop, augment: stride == 1, seed: seed)
         }
+        return (trainer, acceptance!, kept)
     }
 }

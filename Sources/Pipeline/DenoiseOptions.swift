@@ -21,10 +21,8 @@ public struct DenoiseOptions: Sendable, Equatable {
     public let parallel: Parallel
     public let maxPixels: Int
     public let jpegQuality: Int
-    /// Pixel-bank overrides, for experiments: the candidates' stride (nil: the noise's measured
-    /// reach) and whether the patch distance leaves its correlated centre out.
+    /// A pixel-bank override, for experiments: the candidates' stride (nil: the noise's measured reach).
     public let bankStride: Int?
-    public let bankExcludeCentre: Bool
 
     /// - threads: 0 uses every core.
     /// - crop, batch, learningRate: overrides of the preset's, for experiments.
@@ -33,7 +31,7 @@ public struct DenoiseOptions: Sendable, Equatable {
                 iterations: Int? = nil, seed: UInt64 = 0, threads: Int = 0,
                 maxPixels: Int = ImageIO.defaultMaxPixels, jpegQuality: Int = 95,
                 declarations: [DeclaredSampler] = [], crop: Int? = nil, batch: Int? = nil,
-                learningRate: Double? = nil, bankStride: Int? = nil, bankExcludeCentre: Bool = false) throws {
+                learningRate: Double? = nil, bankStride: Int? = nil) throws {
         guard let method = DenoiseMethod(rawValue: method.lowercased()) else {
             throw SettingsError(key: "method", "unknown method '\(method)' (one of \(DenoiseMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
@@ -42,7 +40,6 @@ public struct DenoiseOptions: Sendable, Equatable {
             guard (1...8).contains(bankStride) else { throw SettingsError(key: "bank_stride", "must be 1 to 8, got \(bankStride)") }
         }
         self.bankStride = bankStride
-        self.bankExcludeCentre = bankExcludeCentre
         for (index, declaration) in declarations.enumerated() {
             do { _ = try declaration.sampler() } catch {
                 throw SettingsError(key: "declare", "\(declaration.name): \(error)")
@@ -61,7 +58,7 @@ public struct DenoiseOptions: Sendable, Equatable {
         guard let preset = Preset.named(preset) else {
             throw SettingsError(key: "preset", "unknown preset '\(preset)' (one of \(Preset.all.map(\.name).joined(separator: ", ")))")
         }
-        var plan = preset.plan
+        var plan = method == .pixelBank ? preset.bankPlan : preset.plan
         if let n = iterations {
             guard n >= 1 else { throw SettingsError(key: "iterations", "must be at least 1, got \(n)") }
             plan = plan.with(iterations: n)
@@ -113,10 +110,10 @@ public struct DenoiseOptions: Sendable, Equatable {
                     plan: plan.fitted(height: height, width: width), seed: seed, parallel: parallel)
     }
 
-    /// A pixel-bank trainer, its candidates `stride` apart.
-    public func bankTrainer(pixels: [Float], channels: Int, height: Int, width: Int, stride: Int) throws -> Trainer {
+    /// A pixel-bank trainer, its candidates `stride` apart, and the acceptance its banks were fitted with.
+    public func bankTrainer(pixels: [Float], channels: Int, height: Int, width: Int, stride: Int) throws
+        -> (trainer: Trainer, acceptance: PixelBank.Acceptance, keptFraction: Double) {
         try PixelBankTraining.trainer(pixels: pixels, channels: channels, height: height, width: width, stride: stride,
-                                      excludeCentre: bankExcludeCentre, plan: plan.fitted(height: height, width: width),
-                                      seed: seed, parallel: parallel)
+                                      plan: plan.fitted(height: height, width: width), seed: seed, parallel: parallel)
     }
 }

@@ -34,15 +34,18 @@ public enum DenoisePipeline {
         let (width, height, channels, alpha) = (noisy.width, noisy.height, noisy.channels, noisy.alpha)
         // The pixel-bank method spreads its candidates as far as the noise is correlated.
         let correlation = options.method == .pixelBank ? NoiseCorrelation.measure(noisy) : nil
-        let stride = options.bankStride ?? correlation?.reach ?? 1
+        let stride = options.bankStride ?? correlation.map { min($0.reach, 4) } ?? 1
         let trainer: Trainer
+        var bank: (acceptance: PixelBank.Acceptance, keptFraction: Double)?
         do {
             switch options.method {
             case .zsn2n:
                 trainer = try options.trainer(pixels: noisy.pixels, channels: channels, height: height, width: width)
             case .pixelBank:
-                trainer = try options.bankTrainer(pixels: noisy.pixels, channels: channels, height: height, width: width,
-                                                  stride: stride)
+                let made = try options.bankTrainer(pixels: noisy.pixels, channels: channels, height: height, width: width,
+                                                   stride: stride)
+                trainer = made.trainer
+                bank = (made.acceptance, made.keptFraction)
             }
         } catch {
             throw PipelineError(.train, file: input.path, reason: "\(error)")
@@ -56,7 +59,13 @@ public enum DenoisePipeline {
         let trainSeconds = clock.lap()
 
         var pixels = trainer.takeImage()
-        Inference.denoiseInPlace(&pixels, channels: channels, height: height, width: width, network: trainer.network)
+        if let bank {
+            pixels = PixelBankInference.denoise(pixels, channels: channels, height: height, width: width,
+                                                network: trainer.network, stride: stride, acceptance: bank.acceptance,
+                                                seed: options.seed, parallel: options.parallel)
+        } else {
+            Inference.denoiseInPlace(&pixels, channels: channels, height: height, width: width, network: trainer.network)
+        }
         let denoised = Image(width: width, height: height, channels: channels, pixels: pixels, alpha: alpha)
         let denoiseSeconds = clock.lap()
 
@@ -84,10 +93,11 @@ public enum DenoisePipeline {
                             declared: options.method == .zsn2n ? options.declaration : nil,
                             pixelBank: correlation.map { c in
                                 Sidecar.PixelBankBlock(stride: stride, strideMeasured: options.bankStride == nil,
-                                                       bankSize: min(PixelBank.defaultSize, PixelBank.candidates(stride: stride, radius: PixelBank.defaultRadius).count),
-                                                       patch: PixelBank.defaultPatch, radius: PixelBank.defaultRadius,
-                                                       excludeCentre: options.bankExcludeCentre,
+                                                       bankSize: min(PixelBank.defaultSize, PixelBank.candidates(stride: stride).count),
+                                                       patch: PixelBank.patch, radius: PixelBank.radius,
+                                                       tau: Double(bank!.acceptance.tau), keptFraction: bank!.keptFraction,
                                                        regions: PixelBankTraining.regions(height: height, width: width, crop: Trainer.cropSize(plan, height: height, width: width), seed: options.seed).count,
+                                                       inferenceDraws: PixelBankInference.draws, ensemble: stride == 1,
                                                        noiseCorrelation: .init(c))
                             }),
             metrics: .init(input: .init(inputMetrics), output: .init(Metrics.noReference(denoised)),

@@ -67,9 +67,16 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var bankSize: Int
         public var patch: Int
         public var radius: Int
-        public var excludeCentre: Bool
-        /// Banks built: 1 for the whole image, more for regions of a large one.
+        /// A match is kept within tau times the reference distance at its brightness.
+        public var tau: Double
+        /// The fraction of the training banks' matches kept (the rest are the pixel itself).
+        public var keptFraction: Double
+        /// Banks built for training: 1 for the whole image, more for regions of a large one.
         public var regions: Int
+        /// Images drawn from the banks and averaged at inference.
+        public var inferenceDraws: Int
+        /// True when the output is also averaged over the eight flips and turns (white noise).
+        public var ensemble: Bool
         public var noiseCorrelation: CorrelationBlock
     }
 

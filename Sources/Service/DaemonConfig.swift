@@ -40,7 +40,8 @@ extension DaemonConfig {
             : (try? JSONEncoder().encode(job.declarations)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         return [
             "inbox: \(inbox)", "outbox: \(outbox)", "done: \(done)", "failed: \(failed)",
-            "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "sampler: \(sampler)",
+            "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "method: \(job.method.rawValue)",
+            "sampler: \(sampler)",
             "declare: \(declare)", "preset: \(preset)", "iterations: \(iterations ?? 0)", "seed: \(seed)",
             "threads: \(job.parallel.threads)", "concurrency: \(concurrency)", "settle_seconds: \(settleSeconds)",
             "empty_timeout_seconds: \(emptyTimeoutSeconds)", "retry_seconds: \(retrySeconds)",

@@ -54,7 +54,6 @@ struct Denoise: ParsableCommand {
     @Option(parsing: .unconditional, help: "Crops per iteration (overrides the preset's).") var batch: Int?
     @Option(parsing: .unconditional, help: "Adam's learning rate (overrides the preset's).") var learningRate: Double?
     @Option(parsing: .unconditional, help: .hidden) var bankStride: Int?
-    @Flag(help: .hidden) var bankExcludeCentre = false
 
     func run() throws {
         let options: DenoiseOptions
@@ -62,8 +61,7 @@ struct Denoise: ParsableCommand {
             options = try DenoiseOptions(method: method, sampler: sampler, preset: preset, iterations: iterations, seed: seed,
                                          threads: threads ?? 0, maxPixels: maxPixels, jpegQuality: jpegQuality,
                                          declarations: try Denoise.declarations(declare), crop: crop, batch: batch,
-                                         learningRate: learningRate, bankStride: bankStride,
-                                         bankExcludeCentre: bankExcludeCentre)
+                                         learningRate: learningRate, bankStride: bankStride)
         } catch let error as SettingsError {
             throw ValidationError("\(error.option): \(error.reason)")
         }

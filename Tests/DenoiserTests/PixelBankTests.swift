@@ -15,10 +15,12 @@ struct PixelBankTests {
 
     @Test("candidates lie on the stride's lattice, the pixel itself first")
     func candidates() {
-        let one = PixelBank.candidates(stride: 1, radius: 10)
-        #expect(one.count == 21 * 21 && one[0] == .init(dy: 0, dx: 0))
-        let three = PixelBank.candidates(stride: 3, radius: 10)
-        #expect(three.count == 7 * 7 && three.dropFirst().allSatisfy { $0.dy % 3 == 0 && $0.dx % 3 == 0 && ($0.dy, $0.dx) != (0, 0) })
+        let one = PixelBank.candidates(stride: 1)
+        #expect(one.count == 25 * 25 && one[0] == .init(dy: 0, dx: 0))
+        #expect(PixelBank.candidates(stride: 2).count == 13 * 13)
+        let three = PixelBank.candidates(stride: 3)
+        #expect(three.count == 9 * 9 && three.dropFirst().allSatisfy { $0.dy % 3 == 0 && $0.dx % 3 == 0 && ($0.dy, $0.dx) != (0, 0) })
+        #expect(PixelBank.candidates(stride: 4).last == .init(dy: 16, dx: 16))
         #expect(PixelBank.reflect(-1, 5) == 1 && PixelBank.reflect(5, 5) == 3 && PixelBank.reflect(2, 5) == 2 && PixelBank.reflect(-9, 5) == 1)
     }
 
@@ -26,8 +28,10 @@ struct PixelBankTests {
     func searchFindsRepeats() {
         let (h, w, period) = (40, 48, 4)
         let image = Self.periodic(height: h, width: w, period: period)
-        let bank = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, stride: 1, size: 5,
-                             excludeCentre: false, parallel: Parallel(threads: 2))
+        var bank = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, stride: 1, size: 5,
+                             parallel: Parallel(threads: 2))
+        // Every repeat matches exactly (distance 0): all are accepted.
+        bank.accept(PixelBank.Acceptance(fitting: [bank], tau: 2))
         for (y, x) in [(20, 20), (10, 30), (25, 12)] {
             #expect(bank.source(0, y: y, x: x) == (y, x))
             for m in 1..<5 {
@@ -36,8 +40,9 @@ struct PixelBankTests {
                 #expect((s.x - x) % period == 0 && (s.y - y) % 3 == 0, "member \(m) of (\(y), \(x)) at \(s)")
             }
         }
-        let single = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, stride: 1, size: 5,
-                               excludeCentre: false, parallel: Parallel(threads: 1))
+        var single = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, stride: 1, size: 5,
+                               parallel: Parallel(threads: 1))
+        single.accept(PixelBank.Acceptance(fitting: [single], tau: 2))
         #expect(single.members == bank.members)
     }
 
@@ -46,8 +51,8 @@ struct PixelBankTests {
         let (h, w) = (30, 30)
         let image = Self.periodic(height: h, width: w, period: 5)
         let bank = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, region: (10, 12, 8, 9), stride: 2,
-                             size: 6, excludeCentre: true, parallel: Parallel(threads: 2))
-        #expect(bank.height == 8 && bank.width == 9 && bank.patch == 7)
+                             size: 6, parallel: Parallel(threads: 2))
+        #expect(bank.height == 8 && bank.width == 9)
         for y in 0..<8 {
             for x in 0..<9 {
                 for m in 0..<6 {
@@ -57,9 +62,6 @@ struct PixelBankTests {
                 }
             }
         }
-        let wide = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, stride: 3, excludeCentre: true,
-                             parallel: Parallel(threads: 1))
-        #expect(wide.patch == 9, "the window keeps a ring of two around its left-out centre")
     }
 
     @Test("the pixel-bank loss's gradient equals the finite differences")
@@ -108,13 +110,14 @@ struct PixelBankTests {
         var rng = Random(seed: 1)
         let image = Self.periodic(height: h, width: w, period: 6).map { min(max($0 + 0.1 * (rng.uniformFloat() - 0.5), 0), 1) }
         func run(_ seed: UInt64, threads: Int) throws -> [Float] {
-            let trainer = try PixelBankTraining.trainer(pixels: image, channels: 1, height: h, width: w, stride: 2,
-                                                        excludeCentre: false,
-                                                        plan: TrainingPlan(iterations: 6, stepSize: 3, crop: 24, batch: 2),
-                                                        seed: seed, parallel: Parallel(threads: threads))
-            #expect(trainer.train())
-            #expect(trainer.lastLoss!.isFinite)
-            return trainer.denoise()
+            let made = try PixelBankTraining.trainer(pixels: image, channels: 1, height: h, width: w, stride: 2,
+                                                     plan: TrainingPlan(iterations: 6, stepSize: 3, crop: 24, batch: 2),
+                                                     seed: seed, parallel: Parallel(threads: threads))
+            #expect(made.trainer.train())
+            #expect(made.trainer.lastLoss!.isFinite)
+            return PixelBankInference.denoise(image, channels: 1, height: h, width: w, network: made.trainer.network,
+                                              stride: 2, acceptance: made.acceptance, seed: seed,
+                                              parallel: Parallel(threads: threads))
         }
         let a = try run(3, threads: 2)
         #expect(try run(3, threads: 1) == a)
@@ -129,5 +132,47 @@ struct PixelBankTests {
         #expect(large.count == PixelBankTraining.regions && large.allSatisfy { $0.height == 256 && $0.top + 256 <= 3000 && $0.left + 256 <= 4000 })
         let again = PixelBankTraining.regions(height: 3000, width: 4000, crop: (128, 128), seed: 1)
         #expect(zip(large, again).allSatisfy { $0 == $1 })
+    }
+
+    @Test("a match farther than tau times its brightness's reference is the pixel itself")
+    func acceptance() {
+        let (h, w) = (32, 48)
+        var rng = Random(seed: 8)
+        let image = (0..<(h * w)).map { i -> Float in 0.2 + 0.6 * Float(i % w) / Float(w) + 0.1 * rng.uniformFloat() }
+        let searched = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, stride: 2, parallel: Parallel(threads: 2))
+        let fitted = PixelBank.Acceptance(fitting: [searched], tau: 4)
+        #expect(fitted.edges.count == 15 && fitted.references.count == 16 && fitted.edges == fitted.edges.sorted())
+        #expect(fitted.references.allSatisfy { $0 > 0 })
+        func kept(_ tau: Float) -> Double {
+            var bank = searched
+            var acceptance = fitted
+            acceptance.tau = tau
+            bank.accept(acceptance)
+            return bank.keptFraction
+        }
+        // No two patches of noise are equal: at tau 0 nothing is kept; a huge tau keeps everything;
+        // between, the more tau allows, the more is kept.
+        #expect(kept(0) == 0 && kept(1e9) == 1)
+        #expect(kept(1) < kept(2) && kept(2) <= kept(4) && kept(4) <= kept(8), "\(kept(1)) \(kept(2)) \(kept(4)) \(kept(8))")
+        #expect(PixelBank.Acceptance.quantile([1, 2, 3, 4, 5], 0.1) == 1.4)
+        #expect(PixelBank.Acceptance.bin(2, edges: [1, 2, 3]) == 1 && PixelBank.Acceptance.bin(2.5, edges: [1, 2, 3]) == 2)
+    }
+
+    @Test("the flips and turns map pixels as PyTorch's flip and rot90 do")
+    func dihedral() {
+        // rot90 (counter-clockwise) of [[a b c], [d e f]] is [[c f], [b e], [a d]].
+        let turn = Dihedral(1)
+        #expect(turn.size(height: 2, width: 3) == (3, 2))
+        #expect(turn.source(y: 0, x: 0, height: 2, width: 3) == (0, 2) && turn.source(y: 2, x: 1, height: 2, width: 3) == (1, 0))
+        // flip (columns) then turn: [[c b a], [f e d]] turned is [[a d], [b e], [c f]].
+        let flipTurn = Dihedral(5)
+        #expect(flipTurn.source(y: 0, x: 0, height: 2, width: 3) == (0, 0) && flipTurn.source(y: 2, x: 1, height: 2, width: 3) == (1, 2))
+        // Every symmetry is a permutation of the pixels.
+        for t in Dihedral.all {
+            let (h, w) = t.size(height: 3, width: 5)
+            var seen = Set<Int>()
+            for y in 0..<h { for x in 0..<w { let s = t.source(y: y, x: x, height: 3, width: 5); seen.insert(s.y * 5 + s.x) } }
+            #expect(seen.count == 15)
+        }
     }
 }

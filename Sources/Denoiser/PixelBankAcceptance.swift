@@ -1,0 +1,58 @@
+extension PixelBank {
+    /// Which matches a bank keeps: a match is kept when its patch distance is at most `tau` times
+    /// the reference distance at the pixel's brightness. The reference is the 10th percentile of the
+    /// best match's distance among the pixels of the same brightness (16 bins of equal population):
+    /// noise that grows with the signal (shot noise, a camera's curve) then sets its own scale.
+    public struct Acceptance: Sendable, Equatable {
+        /// Upper brightness of each bin but the last (the 1/16 ... 15/16 quantiles).
+        public var edges: [Float]
+        /// The reference distance in each bin.
+        public var references: [Float]
+        public var tau: Float
+
+        public static let bins = 16
+        public static let percentile = 0.1
+
+        /// tau: 4 when the noise is correlated (stride 2 or more), 2 when it is white (on a stride-1
+        /// lattice a looser bound lets in too many mismatches).
+        public static func tau(stride: Int) -> Float { stride >= 2 ? 4 : 2 }
+
+        /// Fitted on banks not yet accepted.
+        public init(fitting banks: [PixelBank], tau: Float) {
+            let brightness = banks.flatMap(\.brightness)
+            let nearest = banks.flatMap { $0.distances.prefix($0.height * $0.width) }
+            precondition(!brightness.isEmpty && brightness.count == nearest.count, "fit on banks before they are accepted")
+            let sorted = brightness.sorted()
+            edges = (1..<Acceptance.bins).map { Acceptance.quantile(sorted, Double($0) / Double(Acceptance.bins)) }
+            var byBin = [[Float]](repeating: [], count: Acceptance.bins)
+            for (b, d) in zip(brightness, nearest) { byBin[Acceptance.bin(b, edges: edges)].append(d) }
+            let overall = Acceptance.quantile(nearest.sorted(), Acceptance.percentile)
+            references = byBin.map { $0.isEmpty ? overall : Acceptance.quantile($0.sorted(), Acceptance.percentile) }
+            self.tau = tau
+        }
+
+        /// The largest distance kept at this brightness.
+        @inline(__always)
+        func limit(brightness: Float) -> Float { tau * references[Acceptance.bin(brightness, edges: edges)] }
+
+        /// The bin of a brightness: how many edges lie strictly below it (one equal to an edge goes
+        /// to the lower bin).
+        @inline(__always)
+        static func bin(_ value: Float, edges: [Float]) -> Int {
+            var lo = 0, hi = edges.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if edges[mid] < value { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+
+        /// The q-quantile of sorted values, interpolated linearly (as numpy's and PyTorch's default).
+        static func quantile(_ sorted: [Float], _ q: Double) -> Float {
+            guard sorted.count > 1 else { return sorted.first ?? 0 }
+            let position = q * Double(sorted.count - 1)
+            let below = Int(position), fraction = Float(position - Double(below))
+            return below + 1 < sorted.count ? sorted[below] + fraction * (sorted[below + 1] - sorted[below]) : sorted[below]
+        }
+    }
+}

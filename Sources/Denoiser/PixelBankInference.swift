@@ -1,0 +1,99 @@
+import Engine
+
+/// The pixel-bank method's output: the network's denoised image averaged over `draws` images drawn
+/// from the banks (each pixel a random member of its bank), so that the noise the draws make
+/// independent averages out instead of being kept; with white noise (stride 1) averaged, half and
+/// half, with the eight flips and turns of the noisy image itself. Where a pixel's bank holds only
+/// itself (no match was good enough), every draw is the pixel, and the output there is F(y).
+///
+/// Tile by tile: each tile's banks are searched (against the whole image) with the acceptance fitted
+/// in training, so memory stays bounded by the tile, and the result does not depend on the threads.
+public enum PixelBankInference {
+    public static let tile = 128
+    /// f's receptive field reaches two pixels; four keep the Winograd grid where it lies.
+    static let halo = 4
+    public static let draws = 8
+
+    /// The denoised planar image (a new array; `pixels` is read, whole, for the banks' candidates).
+    public static func denoise(_ pixels: [Float], channels: Int, height: Int, width: Int, network: Network, stride: Int,
+                               acceptance: PixelBank.Acceptance, draws: Int = draws, seed: UInt64,
+                               parallel: Parallel) -> [Float] {
+        var output = [Float](repeating: 0, count: pixels.count)
+        let ensemble = stride == 1
+        var workspaces: [String: Workspace] = [:]
+        func workspace(_ h: Int, _ w: Int) -> Workspace {
+            if let ws = workspaces["\(h)x\(w)"] { return ws }
+            // One size at a time besides its turned twin: edge tiles have other sizes.
+            if workspaces.count >= 2 { workspaces.removeAll() }
+            let ws = Workspace(channels: channels, height: h, width: w)
+            workspaces["\(h)x\(w)"] = ws
+            return ws
+        }
+        let tilesY = (height + tile - 1) / tile, tilesX = (width + tile - 1) / tile
+        let plane = height * width
+        for t in 0..<(tilesY * tilesX) {
+            let y0 = t / tilesX * tile, x0 = t % tilesX * tile
+            let y1 = min(height, y0 + tile), x1 = min(width, x0 + tile)
+            let top = max(0, y0 - halo), left = max(0, x0 - halo)
+            let rh = min(height, y1 + halo) - top, rw = min(width, x1 + halo) - left
+            var bank = PixelBank(pixels: pixels, channels: channels, imageHeight: height, imageWidth: width,
+                                 region: (top, left, rh, rw), stride: stride, parallel: parallel)
+            bank.accept(acceptance)
+            var random = Random(seed: seed, stream: RandomStream.bankInference &+ UInt64(t) << 8)
+            var sum = [Float](repeating: 0, count: channels * rh * rw)
+            // The average over draws of x - f(x).
+            let ws = workspace(rh, rw)
+            for _ in 0..<draws {
+                for y in 0..<rh {
+                    for x in 0..<rw {
+                        let s = bank.source(random.int(below: bank.size), y: y, x: x)
+                        for c in 0..<channels { ws.input.pointer(c, y, x).pointee = pixels[c * plane + s.y * width + s.x] }
+                    }
+                }
+                network.forward(ws)
+                accumulate(ws, into: &sum, height: rh, width: rw, transform: Dihedral(0), weight: 1 / Float(draws))
+            }
+            if ensemble {
+                // Half and half with the eight symmetries of the noisy region itself.
+                for i in sum.indices { sum[i] *= 0.5 }
+                for transform in Dihedral.all {
+                    let (th, tw) = transform.size(height: rh, width: rw)
+                    let tws = workspace(th, tw)
+                    for y in 0..<th {
+                        for x in 0..<tw {
+                            let s = transform.source(y: y, x: x, height: rh, width: rw)
+                            for c in 0..<channels {
+                                tws.input.pointer(c, y, x).pointee = pixels[c * plane + (top + s.y) * width + left + s.x]
+                            }
+                        }
+                    }
+                    network.forward(tws)
+                    accumulate(tws, into: &sum, height: rh, width: rw, transform: transform, weight: 0.5 / 8)
+                }
+            }
+            for c in 0..<channels {
+                for y in y0..<y1 {
+                    for x in x0..<x1 {
+                        output[c * plane + y * width + x] = min(max(sum[(c * rh + y - top) * rw + x - left], 0), 1)
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// sum(region) += weight * (x - f(x)) of a workspace holding `transform` of the region, put back
+    /// where each pixel came from.
+    private static func accumulate(_ ws: Workspace, into sum: inout [Float], height: Int, width: Int,
+                                   transform: Dihedral, weight: Float) {
+        for c in 0..<ws.channels {
+            for y in 0..<ws.height {
+                let a = ws.input.pointer(c, y, 0), f = ws.output.pointer(c, y, 0)
+                for x in 0..<ws.width {
+                    let s = transform.source(y: y, x: x, height: height, width: width)
+                    sum[(c * height + s.y) * width + s.x] += weight * (a[x] - f[x])
+                }
+            }
+        }
+    }
+}

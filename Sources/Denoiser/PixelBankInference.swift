@@ -2,8 +2,8 @@ import Engine
 
 /// The pixel-bank method's output: the network's denoised image averaged over `draws` images drawn
 /// from the banks (each pixel a random member of its bank), so that the noise the draws make
-/// independent averages out instead of being kept; with white noise (stride 1) averaged, half and
-/// half, with the eight flips and turns of the noisy image itself. Where a pixel's bank holds only
+/// independent averages out instead of being kept; with white noise (`symmetries`) averaged,
+/// half and half, with the eight flips and turns of the noisy image itself. Where a pixel's bank holds only
 /// itself (no match was good enough), every draw is the pixel, and the output there is F(y).
 ///
 /// Tile by tile: each tile's banks are searched (against the whole image) with the acceptance fitted
@@ -15,11 +15,10 @@ public enum PixelBankInference {
     public static let draws = 8
 
     /// The denoised planar image (a new array; `pixels` is read, whole, for the banks' candidates).
-    public static func denoise(_ pixels: [Float], channels: Int, height: Int, width: Int, network: Network, stride: Int,
-                               acceptance: PixelBank.Acceptance, draws: Int = draws, seed: UInt64,
+    public static func denoise(_ pixels: [Float], channels: Int, height: Int, width: Int, network: Network,
+                               settings: PixelBankSettings, acceptance: PixelBank.Acceptance, seed: UInt64,
                                parallel: Parallel) -> [Float] {
         var output = [Float](repeating: 0, count: pixels.count)
-        let ensemble = stride == 1
         var workspaces: [String: Workspace] = [:]
         func workspace(_ h: Int, _ w: Int) -> Workspace {
             if let ws = workspaces["\(h)x\(w)"] { return ws }
@@ -37,13 +36,13 @@ public enum PixelBankInference {
             let top = max(0, y0 - halo), left = max(0, x0 - halo)
             let rh = min(height, y1 + halo) - top, rw = min(width, x1 + halo) - left
             var bank = PixelBank(pixels: pixels, channels: channels, imageHeight: height, imageWidth: width,
-                                 region: (top, left, rh, rw), stride: stride, parallel: parallel)
+                                 region: (top, left, rh, rw), stride: settings.stride, parallel: parallel)
             bank.accept(acceptance)
             var random = Random(seed: seed, stream: RandomStream.bankInference &+ UInt64(t) << 8)
             var sum = [Float](repeating: 0, count: channels * rh * rw)
             // The average over draws of x - f(x).
             let ws = workspace(rh, rw)
-            for _ in 0..<draws {
+            for _ in 0..<settings.draws {
                 for y in 0..<rh {
                     for x in 0..<rw {
                         let s = bank.source(random.int(below: bank.size), y: y, x: x)
@@ -51,9 +50,9 @@ public enum PixelBankInference {
                     }
                 }
                 network.forward(ws)
-                accumulate(ws, into: &sum, height: rh, width: rw, transform: Dihedral(0), weight: 1 / Float(draws))
+                accumulate(ws, into: &sum, height: rh, width: rw, transform: Dihedral(0), weight: 1 / Float(settings.draws))
             }
-            if ensemble {
+            if settings.symmetries {
                 // Half and half with the eight symmetries of the noisy region itself.
                 for i in sum.indices { sum[i] *= 0.5 }
                 for transform in Dihedral.all {

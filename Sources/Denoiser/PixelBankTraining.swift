@@ -30,15 +30,14 @@ public enum PixelBankTraining {
         ])
     }
 
-    /// A trainer of the pixel-bank method on the planar image `pixels`, the bank's candidates
-    /// `stride` apart (the noise's reach).
+    /// A trainer of the pixel-bank method on the planar image `pixels`, as `settings` say.
     /// Also returns the acceptance fitted on the banks, which inference reuses.
-    public static func trainer(pixels: [Float], channels: Int, height: Int, width: Int, stride: Int,
+    public static func trainer(pixels: [Float], channels: Int, height: Int, width: Int, settings: PixelBankSettings,
                                plan: TrainingPlan, seed: UInt64, parallel: Parallel) throws
         -> (trainer: Trainer, acceptance: PixelBank.Acceptance, keptFraction: Double) {
         let crop = Trainer.cropSize(plan, height: height, width: width)
         let regions = regions(height: height, width: width, crop: crop, seed: seed)
-        let size = min(PixelBank.defaultSize, PixelBank.candidates(stride: stride).count)
+        let size = min(PixelBank.defaultSize, PixelBank.candidates(stride: settings.stride).count)
         let memory = memory(channels: channels, height: height, width: width, crop: crop, regions: regions, size: size,
                             threads: parallel.threads)
         var acceptance: PixelBank.Acceptance?
@@ -47,14 +46,14 @@ public enum PixelBankTraining {
                                   parallel: parallel, memory: memory) { network in
             var banks = regions.map { region in
                 PixelBank(pixels: pixels, channels: channels, imageHeight: height, imageWidth: width, region: region,
-                          stride: stride, parallel: parallel)
+                          stride: settings.stride, parallel: parallel)
             }
-            let fitted = PixelBank.Acceptance(fitting: banks, tau: PixelBank.Acceptance.tau(stride: stride))
+            let fitted = PixelBank.Acceptance(fitting: banks, tau: settings.tau)
             for i in banks.indices { banks[i].accept(fitted) }
             acceptance = fitted
             kept = banks.reduce(0) { $0 + $1.keptFraction } / Double(banks.count)
             return PixelBankObjective(network: network, banks: banks, channels: channels, height: height, width: width,
-                                      crop: crop, augment: stride == 1, seed: seed)
+                                      crop: crop, augment: settings.symmetries, seed: seed)
         }
         return (trainer, acceptance!, kept)
     }

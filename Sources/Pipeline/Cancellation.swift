@@ -5,6 +5,7 @@ import Foundation
 /// `Cancellation.Cancelled` and writes nothing. One token per CLI run, one per daemon.
 public final class Cancellation: @unchecked Sendable {
     public struct Cancelled: Error, CustomStringConvertible {
+        public init() {}
         public var description: String { "cancelled" }
     }
 

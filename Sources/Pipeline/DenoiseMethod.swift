@@ -6,6 +6,10 @@ public enum DenoiseMethod: String, Sendable, CaseIterable, Equatable {
     /// pixels, the bank's candidates spread as far as the noise is correlated (measured).
     case pixelBank = "pixel-bank"
 
+    /// The default: ours, which gains on real noise where ZS-N2N gains almost nothing (README, "The
+    /// pixel-bank method").
+    public static let standard = DenoiseMethod.pixelBank
+
     public var summary: String {
         switch self {
         case .zsn2n: return "Zero-Shot Noise2Noise: half images from a pair downsampler (see --sampler)"

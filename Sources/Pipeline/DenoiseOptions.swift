@@ -23,15 +23,18 @@ public struct DenoiseOptions: Sendable, Equatable {
     public let jpegQuality: Int
     /// A pixel-bank override, for experiments: the candidates' stride (nil: the noise's measured reach).
     public let bankStride: Int?
+    /// Pixel-bank mechanisms taken away, for the ablation (`zsn2n evaluate`).
+    public let bankWithout: Set<PixelBankMechanism>
 
     /// - threads: 0 uses every core.
     /// - crop, batch, learningRate: overrides of the preset's, for experiments.
-    public init(method: String = DenoiseMethod.zsn2n.rawValue, sampler: String = Sampler.original.name,
+    public init(method: String = DenoiseMethod.standard.rawValue, sampler: String = Sampler.original.name,
                 preset: String = Preset.balanced.name,
                 iterations: Int? = nil, seed: UInt64 = 0, threads: Int = 0,
                 maxPixels: Int = ImageIO.defaultMaxPixels, jpegQuality: Int = 95,
                 declarations: [DeclaredSampler] = [], crop: Int? = nil, batch: Int? = nil,
-                learningRate: Double? = nil, bankStride: Int? = nil) throws {
+                learningRate: Double? = nil, bankStride: Int? = nil,
+                bankWithout: Set<PixelBankMechanism> = []) throws {
         guard let method = DenoiseMethod(rawValue: method.lowercased()) else {
             throw SettingsError(key: "method", "unknown method '\(method)' (one of \(DenoiseMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
@@ -40,6 +43,7 @@ public struct DenoiseOptions: Sendable, Equatable {
             guard (1...8).contains(bankStride) else { throw SettingsError(key: "bank_stride", "must be 1 to 8, got \(bankStride)") }
         }
         self.bankStride = bankStride
+        self.bankWithout = bankWithout
         for (index, declaration) in declarations.enumerated() {
             do { _ = try declaration.sampler() } catch {
                 throw SettingsError(key: "declare", "\(declaration.name): \(error)")
@@ -110,10 +114,15 @@ public struct DenoiseOptions: Sendable, Equatable {
                     plan: plan.fitted(height: height, width: width), seed: seed, parallel: parallel)
     }
 
-    /// A pixel-bank trainer, its candidates `stride` apart, and the acceptance its banks were fitted with.
-    public func bankTrainer(pixels: [Float], channels: Int, height: Int, width: Int, stride: Int) throws
+    /// What the pixel-bank method does on an image whose noise reaches `reach` pixels.
+    public func bankSettings(reach: Int) -> PixelBankSettings {
+        PixelBankSettings(reach: reach, stride: bankStride, without: bankWithout)
+    }
+
+    /// A pixel-bank trainer as `settings` say, and the acceptance its banks were fitted with.
+    public func bankTrainer(pixels: [Float], channels: Int, height: Int, width: Int, settings: PixelBankSettings) throws
         -> (trainer: Trainer, acceptance: PixelBank.Acceptance, keptFraction: Double) {
-        try PixelBankTraining.trainer(pixels: pixels, channels: channels, height: height, width: width, stride: stride,
+        try PixelBankTraining.trainer(pixels: pixels, channels: channels, height: height, width: width, settings: settings,
                                       plan: plan.fitted(height: height, width: width), seed: seed, parallel: parallel)
     }
 }

@@ -34,7 +34,7 @@ public enum DenoisePipeline {
         let (width, height, channels, alpha) = (noisy.width, noisy.height, noisy.channels, noisy.alpha)
         // The pixel-bank method spreads its candidates as far as the noise is correlated.
         let correlation = options.method == .pixelBank ? NoiseCorrelation.measure(noisy) : nil
-        let stride = options.bankStride ?? correlation.map { min($0.reach, 4) } ?? 1
+        let settings = correlation.map { options.bankSettings(reach: $0.reach) }
         let trainer: Trainer
         var bank: (acceptance: PixelBank.Acceptance, keptFraction: Double)?
         do {
@@ -43,7 +43,7 @@ public enum DenoisePipeline {
                 trainer = try options.trainer(pixels: noisy.pixels, channels: channels, height: height, width: width)
             case .pixelBank:
                 let made = try options.bankTrainer(pixels: noisy.pixels, channels: channels, height: height, width: width,
-                                                   stride: stride)
+                                                   settings: settings!)
                 trainer = made.trainer
                 bank = (made.acceptance, made.keptFraction)
             }
@@ -61,7 +61,7 @@ public enum DenoisePipeline {
         var pixels = trainer.takeImage()
         if let bank {
             pixels = PixelBankInference.denoise(pixels, channels: channels, height: height, width: width,
-                                                network: trainer.network, stride: stride, acceptance: bank.acceptance,
+                                                network: trainer.network, settings: settings!, acceptance: bank.acceptance,
                                                 seed: options.seed, parallel: options.parallel)
         } else {
             Inference.denoiseInPlace(&pixels, channels: channels, height: height, width: width, network: trainer.network)
@@ -92,12 +92,13 @@ public enum DenoisePipeline {
                             gamma: plan.gamma, crop: plan.crop, batch: plan.batch, threads: options.parallel.threads,
                             declared: options.method == .zsn2n ? options.declaration : nil,
                             pixelBank: correlation.map { c in
-                                Sidecar.PixelBankBlock(stride: stride, strideMeasured: options.bankStride == nil,
-                                                       bankSize: min(PixelBank.defaultSize, PixelBank.candidates(stride: stride).count),
+                                let s = settings!
+                                return Sidecar.PixelBankBlock(stride: s.stride, strideMeasured: s.strideMeasured,
+                                                       bankSize: min(PixelBank.defaultSize, PixelBank.candidates(stride: s.stride).count),
                                                        patch: PixelBank.patch, radius: PixelBank.radius,
-                                                       tau: Double(bank!.acceptance.tau), keptFraction: bank!.keptFraction,
+                                                       tau: s.tau.isFinite ? Double(s.tau) : nil, keptFraction: bank!.keptFraction,
                                                        regions: PixelBankTraining.regions(height: height, width: width, crop: Trainer.cropSize(plan, height: height, width: width), seed: options.seed).count,
-                                                       inferenceDraws: PixelBankInference.draws, ensemble: stride == 1,
+                                                       inferenceDraws: s.draws, ensemble: s.symmetries,
                                                        noiseCorrelation: .init(c))
                             }),
             metrics: .init(input: .init(inputMetrics), output: .init(Metrics.noReference(denoised)),

@@ -67,8 +67,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var bankSize: Int
         public var patch: Int
         public var radius: Int
-        /// A match is kept within tau times the reference distance at its brightness.
-        public var tau: Double
+        /// A match is kept within tau times the reference distance at its brightness; nil when
+        /// every match is kept (the acceptance taken away, for an ablation), and then absent.
+        public var tau: Double?
         /// The fraction of the training banks' matches kept (the rest are the pixel itself).
         public var keptFraction: Double
         /// Banks built for training: 1 for the whole image, more for regions of a large one.

@@ -20,7 +20,7 @@ public struct DaemonConfigKey: Sendable {
         .init(name: "failed", kind: .string, defaultText: "./failed", help: "where a failed original goes, with NAME.error.json"),
         .init(name: "reference", kind: .string, defaultText: "(none)", help: "folder of clean images: one of the same name adds PSNR/SSIM to the sidecar"),
         .init(name: "after", kind: .string, defaultText: "move", help: "what happens to an original after success: move | keep | delete"),
-        .init(name: "method", kind: .string, defaultText: "zs-n2n", help: "denoising method: zs-n2n | pixel-bank"),
+        .init(name: "method", kind: .string, defaultText: "pixel-bank", help: "denoising method: pixel-bank | zs-n2n"),
         .init(name: "sampler", kind: .string, defaultText: "original", help: "downsampler pair used for training (zsn2n samplers lists them)"),
         .init(name: "declare", kind: .string, defaultText: "(none)", help: "your own kernel pairs, usable as sampler by name: a list of {name, k1, k2, stride, divisor} (JSON on the command line and in the environment)"),
         .init(name: "preset", kind: .string, defaultText: "balanced", help: "training recipe: paper | balanced | fast"),

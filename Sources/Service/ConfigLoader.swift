@@ -102,7 +102,7 @@ public enum ConfigLoader {
         let job: DenoiseOptions
         do {
             job = try DenoiseOptions(
-                method: string("method", "zs-n2n"), sampler: string("sampler", "original"), preset: string("preset", "balanced"),
+                method: string("method", DenoiseMethod.standard.rawValue), sampler: string("sampler", "original"), preset: string("preset", "balanced"),
                 iterations: iterations == 0 ? nil : iterations, seed: UInt64(seed),
                 threads: threads == 0 ? max(1, Parallel.availableCores / concurrency) : threads,
                 maxPixels: int("max_pixels", 100_000_000), jpegQuality: int("jpeg_quality", 95),

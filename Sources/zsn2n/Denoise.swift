@@ -35,7 +35,7 @@ struct Denoise: ParsableCommand {
     @Flag(help: "Leave outputs that exist already, and count their inputs as done.") var skipExisting = false
     @Option(help: ArgumentHelp("Take only this share of the files: K/N, K from 0.", valueName: "K/N")) var shard: String?
     @Option(help: ArgumentHelp("Denoising method: \(DenoiseMethod.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "method"))
-    var method = DenoiseMethod.zsn2n.rawValue
+    var method = DenoiseMethod.standard.rawValue
     @Option(help: "Sampler (see `zsn2n samplers`), or the name of one given with --declare.") var sampler = "original"
     @Option(help: "Training preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset = Preset.balanced.name
     @Option(parsing: .unconditional, help: "Training iterations (overrides the preset's; its schedule is scaled to match).")

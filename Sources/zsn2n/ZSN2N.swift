@@ -7,6 +7,6 @@ struct ZSN2N: ParsableCommand {
         commandName: "zsn2n",
         abstract: "Zero-Shot Noise2Noise: denoise an image by training a small network on that image alone.",
         version: zsn2nVersion,
-        subcommands: [Denoise.self, Demo.self, NoiseCommand.self, MetricsCommand.self, SamplersCommand.self, Bench.self, Reproduce.self]
+        subcommands: [Denoise.self, Demo.self, NoiseCommand.self, MetricsCommand.self, Evaluate.self, SamplersCommand.self, Bench.self, Reproduce.self]
     )
 }

@@ -104,19 +104,52 @@ struct PixelBankTests {
         #expect(worst < 0.03 * scale, "largest difference \(worst) against a largest gradient of \(scale)")
     }
 
+    @Test("the settings follow the measured reach, capped, and each ablated mechanism is gone on its own")
+    func settings() {
+        let white = PixelBankSettings(reach: 1)
+        #expect(white.stride == 1 && white.strideMeasured && white.symmetries && white.tau == 2 && white.draws == 8)
+        let far = PixelBankSettings(reach: 7)
+        #expect(far.stride == PixelBankSettings.maxStride && far.strideMeasured && !far.symmetries && far.tau == 4)
+        let unstrided = PixelBankSettings(reach: 3, without: [.stride])
+        #expect(unstrided.stride == 1 && !unstrided.strideMeasured && unstrided.symmetries)
+        let open = PixelBankSettings(reach: 3, without: [.acceptance])
+        #expect(open.stride == 3 && open.tau == .infinity && open.draws == 8)
+        #expect(PixelBankSettings(reach: 1, without: [.draws]).draws == 1)
+        #expect(!PixelBankSettings(reach: 1, without: [.symmetries]).symmetries)
+        #expect(PixelBankSettings(reach: 3, stride: 2).stride == 2)
+    }
+
+    @Test("with the acceptance taken away every match stays in the bank")
+    func acceptanceAblated() {
+        var rng = Random(seed: 5)
+        let (h, w) = (24, 24)
+        let image = (0..<(h * w)).map { _ in rng.uniformFloat() }
+        var strict = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, region: (0, 0, h, w),
+                               stride: 1, parallel: Parallel(threads: 1))
+        var open = strict
+        let acceptance = PixelBank.Acceptance(fitting: [strict], tau: 1)
+        strict.accept(acceptance)
+        var none = acceptance
+        none.tau = .infinity
+        open.accept(none)
+        #expect(open.keptFraction == 1)
+        #expect(strict.keptFraction < 1)
+    }
+
     @Test("training is seeded: one seed gives one output bit for bit, whatever the thread count")
     func determinism() throws {
         let (h, w) = (36, 40)
         var rng = Random(seed: 1)
         let image = Self.periodic(height: h, width: w, period: 6).map { min(max($0 + 0.1 * (rng.uniformFloat() - 0.5), 0), 1) }
         func run(_ seed: UInt64, threads: Int) throws -> [Float] {
-            let made = try PixelBankTraining.trainer(pixels: image, channels: 1, height: h, width: w, stride: 2,
+            let settings = PixelBankSettings(reach: 2)
+            let made = try PixelBankTraining.trainer(pixels: image, channels: 1, height: h, width: w, settings: settings,
                                                      plan: TrainingPlan(iterations: 6, stepSize: 3, crop: 24, batch: 2),
                                                      seed: seed, parallel: Parallel(threads: threads))
             #expect(made.trainer.train())
             #expect(made.trainer.lastLoss!.isFinite)
             return PixelBankInference.denoise(image, channels: 1, height: h, width: w, network: made.trainer.network,
-                                              stride: 2, acceptance: made.acceptance, seed: seed,
+                                              settings: settings, acceptance: made.acceptance, seed: seed,
                                               parallel: Parallel(threads: threads))
         }
         let a = try run(3, threads: 2)

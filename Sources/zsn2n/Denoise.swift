@@ -34,9 +34,10 @@ struct Denoise: ParsableCommand {
     @Flag(help: "Replace outputs that exist already (never an input).") var force = false
     @Flag(help: "Leave outputs that exist already, and count their inputs as done.") var skipExisting = false
     @Option(help: ArgumentHelp("Take only this share of the files: K/N, K from 0.", valueName: "K/N")) var shard: String?
-    @Option(help: ArgumentHelp("Denoising method: \(DenoiseMethod.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "method"))
-    var method = DenoiseMethod.standard.rawValue
-    @Option(help: "Sampler (see `zsn2n samplers`), or the name of one given with --declare.") var sampler = "original"
+    @Option(help: ArgumentHelp("Denoising method: \(DenoiseMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default \(DenoiseMethod.standard.rawValue); zs-n2n when --sampler is given).", valueName: "method"))
+    var method: String?
+    @Option(help: "ZS-N2N's sampler (see `zsn2n samplers`), or the name of one given with --declare (default original).")
+    var sampler: String?
     @Option(help: "Training preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset = Preset.balanced.name
     @Option(parsing: .unconditional, help: "Training iterations (overrides the preset's; its schedule is scaled to match).")
     var iterations: Int?
@@ -56,9 +57,14 @@ struct Denoise: ParsableCommand {
     @Option(parsing: .unconditional, help: .hidden) var bankStride: Int?
 
     func run() throws {
+        // A sampler is ZS-N2N's: naming one chooses that method, unless another is named too.
+        let chosenMethod = method ?? (sampler == nil ? DenoiseMethod.standard.rawValue : DenoiseMethod.zsn2n.rawValue)
+        if let sampler, DenoiseMethod(rawValue: chosenMethod.lowercased()) == .pixelBank {
+            throw ValidationError("--sampler \(sampler) is ZS-N2N's; --method pixel-bank uses none (drop one of the two)")
+        }
         let options: DenoiseOptions
         do {
-            options = try DenoiseOptions(method: method, sampler: sampler, preset: preset, iterations: iterations, seed: seed,
+            options = try DenoiseOptions(method: chosenMethod, sampler: sampler ?? Sampler.original.name, preset: preset, iterations: iterations, seed: seed,
                                          threads: threads ?? 0, maxPixels: maxPixels, jpegQuality: jpegQuality,
                                          declarations: try Denoise.declarations(declare), crop: crop, batch: batch,
                                          learningRate: learningRate, bankStride: bankStride)

@@ -34,6 +34,15 @@ struct NoiseCorrelationTests {
         #expect(c.reach == 3)
     }
 
+    @Test func tooFewTilesAreTakenAsWhite() {
+        // The same correlated noise: measured on a 128x128 image (16 flat tiles), not on a 64x64
+        // one (4), where texture could not be told from noise.
+        #expect(NoiseCorrelation.measure(Self.image(side: 128, averaging: 3, seed: 3)).reach == 3)
+        let small = NoiseCorrelation.measure(Self.image(side: 64, averaging: 3, seed: 3))
+        #expect(small.tiles == 4 && small.at(dy: 0, dx: 1)! > 0.4)
+        #expect(small.reach == 1)
+    }
+
     @Test func tooSmallGivesNothing() {
         let c = NoiseCorrelation.measure(Image(width: 8, height: 8, channels: 1))
         #expect(c.values.allSatisfy { $0 == 0 } && c.reach == 1)

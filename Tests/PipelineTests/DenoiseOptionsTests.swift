@@ -8,7 +8,9 @@ import Engine
 @Suite struct DenoiseOptionsTests {
     @Test func defaultsAndOverrides() throws {
         let defaults = try DenoiseOptions()
-        #expect(defaults.sampler == .original && defaults.preset == .balanced && defaults.plan == Preset.balanced.plan)
+        #expect(defaults.method == .pixelBank && defaults.preset == .balanced && defaults.plan == Preset.balanced.bankPlan)
+        #expect(try DenoiseOptions(method: "zs-n2n").plan == Preset.balanced.plan)
+        #expect(defaults.sampler == .original)
         #expect(defaults.parallel == .allCores)
         let custom = try DenoiseOptions(sampler: "stripe", preset: "paper", iterations: 300, seed: 4, threads: 1,
                                         crop: 64, batch: 3, learningRate: 5e-4)

@@ -56,7 +56,7 @@ import Imaging
 
             let tiny = dir + "/tiny.png"
             try ImageIO.write(Image(width: 2, height: 2, channels: 1), to: tiny, format: .png)
-            let three = try DenoiseOptions(sampler: "threeSizeSample", iterations: 2)
+            let three = try DenoiseOptions(method: "zs-n2n", sampler: "threeSizeSample", iterations: 2)
             let small = #expect(throws: PipelineError.self) { try DenoisePipeline.run(try InputFile(opening: tiny), options: three) }
             #expect(small?.reason.contains("too small for sampler threeSizeSample") == true)
 

@@ -41,6 +41,7 @@ extension DaemonIntegrationTests {
             try """
                 declare:
                   - {name: diagonal, k1: [[0, 0.5], [0.5, 0]], k2: [[0.5, 0], [0, 0.5]], stride: 2, divisor: 1}
+                method: zs-n2n
                 sampler: \(sampler)
                 """.write(to: config, atomically: true, encoding: .utf8)
             daemon.arguments += ["--config", config.path]

@@ -2,11 +2,11 @@
 # Large photos through `zsn2n denoise` with the default preset: wall time and peak memory.
 #   scripts/large-photo.sh [WIDTHxHEIGHT ...]      (default: 4000x3000, i.e. 12 megapixels)
 # Makes a clean photo by resizing ../shared/testdata/retina.jpg (Pillow, from PyPI; PY names a python
-# that has it, default /work/ref/bin/python), adds gauss:25 noise with `zsn2n noise` (JPEG, quality
+# that has it, default /work/ref/bin/python when it exists, else python3), adds gauss:25 noise with `zsn2n noise` (JPEG, quality
 # 95), then runs `/usr/bin/time -v zsn2n denoise` on it. Env: ZSN2N (.build/release/zsn2n), OPTIONS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ZSN2N=${ZSN2N:-.build/release/zsn2n}; PY=${PY:-/work/ref/bin/python}; OPTIONS=${OPTIONS:-}
+ZSN2N=${ZSN2N:-.build/release/zsn2n}; PY=${PY:-$([ -x /work/ref/bin/python ] && echo /work/ref/bin/python || echo python3)}; OPTIONS=${OPTIONS:-}
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(4000x3000)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 for size in "${sizes[@]}"; do

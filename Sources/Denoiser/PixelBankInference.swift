@@ -3,7 +3,7 @@ import Engine
 /// The pixel-bank method's output: the network's denoised image averaged over `draws` images drawn
 /// from the banks (each pixel a random member of its bank), so that the noise the draws make
 /// independent averages out instead of being kept; with white noise (`symmetries`) averaged,
-/// half and half, with the eight flips and turns of the noisy image itself. Where a pixel's bank holds only
+/// half and half, with the flips and turns of the noisy image itself (`ensemble`). Where a pixel's bank holds only
 /// itself (no match was good enough), every draw is the pixel, and the output there is F(y).
 ///
 /// Tile by tile: each tile's banks are searched (against the whole image) with the acceptance fitted
@@ -52,10 +52,10 @@ public enum PixelBankInference {
                 network.forward(ws)
                 accumulate(ws, into: &sum, height: rh, width: rw, transform: Dihedral(0), weight: 1 / Float(settings.draws))
             }
-            if settings.symmetries {
-                // Half and half with the eight symmetries of the noisy region itself.
+            if !settings.ensemble.isEmpty {
+                // Half and half with the symmetries of the noisy region itself.
                 for i in sum.indices { sum[i] *= 0.5 }
-                for transform in Dihedral.all {
+                for transform in settings.ensemble {
                     let (th, tw) = transform.size(height: rh, width: rw)
                     let tws = workspace(th, tw)
                     for y in 0..<th {
@@ -67,7 +67,7 @@ public enum PixelBankInference {
                         }
                     }
                     network.forward(tws)
-                    accumulate(tws, into: &sum, height: rh, width: rw, transform: transform, weight: 0.5 / 8)
+                    accumulate(tws, into: &sum, height: rh, width: rw, transform: transform, weight: 0.5 / Float(settings.ensemble.count))
                 }
             }
             for c in 0..<channels {

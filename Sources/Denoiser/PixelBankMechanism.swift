@@ -7,10 +7,10 @@ public enum PixelBankMechanism: String, Sendable, CaseIterable, Comparable {
     /// Matches kept only within tau of the reference distance at their brightness; without it,
     /// every one of a pixel's best matches is kept.
     case acceptance
-    /// The output averaged over eight bank draws; without it, one draw.
+    /// The output averaged over eight bank draws (fewer above a megapixel); without it, one draw.
     case draws
     /// With white noise, training samples flipped and turned, and half the output the average of
-    /// the eight flips and turns of the noisy image; without it, neither.
+    /// the flips and turns of the noisy image; without it, neither.
     case symmetries
 
     public static func < (a: Self, b: Self) -> Bool {

@@ -11,14 +11,22 @@ public struct PixelBankSettings: Sendable, Equatable {
     public var symmetries: Bool
     /// Bank draws averaged at inference.
     public var draws: Int
+    /// With `symmetries`, the flips and turns the output is also averaged over.
+    public var ensemble: [Dihedral]
 
     /// The largest stride used: farther candidates are too few in the search window and too unlike.
     public static let maxStride = 4
 
+    /// Up to this many pixels the output is averaged over 8 draws (and 8 symmetries); above, over
+    /// as many as keep 8 megapixel-passes, at least 2: the output's passes cost what the network
+    /// costs per pixel, and 16 of them over 12 megapixels would take longer than the training.
+    public static let fullAveragingPixels = 1 << 20
+
     /// - reach: how far the noise is correlated, measured (NoiseCorrelation).
+    /// - pixels: the image's size, which sets how many passes its output affords.
     /// - stride: an override of the measured one.
     /// - without: mechanisms taken away, for an ablation.
-    public init(reach: Int, stride: Int? = nil, without: Set<PixelBankMechanism> = []) {
+    public init(reach: Int, pixels: Int = 0, stride: Int? = nil, without: Set<PixelBankMechanism> = []) {
         if let stride {
             self.stride = stride
             strideMeasured = false
@@ -33,6 +41,12 @@ public struct PixelBankSettings: Sendable, Equatable {
         // Flips and turns help only where the noise is white: correlated noise is not symmetric
         // under a turn (a camera's horizontal and vertical correlations differ).
         symmetries = self.stride == 1 && !without.contains(.symmetries)
-        draws = without.contains(.draws) ? 1 : PixelBankInference.draws
+        let afforded = pixels <= PixelBankSettings.fullAveragingPixels ? PixelBankInference.draws
+            : max(2, PixelBankInference.draws * PixelBankSettings.fullAveragingPixels / pixels)
+        draws = without.contains(.draws) ? 1 : afforded
+        // The eight symmetries; four (those that keep a tile's shape) or two (and the half turn)
+        // where fewer passes are afforded.
+        ensemble = !symmetries ? [] : afforded >= 8 ? Dihedral.all
+            : afforded >= 4 ? Dihedral.shapePreserving : [Dihedral(0), Dihedral(2)]
     }
 }

@@ -114,9 +114,9 @@ public struct DenoiseOptions: Sendable, Equatable {
                     plan: plan.fitted(height: height, width: width), seed: seed, parallel: parallel)
     }
 
-    /// What the pixel-bank method does on an image whose noise reaches `reach` pixels.
-    public func bankSettings(reach: Int) -> PixelBankSettings {
-        PixelBankSettings(reach: reach, stride: bankStride, without: bankWithout)
+    /// What the pixel-bank method does on an image of `pixels` whose noise reaches `reach` pixels.
+    public func bankSettings(reach: Int, pixels: Int) -> PixelBankSettings {
+        PixelBankSettings(reach: reach, pixels: pixels, stride: bankStride, without: bankWithout)
     }
 
     /// A pixel-bank trainer as `settings` say, and the acceptance its banks were fitted with.

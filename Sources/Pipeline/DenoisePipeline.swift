@@ -34,7 +34,7 @@ public enum DenoisePipeline {
         let (width, height, channels, alpha) = (noisy.width, noisy.height, noisy.channels, noisy.alpha)
         // The pixel-bank method spreads its candidates as far as the noise is correlated.
         let correlation = options.method == .pixelBank ? NoiseCorrelation.measure(noisy) : nil
-        let settings = correlation.map { options.bankSettings(reach: $0.reach) }
+        let settings = correlation.map { options.bankSettings(reach: $0.reach, pixels: width * height) }
         let trainer: Trainer
         var bank: (acceptance: PixelBank.Acceptance, keptFraction: Double)?
         do {
@@ -98,7 +98,7 @@ public enum DenoisePipeline {
                                                        patch: PixelBank.patch, radius: PixelBank.radius,
                                                        tau: s.tau.isFinite ? Double(s.tau) : nil, keptFraction: bank!.keptFraction,
                                                        regions: PixelBankTraining.regions(height: height, width: width, crop: Trainer.cropSize(plan, height: height, width: width), seed: options.seed).count,
-                                                       inferenceDraws: s.draws, ensemble: s.symmetries,
+                                                       inferenceDraws: s.draws, ensemble: s.ensemble.count,
                                                        noiseCorrelation: .init(c))
                             }),
             metrics: .init(input: .init(inputMetrics), output: .init(Metrics.noReference(denoised)),

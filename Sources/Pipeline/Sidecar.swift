@@ -76,8 +76,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var regions: Int
         /// Images drawn from the banks and averaged at inference.
         public var inferenceDraws: Int
-        /// True when the output is also averaged over the eight flips and turns (white noise).
-        public var ensemble: Bool
+        /// How many flips and turns of the noisy image half the output is averaged over (white
+        /// noise: 8, fewer above a megapixel); 0 for none.
+        public var ensemble: Int
         public var noiseCorrelation: CorrelationBlock
     }
 

@@ -117,6 +117,13 @@ struct PixelBankTests {
         #expect(PixelBankSettings(reach: 1, without: [.draws]).draws == 1)
         #expect(!PixelBankSettings(reach: 1, without: [.symmetries]).symmetries)
         #expect(PixelBankSettings(reach: 3, stride: 2).stride == 2)
+        // The output's passes: 8 draws and 8 symmetries up to a megapixel, fewer above, at least 2.
+        #expect(white.ensemble == Dihedral.all && far.ensemble.isEmpty)
+        let two = PixelBankSettings(reach: 1, pixels: 2 << 20)
+        #expect(two.draws == 4 && two.ensemble == Dihedral.shapePreserving)
+        let twelve = PixelBankSettings(reach: 1, pixels: 12_000_000)
+        #expect(twelve.draws == 2 && twelve.ensemble.count == 2)
+        #expect(PixelBankSettings(reach: 1, pixels: 1 << 20).draws == 8)
     }
 
     @Test("with the acceptance taken away every match stays in the bank")

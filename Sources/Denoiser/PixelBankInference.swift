@@ -2,9 +2,9 @@ import Engine
 
 /// The pixel-bank method's output: the network's denoised image averaged over `draws` images drawn
 /// from the banks (each pixel a random member of its bank), so that the noise the draws make
-/// independent averages out instead of being kept; with white noise (`symmetries`) averaged,
-/// half and half, with the flips and turns of the noisy image itself (`ensemble`). Where a pixel's bank holds only
-/// itself (no match was good enough), every draw is the pixel, and the output there is F(y).
+/// independent averages out instead of being kept; with white noise averaged, half and half, with
+/// the flips and turns of the noisy image itself (`settings.ensemble`). Where a pixel's bank holds
+/// only itself (no match was good enough), every draw is the pixel, and the output there is F(y).
 ///
 /// Tile by tile: each tile's banks are searched (against the whole image) with the acceptance fitted
 /// in training, so memory stays bounded by the tile, and the result does not depend on the threads.

@@ -1,7 +1,7 @@
 /// The parts of the pixel-bank method that can each be taken away, for the ablation that shows what
 /// each adds on its own (`zsn2n evaluate --method 'pixel-bank~acceptance'`, README). Without any of
 /// them the method is still whole: pairs drawn pixel by pixel from banks of similar pixels.
-public enum PixelBankMechanism: String, Sendable, CaseIterable, Comparable {
+public enum PixelBankMechanism: String, Sendable, CaseIterable {
     /// The candidates spread as far as the noise is correlated (measured); without it, stride 1.
     case stride
     /// Matches kept only within tau of the reference distance at their brightness; without it,
@@ -12,8 +12,4 @@ public enum PixelBankMechanism: String, Sendable, CaseIterable, Comparable {
     /// With white noise, training samples flipped and turned, and half the output the average of
     /// the flips and turns of the noisy image; without it, neither.
     case symmetries
-
-    public static func < (a: Self, b: Self) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
 }

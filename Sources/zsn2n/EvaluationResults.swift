@@ -121,7 +121,7 @@ struct EvaluationResults {
     /// The summary as a table: a line per set, PSNR / SSIM / seconds per image for each method.
     static func table(_ summary: [SetSummary]) -> String {
         let methods = unique(summary.flatMap(\.methods))
-        let width = max(22, (methods.map(\.count).max() ?? 0) + 2)
+        let width = max(26, (methods.map(\.count).max() ?? 0) + 2)
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
         var lines = ["mean PSNR dB / SSIM / seconds per image (images in brackets); gain over the noisy input below"]
         lines.append(pad("set", 14) + pad("noisy", 16) + methods.map { pad($0, width) }.joined())

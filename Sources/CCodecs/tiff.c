@@ -177,7 +177,9 @@ static int no_map(thandle_t handle, void **base, toff_t *size) {
 
 static void no_unmap(thandle_t handle, void *base, toff_t size) { (void)handle, (void)base, (void)size; }
 
-static TIFF *open_tiff(tiff_io *io, const char *mode) {
+/* `name` stands for the file in libtiff's messages ("...: input: Seek error accessing TIFF
+ * directory"); the caller names the real file. */
+static TIFF *open_tiff(tiff_io *io, const char *name, const char *mode) {
     pthread_once(&global_handlers_once, install_global_handlers);
     thread_message[0] = 0;
 #if HAVE_OPEN_OPTIONS
@@ -187,13 +189,13 @@ static TIFF *open_tiff(tiff_io *io, const char *mode) {
     TIFFOpenOptionsSetErrorHandlerExtR(options, on_error, io);
     TIFFOpenOptionsSetWarningHandlerExtR(options, on_warning, io);
     TIFFOpenOptionsSetMaxSingleMemAlloc(options, MAX_SINGLE_ALLOC);
-    TIFF *tif = TIFFClientOpenExt("tiff", mode, io, file_read, file_write, file_seek, file_close,
+    TIFF *tif = TIFFClientOpenExt(name, mode, io, file_read, file_write, file_seek, file_close,
                                   file_size, no_map, no_unmap, options);
     TIFFOpenOptionsFree(options); /* libtiff copied what it needs */
 #else
     /* Before 4.5 there are no per-handle handlers: messages come through the global ones, into
      * this thread's buffer (fail_from_tiff reads it). */
-    TIFF *tif = TIFFClientOpen("tiff", mode, io, file_read, file_write, file_seek, file_close,
+    TIFF *tif = TIFFClientOpen(name, mode, io, file_read, file_write, file_seek, file_close,
                                file_size, no_map, no_unmap);
 #endif
     return tif;
@@ -253,6 +255,25 @@ static int count_pages(tiff_decoder *state, int limit, cc_status *status) {
     return pages;
 }
 
+/* Whether the first directory, up to its next-directory offset, lies inside the file. libtiff
+ * takes a next offset it cannot read as "no more directories", so a file cut in its last bytes
+ * would pass; a cut file is an error here as for PNG and JPEG. */
+static int directory_complete(tiff_decoder *state) {
+    TIFF *tif = state->tif;
+    int big = TIFFIsBigTIFF(tif);
+    uint64_t offset = TIFFCurrentDirOffset(tif), count = 0;
+    uint8_t bytes[8];
+    size_t width = big ? 8 : 2;
+    if (file_seek(&state->io, offset, SEEK_SET) != offset || file_read(&state->io, bytes, (tmsize_t)width) != (tmsize_t)width)
+        return 0;
+    for (size_t i = 0; i < width; i++) /* the file's byte order: II little-endian, MM big */
+        count |= (uint64_t)bytes[TIFFIsBigEndian(tif) ? i : width - 1 - i] << (8 * (width - 1 - i));
+    if (count > (1u << 20))
+        return 0;
+    uint64_t end = offset + width + count * (big ? 20 : 12) + (big ? 8 : 4);
+    return end <= file_size(&state->io);
+}
+
 int cc_tiff_decoder_open(cc_decoder *decoder, cc_status *status) {
     tiff_decoder *state = calloc(1, sizeof *state);
     if (!state)
@@ -260,11 +281,13 @@ int cc_tiff_decoder_open(cc_decoder *decoder, cc_status *status) {
     decoder->impl = state;
     state->io.file = decoder->file;
     /* "m": no memory-mapping, even if the procedures allowed it. */
-    state->tif = open_tiff(&state->io, "rm");
+    state->tif = open_tiff(&state->io, "input", "rm");
     if (!state->tif)
         return fail_from_tiff(&state->io, status, CC_ERR_CORRUPT, "cannot read the TIFF directory");
     TIFF *tif = state->tif;
     state->io.message[0] = 0; /* what libtiff complained of but got past */
+    if (!directory_complete(state))
+        return cc_fail(status, CC_ERR_CORRUPT, "the file ends inside the image directory");
 
     int pages = count_pages(state, 2, status);
     if (pages < 0)
@@ -535,7 +558,7 @@ int cc_tiff_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_sta
         return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
     /* Classic TIFF (4 GB at most) unless the uncompressed pixels alone come near that. */
     int big = (uint64_t)state->row_bytes * o->height > ((uint64_t)3 << 30);
-    state->tif = open_tiff(&state->io, big ? "w8m" : "wm");
+    state->tif = open_tiff(&state->io, "output", big ? "w8m" : "wm");
     if (!state->tif)
         return fail_from_tiff(&state->io, status, CC_ERR_OPEN, "cannot start the TIFF");
     TIFF *tif = state->tif;

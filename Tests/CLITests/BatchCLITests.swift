@@ -34,7 +34,7 @@ struct BatchCLITests {
         let r = try CLI.run(["denoise", inputs.path, extra.path, "--output-dir", out.path, "--iterations", "3"])
         #expect(r.status == 1, "\(r.stderr)")
         #expect(names(out) == ["a-1.png", "a-1.png.json", "a.png", "a.png.json", "b.png", "b.png.json"])
-        #expect(r.stderr.contains("c.png: not a PNG or JPEG file"))
+        #expect(r.stderr.contains("c.png: not a PNG, JPEG or TIFF file"))
         #expect(r.stderr.contains("3 denoised, 1 failed, 0 skipped"), "\(r.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("b.png.json"))) as? [String: Any])
         #expect((doc["output"] as? [String: Any])?["file"] as? String == "b.png")

@@ -28,6 +28,7 @@ struct TIFFFixture: CustomStringConvertible, Sendable {
         .init(name: "rgba8_planar_tiles_lzw.tif", width: 37, height: 21, channels: 3, alpha: true, kind: 8, colorType: "rgba"),
         .init(name: "gray32f_strips_deflate.tif", width: 19, height: 13, channels: 1, alpha: false, kind: 32, colorType: "gray"),
         .init(name: "rgb32f_tiles_none_be.tif", width: 37, height: 21, channels: 3, alpha: false, kind: 32, colorType: "rgb"),
+        .init(name: "gray16_bigtiff_lzw.tif", width: 19, height: 13, channels: 1, alpha: false, kind: 16, colorType: "gray"),
         // RGB with an unspecified extra sample: the extra is dropped.
         .init(name: "rgbx8_unspecified.tif", width: 19, height: 13, channels: 3, alpha: false, kind: 8, colorType: "rgb"),
     ]
@@ -49,7 +50,7 @@ struct TIFFFixture: CustomStringConvertible, Sendable {
 
 @Suite("TIFF reading and writing")
 struct TIFFCodecTests {
-    @Test("Strips, tiles, separate planes, none/LZW/Deflate, both byte orders, 8/16-bit and float decode exactly",
+    @Test("Strips, tiles, separate planes, none/LZW/Deflate, both byte orders, BigTIFF, 8/16-bit and float decode exactly",
           arguments: TIFFFixture.layouts)
     func fixtureDecodesExactly(layout: TIFFFixture) throws {
         let (image, info) = try ImageIO.read(fixture(layout.name))

@@ -16,6 +16,7 @@ struct TIFFCorruptionTests {
         case "tiles-lzw": try fixtureBytes("rgba16_tiles_lzw_be.tif")
         case "planar": try fixtureBytes("rgb16_planar_deflate.tif")
         case "float": try fixtureBytes("gray32f_strips_deflate.tif")
+        case "bigtiff": try fixtureBytes("gray16_bigtiff_lzw.tif")
         default: try fixtureBytes("gray8_strips_none.tif")
         }
     }
@@ -38,7 +39,7 @@ struct TIFFCorruptionTests {
         }
     }
 
-    @Test("Every proper prefix of a valid TIFF is refused", arguments: ["written", "tiles-lzw", "planar", "float", "none"])
+    @Test("Every proper prefix of a valid TIFF is refused", arguments: ["written", "tiles-lzw", "planar", "float", "bigtiff", "none"])
     func everyPrefixRefused(kind: String) throws {
         let bytes = try Self.bytes(kind)
         #expect(try ImageIO.decode(bytes).image.width > 0)
@@ -55,7 +56,7 @@ struct TIFFCorruptionTests {
         #expect(accepted.isEmpty, "\(kind): prefixes of \(accepted) of \(bytes.count) bytes were accepted")
     }
 
-    @Test("Random byte flips never crash: success or ImageError", arguments: ["written", "tiles-lzw", "planar", "float", "none"])
+    @Test("Random byte flips never crash: success or ImageError", arguments: ["written", "tiles-lzw", "planar", "float", "bigtiff", "none"])
     func flips(kind: String) throws {
         var rng = TestRandom(seed: 77)
         let original = try Self.bytes(kind)

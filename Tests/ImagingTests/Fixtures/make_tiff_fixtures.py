@@ -58,10 +58,11 @@ def lzw(data):
 
 def tiff(width, height, samples, bps=8, fmt=1, photometric=None, compression=1, predictor=1,
          tile=None, rps=None, planar=1, extra=(), order="<", pixel=None, pages=1, subfiletypes=None,
-         declared=None, colormap=False):
+         declared=None, colormap=False, big=False):
     """A TIFF of `pages` identical images. pixel(x, y, s) gives each sample (default value());
     fmt 1 unsigned, 3 float; tile (w, h) or strips of rps rows; planar 2 for separate planes;
-    extra: ExtraSamples values; declared: the (width, height) the IFD claims instead."""
+    extra: ExtraSamples values; declared: the (width, height) the IFD claims instead; big: BigTIFF
+    (8-byte offsets and counts, 20-byte directory entries)."""
     pixel = pixel or (lambda x, y, s: value(32 if fmt == 3 else bps, x, y, s))
     photometric = photometric if photometric is not None else (1 if samples - len(extra) == 1 else 2)
     code = {8: "B", 16: "H", 32: "f" if fmt == 3 else "I"}[bps]
@@ -95,7 +96,9 @@ def tiff(width, height, samples, bps=8, fmt=1, photometric=None, compression=1, 
             for y in range(0, height, rps):
                 chunks.append(block(0, y, width, min(rps, height - y), p))
 
-    out = bytearray(struct.pack(order + "2sHI", b"II" if order == "<" else b"MM", 42, 0))
+    mark = b"II" if order == "<" else b"MM"
+    out = bytearray(struct.pack(order + "2sHHHQ", mark, 43, 8, 0, 0) if big else struct.pack(order + "2sHI", mark, 42, 0))
+    off, entry, count_code = ("Q", 20, "Q") if big else ("I", 12, "H")
     ifd_offsets = []
     for page in range(pages):
         offsets = []
@@ -127,26 +130,26 @@ def tiff(width, height, samples, bps=8, fmt=1, photometric=None, compression=1, 
         entries.append((339, 3, [fmt] * samples))
         entries.sort()
         ifd_offsets.append(len(out))
-        ifd = bytearray(struct.pack(order + "H", len(entries)))
+        ifd = bytearray(struct.pack(order + count_code, len(entries)))
         tail = bytearray()
-        tail_base = len(out) + 2 + 12 * len(entries) + 4
+        tail_base = len(out) + struct.calcsize(count_code) + entry * len(entries) + struct.calcsize(off)
+        inline = struct.calcsize(off)
         for tag, typ, vals in entries:
-            size = {3: 2, 4: 4}[typ]
             data = struct.pack(order + ("H" if typ == 3 else "I") * len(vals), *vals)
-            if len(data) <= 4:
-                ifd += struct.pack(order + "HHI", tag, typ, len(vals)) + data.ljust(4, b"\0")
+            if len(data) <= inline:
+                ifd += struct.pack(order + "HH" + off, tag, typ, len(vals)) + data.ljust(inline, b"\0")
             else:
-                ifd += struct.pack(order + "HHII", tag, typ, len(vals), tail_base + len(tail))
+                ifd += struct.pack(order + "HH" + off + off, tag, typ, len(vals), tail_base + len(tail))
                 tail += data
                 if len(tail) % 2:
                     tail += b"\0"
         next_at = len(out) + len(ifd)
-        ifd += b"\0\0\0\0"
+        ifd += bytes(inline)
         out += ifd + tail
         if page > 0:
-            struct.pack_into(order + "I", out, previous_next, ifd_offsets[-1])
+            struct.pack_into(order + off, out, previous_next, ifd_offsets[-1])
         previous_next = next_at
-    struct.pack_into(order + "I", out, 4, ifd_offsets[0])
+    struct.pack_into(order + off, out, 8 if big else 4, ifd_offsets[0])
     return bytes(out)
 
 FIXTURES = {
@@ -158,6 +161,7 @@ FIXTURES = {
     "rgba8_planar_tiles_lzw.tif": dict(width=37, height=21, samples=4, compression=5, planar=2, tile=(16, 16), extra=(2,)),
     "gray32f_strips_deflate.tif": dict(width=19, height=13, samples=1, bps=32, fmt=3, compression=8),
     "rgb32f_tiles_none_be.tif": dict(width=37, height=21, samples=3, bps=32, fmt=3, tile=(16, 16), order=">"),
+    "gray16_bigtiff_lzw.tif": dict(width=19, height=13, samples=1, bps=16, compression=5, rps=5, big=True),
     "rgbx8_unspecified.tif": dict(width=19, height=13, samples=4, extra=(0,), compression=8),
     # Straight values 0, 1/2, 128/255, 1/2 under alpha 0, 128, 255, 200, stored premultiplied.
     "graya8_associated.tif": dict(width=4, height=1, samples=2, extra=(1,),

@@ -339,6 +339,10 @@ int cc_tiff_decoder_open(cc_decoder *decoder, cc_status *status) {
     if (spp < state->colour)
         return cc_fail(status, CC_ERR_CORRUPT, "%u samples per pixel for %s", spp,
                        state->colour == 1 ? "gray" : "RGB");
+    /* The pixel limit counts the samples kept (at most 4), but the strips hold all of them: many
+     * extra samples would make one strip far larger than the image the limit allowed. */
+    if (spp > 16)
+        return cc_fail(status, CC_ERR_UNSUPPORTED, "%u samples per pixel (at most 16 are read)", spp);
 
     if (format == SAMPLEFORMAT_IEEEFP) {
         if (bps != 32)

@@ -98,8 +98,12 @@ struct TIFFCodecTests {
         #expect(preview.pixels == (0..<64).map { tiffFixtureValue(8, x: $0 % 8, y: $0 / 8, s: 0) })
     }
 
-    @Test("Float samples outside 0...1 and palette TIFFs are refused with the reason")
+    @Test("Float samples outside 0...1, palette TIFFs and 17 samples a pixel are refused with the reason")
     func refusedLayouts() throws {
+        let wide = fixture("gray8_17_samples.tif")
+        expectImageError(file: wide, reason: "unsupported TIFF: 17 samples per pixel (at most 16 are read)") {
+            _ = try ImageIO.read(wide)
+        }
         let outside = fixture("gray32f_outside.tif")
         expectImageError(file: outside, reason: "32-bit float samples of -1.0 to 2.0; float TIFFs are read with samples in 0...1") {
             _ = try ImageIO.read(outside)

@@ -173,6 +173,7 @@ FIXTURES = {
     "gray32f_outside.tif": dict(width=4, height=1, samples=1, bps=32, fmt=3,
                                 pixel=lambda x, y, s: [0.0, 0.5, 2.0, -1.0][x]),
     "palette8.tif": dict(width=4, height=4, samples=1, photometric=3, colormap=True),
+    "gray8_17_samples.tif": dict(width=4, height=4, samples=17, extra=(0,) * 16),
 }
 
 if __name__ == "__main__":

@@ -142,7 +142,7 @@ def main():
     zeroed = bytearray(tif)
     zeroed[8:200] = bytes(192)
     put("zero-run.tif", bytes(zeroed), "failed", "192 zero bytes over the first Deflate strips")
-    put("declared-100000x100000.tif", tiff(4, 4, 1, declared=(100000, 100000)), "failed", "TIFF declaring 100000x100000")
+    put("declared-100000x100000.tif", tiff(4, 4, 1, rps=100000, declared=(100000, 100000)), "failed", "TIFF declaring 100000x100000")
     put("huge-tiles.tif", tiff(32, 32, 1, tile=(16, 16)).replace(
         struct.pack("<HHII", 322, 4, 1, 16), struct.pack("<HHII", 322, 4, 1, 1 << 16)).replace(
         struct.pack("<HHII", 323, 4, 1, 16), struct.pack("<HHII", 323, 4, 1, 1 << 16)), "failed", "65536x65536 tiles on a 32x32 TIFF")

@@ -94,8 +94,9 @@ struct TIFFCorruptionTests {
 
     @Test("A TIFF declaring 100000x100000 is refused by the pixel limit, before allocating")
     func absurdDimensions() throws {
-        let tags = try TIFFTags(try fixtureBytes("gray8_strips_none.tif"))
-        let huge = try TIFFTags(tags.patched(256, to: 100_000)).patched(257, to: 100_000)
+        // One strip of 100000 rows, so that the directory is consistent and only the size lies.
+        let single = try TIFFTags(try fixtureBytes("gray32f_strips_deflate.tif"))
+        let huge = try TIFFTags(TIFFTags(single.patched(256, to: 100_000)).patched(257, to: 100_000)).patched(278, to: 100_000)
         try withTemporaryDirectory { dir in
             let path = dir + "/huge.tif"
             try writeBytes(huge, to: path)
@@ -105,8 +106,8 @@ struct TIFFCorruptionTests {
                 _ = try ImageIO.read(path)
             }
         }
-        // Under the limit but with three strips' worth of data: a decode error, quickly.
-        let tall = try TIFFTags(tags.patched(257, to: 3000)).patched(256, to: 3000)
+        // Under the limit but with 13 rows' worth of data: a decode error, quickly.
+        let tall = try TIFFTags(TIFFTags(single.patched(257, to: 3000)).patched(256, to: 3000)).patched(278, to: 3000)
         expectImageError(file: "tall", reason: "truncated or corrupt TIFF") { _ = try ImageIO.decode(tall, name: "tall") }
     }
 
@@ -120,6 +121,20 @@ struct TIFFCorruptionTests {
         } catch let error as ImageError {
             #expect(error.file == "tiles" && error.reason.contains("TIFF"), "\(error.reason)")
         }
+    }
+
+    @Test("Strip or tile offsets fewer than the image needs are refused (libtiff would read the missing ones from byte 0)")
+    func missingOffsets() throws {
+        let strips = try TIFFTags(try fixtureBytes("gray8_strips_none.tif")) // 3 strips
+        expectImageError(file: "strips", reason: "truncated or corrupt TIFF: TIFFFetchStripThing: Incorrect count for \"StripOffsets\"") {
+            _ = try ImageIO.decode(strips.patchedCount(273, to: 2), name: "strips")
+        }
+        let tiles = try TIFFTags(try fixtureBytes("rgb8_tiles_deflate.tif")) // 6 tiles
+        expectImageError(file: "tiles", reason: "Incorrect count for \"TileOffsets\"") {
+            _ = try ImageIO.decode(tiles.patchedCount(324, to: 5), name: "tiles")
+        }
+        // A byte count that looks wrong is recomputed by libtiff from the layout: the right pixels.
+        #expect(try ImageIO.decode(strips.patchedCount(279, to: 2)).image == TIFFFixture.layouts[0].expected)
     }
 
     @Test("maxPixels is enforced from the header for TIFF")

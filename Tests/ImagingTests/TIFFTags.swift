@@ -39,6 +39,17 @@ struct TIFFTags {
         return out
     }
 
+    /// `bytes` with the count of `tag` replaced (the values stay where they are).
+    func patchedCount(_ tag: Int, to count: Int) -> [UInt8] {
+        var out = bytes
+        let e = entries.first { $0.tag == tag }!
+        for k in 0..<4 {
+            let shift = bigEndian ? 8 * (3 - k) : 8 * k
+            out[e.entryOffset + 4 + k] = UInt8(truncatingIfNeeded: count >> shift)
+        }
+        return out
+    }
+
     static func read16(_ b: [UInt8], _ o: Int, _ be: Bool) -> Int {
         be ? Int(b[o]) << 8 | Int(b[o + 1]) : Int(b[o + 1]) << 8 | Int(b[o])
     }

@@ -2,7 +2,8 @@
  * reason through error handlers. Ours are installed per handle (TIFFOpenOptions, libtiff >= 4.5),
  * so the daemon's two concurrent decodes each get their own message; anything libtiff still sends
  * to the process-wide handlers (no handle at hand) lands in a thread-local buffer instead of
- * stderr. Warnings (unknown tags and the like) are swallowed: the pixels decide.
+ * stderr. Warnings (unknown tags and the like) are swallowed, but for one that means the pixels
+ * would be read from the wrong place (on_warning).
  *
  * I/O goes through client procedures over the decoder's FILE (a duplicate of the caller's
  * descriptor, or an fmemopen buffer), never libtiff's own open() or mmap(): the bytes decoded are

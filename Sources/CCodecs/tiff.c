@@ -158,8 +158,14 @@ static toff_t file_seek(thandle_t handle, toff_t offset, int whence) {
         io->memory_position = (size_t)target;
         return target;
     }
-    if (offset > (toff_t)INT64_MAX || fseeko(io->file, (off_t)offset, whence) != 0)
+    if (offset > (toff_t)INT64_MAX)
         return (toff_t)-1;
+    if (fseeko(io->file, (off_t)offset, whence) != 0) {
+        /* A seek flushes what was buffered for writing: a full disk often shows here. */
+        if (errno != EINVAL)
+            io->io_errno = errno ? errno : EIO;
+        return (toff_t)-1;
+    }
     off_t position = ftello(io->file);
     return position < 0 ? (toff_t)-1 : (toff_t)position;
 }
@@ -578,7 +584,8 @@ int cc_tiff_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_sta
     int big = (uint64_t)state->row_bytes * o->height > ((uint64_t)3 << 30);
     state->tif = open_tiff(&state->io, "output", big ? "w8m" : "wm");
     if (!state->tif)
-        return fail_from_tiff(&state->io, status, CC_ERR_OPEN, "cannot start the TIFF");
+        /* Not CC_ERR_OPEN: the file exists by now, and the caller removes it. */
+        return fail_from_tiff(&state->io, status, CC_ERR_IO, "cannot start the TIFF");
     TIFF *tif = state->tif;
     int ok = TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, o->width) &&
              TIFFSetField(tif, TIFFTAG_IMAGELENGTH, o->height) &&

@@ -157,6 +157,20 @@ struct TIFFCodecTests {
         #expect(maxAbsDifference(again.image.pixels, float.pixels) <= 0.5 / 65535 + 1e-7)
     }
 
+    @Test("A full disk is reported with its errno, not as a bad image")
+    func fullDisk() throws {
+        let image = levelImage(width: 256, height: 256, channels: 3, alpha: false, maxLevel: 255, seed: 4)
+        do {
+            try ImageIO.write(image, to: "/dev/full", format: .tiff)
+            Issue.record("writing to /dev/full succeeded")
+        } catch let error as ImageError {
+            #expect(error.file == "/dev/full")
+            #expect(error.systemErrno == ENOSPC, "\(error.reason)")
+            #expect(error.reason.contains("No space left on device"), "\(error.reason)")
+        }
+        #expect(FileManager.default.fileExists(atPath: "/dev/full")) // not unlinked
+    }
+
     @Test("The extension picks the written format; reading goes by the bytes")
     func extensionsAndMagic() throws {
         #expect(ImageSourceInfo.Format(fileExtension: "TIF") == .tiff)

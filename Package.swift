@@ -25,9 +25,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        // C, only where C is needed: libpng/libjpeg report errors by longjmp; renameat2 is behind
-        // _GNU_SOURCE; libsystemd's journal and notify calls.
-        .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
+        // C, only where C is needed: libpng/libjpeg report errors by longjmp, libtiff through
+        // handlers and variadic calls; renameat2 is behind _GNU_SOURCE; libsystemd's journal and
+        // notify calls.
+        .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"),
+                                                  .linkedLibrary("tiff")]),
         .target(name: "CPlatform"),
         .target(name: "CSystemd", linkerSettings: [.linkedLibrary("systemd")]),
 

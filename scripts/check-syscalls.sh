@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs zsn2nd under `strace -f` (every thread, Dispatch's included) through a start, a backlog,
-# good, bad and symlinked files, a SIGHUP reload and a SIGTERM stop, then checks every system
-# call it made against the SystemCallFilter= lines of systemd/zsn2nd.service.
+# good, bad and symlinked files (PNG and TIFF), a SIGHUP reload and a SIGTERM stop, then checks
+# every system call it made against the SystemCallFilter= lines of systemd/zsn2nd.service.
 #
 #   scripts/check-syscalls.sh [path/to/zsn2nd]      (needs strace and python3)
 set -eu
@@ -19,6 +19,8 @@ def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zl
 png = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b'')
 open(sys.argv[1], 'wb').write(png)
 PY
+# A TIFF too (libtiff reads through our descriptor, never mmap; this checks that stays so).
+python3 -c 'import sys; sys.path.insert(0, "Tests/ImagingTests/Fixtures"); from make_tiff_fixtures import tiff; open(sys.argv[1], "wb").write(tiff(48, 48, 3, bps=16, compression=8, predictor=2, rps=8))' "$WORK/sample.tif"
 cp "$WORK/sample.png" "$WORK/inbox/backlog.png"
 printf 'inbox: %s/inbox\noutbox: %s/outbox\ndone: %s/done\nfailed: %s/failed\nsettle_seconds: 0.2\niterations: 30\n' \
     "$WORK" "$WORK" "$WORK" "$WORK" > "$WORK/zsn2nd.yaml"
@@ -27,6 +29,8 @@ STRACE=$!
 sleep 3
 PID=$(pgrep -P "$STRACE" || true)
 cp "$WORK/sample.png" "$WORK/inbox/copy.png"
+cp "$WORK/sample.tif" "$WORK/inbox/copy.tif"
+head -c 300 "$WORK/sample.tif" > "$WORK/inbox/cut.tif"
 echo "not an image" > "$WORK/inbox/bad.png"
 ln -s /etc/passwd "$WORK/inbox/link.png"
 sleep 3

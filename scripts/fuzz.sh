@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the decoders and the daemon's config loader with libFuzzer (clang's, beside swiftc in the
-# toolchain), under AddressSanitizer. Builds in .build-fuzz with -sanitize=fuzzer,address.
+# Fuzzes the decoders (PNG, JPEG, TIFF) and the daemon's config loader with libFuzzer (clang's,
+# beside swiftc in the toolchain), under AddressSanitizer. Builds in .build-fuzz with -sanitize=fuzzer,address.
 #
 #   scripts/fuzz.sh [decode|config|all] [SECONDS]     default: all, 600 s each
 #

@@ -6,7 +6,8 @@
 
 Standard library only. The base images are the codec fixtures (Tests/ImagingTests/Fixtures: the
 layouts our own writer cannot make: palette, 1/2/4-bit, interlaced, gray+alpha 16-bit, CMYK and
-progressive JPEG) and PNG/JPEG files assembled here. Every file is listed in the manifest (PATH, default
+progressive JPEG, TIFF strips, tiles, planes, LZW, float, multi-page) and PNG/JPEG/TIFF files
+assembled here (TIFFs by make_tiff_fixtures.tiff, also standard library only). Every file is listed in the manifest (PATH, default
 OUT_DIR/manifest.json) with what the daemon must do with it: "done" (a valid image it denoises),
 "failed" (refused into failed/ with NAME.error.json) or "either" (a bit flip may leave a valid
 image). Names are hex in the manifest, since one of them is not UTF-8. Names are chosen so that the daemon takes them (an image
@@ -17,6 +18,8 @@ import json, os, random, struct, sys, zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "Tests", "ImagingTests", "Fixtures")
+sys.path.insert(0, FIXTURES)
+from make_tiff_fixtures import tiff  # noqa: E402
 
 def chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
@@ -115,6 +118,36 @@ def main():
     put("zlib-bomb.png", png(3000, 3000, compressed=bomb), "done", "3000x3000 of zeros from a small IDAT")
     bomb_short = zlib.compress((b"\x00" + bytes(3000 * 3)) * 10, 9)
     put("zlib-bomb-short.png", png(3000, 3000, compressed=bomb_short), "failed", "declares 3000x3000, inflates to 10 rows")
+
+    # TIFFs: the layouts the daemon takes, the ones it refuses, and damaged ones.
+    tif = tiff(24, 20, 3, compression=8, predictor=2, rps=3)
+    put("deflate-strips.tif", tif, "done", "8-bit RGB TIFF, Deflate strips")
+    put("lzw16-be.tiff", fixture("gray16_strips_lzw_be.tif"), "done", "16-bit gray TIFF, LZW, big-endian")
+    put("tiles-rgba16.TIF", fixture("rgba16_tiles_lzw_be.tif"), "done", "16-bit RGBA TIFF in LZW tiles")
+    put("planar16.tif", fixture("rgb16_planar_deflate.tif"), "done", "16-bit RGB TIFF, separate planes")
+    put("float32.tif", fixture("gray32f_strips_deflate.tif"), "done", "32-bit float gray TIFF")
+    put("tiff-named.png", tif, "done", "a TIFF under a .png name")
+    put("png-named.tif", good, "done", "a PNG under a .tif name")
+    put("two-pages.tif", fixture("gray8_two_pages.tif"), "failed", "multi-page TIFF: refused")
+    put("palette.tif", fixture("palette8.tif"), "failed", "palette TIFF: refused")
+    put("float-outside.tif", fixture("gray32f_outside.tif"), "failed", "float samples outside [0, 1]")
+    put("tiny-1x1.tif", tiff(1, 1, 1), "failed", "1x1 TIFF: too small for the sampler")
+    for cut in [3, 8, 60, len(tif) // 2, len(tif) - 20, len(tif) - 1]:
+        put(f"truncated-{cut}.tif", tif[:cut], "failed", f"TIFF cut at byte {cut}")
+    for i in range(6):
+        data = bytearray(tif)
+        for _ in range(3):
+            data[rng.randrange(4, len(data))] ^= 1 << rng.randrange(8)
+        put(f"bitflip-{i}.tif", bytes(data), "either", "three bits flipped")
+    zeroed = bytearray(tif)
+    zeroed[8:200] = bytes(192)
+    put("zero-run.tif", bytes(zeroed), "failed", "192 zero bytes over the first Deflate strips")
+    put("declared-100000x100000.tif", tiff(4, 4, 1, rps=100000, declared=(100000, 100000)), "failed", "TIFF declaring 100000x100000")
+    put("huge-tiles.tif", tiff(32, 32, 1, tile=(16, 16)).replace(
+        struct.pack("<HHII", 322, 4, 1, 16), struct.pack("<HHII", 322, 4, 1, 1 << 16)).replace(
+        struct.pack("<HHII", 323, 4, 1, 16), struct.pack("<HHII", 323, 4, 1, 1 << 16)), "failed", "65536x65536 tiles on a 32x32 TIFF")
+    tbomb = tiff(2000, 2000, 1, compression=8, pixel=lambda x, y, s: 0, rps=2000)
+    put("deflate-bomb.tif", tbomb, "done", f"2000x2000 of zeros from {len(tbomb)} bytes of Deflate")
 
     manifest_path = sys.argv[sys.argv.index("--manifest") + 1] if "--manifest" in sys.argv else os.path.join(out, "manifest.json")
     with open(manifest_path, "w") as f:

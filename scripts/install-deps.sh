@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Installs the C libraries zsn2n links (libpng, libjpeg, libsystemd) when they are missing.
+# Installs the C libraries zsn2n links (libpng, libjpeg, libtiff, libsystemd) when they are missing.
 # Debian/Ubuntu; needs root or sudo. Swift itself is expected at /opt/swift or on PATH.
 set -euo pipefail
 missing=()
 # python3-jsonschema: ServiceTests validate sidecars against schema/ with it (Draft 2020-12).
 # dpkg-dev (dpkg-shlibdeps), binutils (strip): scripts/package-deb.sh. debootstrap,
 # systemd-container (systemd-nspawn): scripts/test-package.sh boots the package in a container.
-for pkg in libpng-dev libjpeg-dev libsystemd-dev pkg-config python3-jsonschema \
+for pkg in libpng-dev libjpeg-dev libtiff-dev libsystemd-dev pkg-config python3-jsonschema \
            dpkg-dev binutils debootstrap systemd-container; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done

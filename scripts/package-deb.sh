@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package dist/zsn2n_VERSION_amd64.deb, offline: release binaries with the Swift
 # runtime linked in (--static-swift-stdlib: the target needs no toolchain, only Debian's libpng,
-# libjpeg and libsystemd, which become Depends:), staged by scripts/install-daemon.sh under /usr
+# libjpeg, libtiff and libsystemd, which become Depends:), staged by scripts/install-daemon.sh under /usr
 # (README.md, "The Debian package").
 #
 #   scripts/package-deb.sh                  # build, then package
@@ -65,6 +65,13 @@ printf 'Source: zsn2n\n\nPackage: zsn2n\nArchitecture: %s\n' "$ARCH" > "$STAGE/d
 DEPENDS=$(cd "$STAGE" && dpkg-shlibdeps -O -e root/usr/bin/zsn2n -e root/usr/bin/zsn2nd 2>/dev/null \
     | sed -n 's/^shlibs:Depends=//p')
 [ -n "$DEPENDS" ] || { echo "package-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+# The codecs' libraries must be among them (on bookworm libpng16-16, libjpeg62-turbo, libtiff6,
+# libsystemd0; other releases name them differently, hence the prefixes): a binary that lost one
+# would install and then fail on its first image of that format.
+for lib in libpng libjpeg libtiff libsystemd; do
+    case ", $DEPENDS" in *", $lib"*) ;;
+        *) echo "package-deb: no $lib package in Depends ($DEPENDS)" >&2; exit 1 ;; esac
+done
 
 sed -e "s/@VERSION@/$VERSION/" -e "s/@MAINTAINER@/$MAINTAINER/" -e "s/@DEPENDS@/$DEPENDS/" \
     -e "s/@INSTALLED_SIZE@/$(du -sk --exclude=DEBIAN "$PKG" | cut -f1)/" \

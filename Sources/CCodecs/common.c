@@ -1,4 +1,4 @@
-/* Files and memory buffers, format sniffing, dispatch to png.c / jpeg.c, and the row
+/* Files and memory buffers, format sniffing, dispatch to png.c / jpeg.c / tiff.c, and the row
  * bookkeeping that keeps callers from driving the libraries into states they would abort on. */
 
 #include "internal.h"
@@ -38,6 +38,10 @@ static void cc_ok(cc_status *status) {
 
 static const uint8_t png_signature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
 
+/* TIFF's byte-order mark and magic number: classic (42) and BigTIFF (43), each either way round. */
+static const uint8_t tiff_headers[4][4] = {
+    {'I', 'I', 42, 0}, {'M', 'M', 0, 42}, {'I', 'I', 43, 0}, {'M', 'M', 0, 43}};
+
 /* Decide the format from the first bytes (never the file name), then rewind. */
 static int sniff(FILE *file, int *format, cc_status *status) {
     uint8_t head[8];
@@ -46,14 +50,25 @@ static int sniff(FILE *file, int *format, cc_status *status) {
         return cc_fail(status, CC_ERR_IO, "%s", strerror(errno));
     if (n == 0)
         return cc_fail(status, CC_ERR_EMPTY, "empty file");
+    int tiff = 0, tiff_prefix = 0;
+    for (int i = 0; i < 4; i++) {
+        tiff |= n >= 4 && memcmp(head, tiff_headers[i], 4) == 0;
+        tiff_prefix |= n >= 2 && n < 4 && memcmp(head, tiff_headers[i], n) == 0;
+    }
     if (n >= 2 && head[0] == 0xFF && head[1] == 0xD8) {
         *format = CC_FORMAT_JPEG;
     } else if (n == sizeof head && memcmp(head, png_signature, 8) == 0) {
         *format = CC_FORMAT_PNG;
+    } else if (tiff) {
+        *format = CC_FORMAT_TIFF;
     } else if (n < sizeof head && memcmp(head, png_signature, n) == 0) {
+        status->format = CC_FORMAT_PNG;
         return cc_fail(status, CC_ERR_TRUNCATED_SIGNATURE, "file ends inside the PNG signature");
+    } else if (tiff_prefix) {
+        status->format = CC_FORMAT_TIFF;
+        return cc_fail(status, CC_ERR_TRUNCATED_SIGNATURE, "file ends inside the TIFF header");
     } else {
-        return cc_fail(status, CC_ERR_NOT_IMAGE, "not a PNG or JPEG file");
+        return cc_fail(status, CC_ERR_NOT_IMAGE, "not a PNG, JPEG or TIFF file");
     }
     if (fseek(file, 0, SEEK_SET) != 0)
         return cc_fail(status, CC_ERR_IO, "cannot rewind: %s", strerror(errno));
@@ -73,8 +88,9 @@ static cc_decoder *open_decoder(FILE *file, cc_status *status) {
     if (result == 0) {
         decoder->header.format = format;
         status->format = format;
-        result = format == CC_FORMAT_PNG ? cc_png_decoder_open(decoder, status)
-                                         : cc_jpeg_decoder_open(decoder, status);
+        result = format == CC_FORMAT_PNG    ? cc_png_decoder_open(decoder, status)
+                 : format == CC_FORMAT_JPEG ? cc_jpeg_decoder_open(decoder, status)
+                                            : cc_tiff_decoder_open(decoder, status);
     }
     if (result != 0) {
         cc_decoder_free(decoder);
@@ -158,7 +174,9 @@ int cc_decoder_read_rows(cc_decoder *decoder, void *buffer, size_t row_bytes, ui
         return cc_fail(status, CC_ERR_USAGE, "an interlaced PNG is read in one call");
     int result = h->format == CC_FORMAT_PNG
                      ? cc_png_decoder_read_rows(decoder, buffer, row_bytes, rows, status)
-                     : cc_jpeg_decoder_read_rows(decoder, buffer, row_bytes, rows, status);
+                 : h->format == CC_FORMAT_JPEG
+                     ? cc_jpeg_decoder_read_rows(decoder, buffer, row_bytes, rows, status)
+                     : cc_tiff_decoder_read_rows(decoder, buffer, row_bytes, rows, status);
     if (result != 0) {
         decoder->failed = 1;
         return -1;
@@ -173,8 +191,10 @@ int cc_decoder_finish(cc_decoder *decoder, cc_status *status) {
         return cc_fail(status, CC_ERR_USAGE, "decoder used after a failure");
     if (decoder->rows_read != decoder->header.height)
         return cc_fail(status, CC_ERR_USAGE, "finish before all rows were read");
-    int result = decoder->header.format == CC_FORMAT_PNG ? cc_png_decoder_finish(decoder, status)
-                                                         : cc_jpeg_decoder_finish(decoder, status);
+    int format = decoder->header.format;
+    int result = format == CC_FORMAT_PNG    ? cc_png_decoder_finish(decoder, status)
+                 : format == CC_FORMAT_JPEG ? cc_jpeg_decoder_finish(decoder, status)
+                                            : cc_tiff_decoder_finish(decoder, status);
     if (result != 0) {
         decoder->failed = 1;
         return -1;
@@ -190,6 +210,8 @@ void cc_decoder_free(cc_decoder *decoder) {
         cc_png_decoder_free(decoder);
     else if (decoder->header.format == CC_FORMAT_JPEG)
         cc_jpeg_decoder_free(decoder);
+    else if (decoder->header.format == CC_FORMAT_TIFF)
+        cc_tiff_decoder_free(decoder);
     if (decoder->file)
         fclose(decoder->file);
     free(decoder->icc);
@@ -204,9 +226,10 @@ static int check_options(const cc_encode_options *o, cc_status *status) {
         return cc_fail(status, CC_ERR_USAGE, "empty image (%ux%u)", o->width, o->height);
     if (o->channels != 1 && o->channels != 3)
         return cc_fail(status, CC_ERR_USAGE, "%d colour channels (1 or 3 expected)", o->channels);
-    if (o->format == CC_FORMAT_PNG) {
+    if (o->format == CC_FORMAT_PNG || o->format == CC_FORMAT_TIFF) {
         if (o->bit_depth != 8 && o->bit_depth != 16)
-            return cc_fail(status, CC_ERR_USAGE, "PNG bit depth %d (8 or 16 expected)", o->bit_depth);
+            return cc_fail(status, CC_ERR_USAGE, "%s bit depth %d (8 or 16 expected)",
+                           o->format == CC_FORMAT_PNG ? "PNG" : "TIFF", o->bit_depth);
     } else if (o->format == CC_FORMAT_JPEG) {
         if (o->bit_depth != 8 || o->has_alpha)
             return cc_fail(status, CC_ERR_USAGE, "JPEG holds 8-bit samples without alpha");
@@ -227,7 +250,9 @@ static cc_encoder *open_encoder(cc_encoder *encoder, const cc_encode_options *op
     encoder->options.exif_size = 0;
     int result = options->format == CC_FORMAT_PNG
                      ? cc_png_encoder_open(encoder, options, status)
-                     : cc_jpeg_encoder_open(encoder, options, status);
+                 : options->format == CC_FORMAT_JPEG
+                     ? cc_jpeg_encoder_open(encoder, options, status)
+                     : cc_tiff_encoder_open(encoder, options, status);
     if (result != 0) {
         cc_encoder_free(encoder);
         return NULL;
@@ -284,7 +309,9 @@ int cc_encoder_write_rows(cc_encoder *encoder, const void *buffer, size_t row_by
         return cc_fail(status, CC_ERR_USAGE, "more rows written than the image has");
     int result = o->format == CC_FORMAT_PNG
                      ? cc_png_encoder_write_rows(encoder, buffer, row_bytes, rows, status)
-                     : cc_jpeg_encoder_write_rows(encoder, buffer, row_bytes, rows, status);
+                 : o->format == CC_FORMAT_JPEG
+                     ? cc_jpeg_encoder_write_rows(encoder, buffer, row_bytes, rows, status)
+                     : cc_tiff_encoder_write_rows(encoder, buffer, row_bytes, rows, status);
     if (result != 0) {
         encoder->failed = 1;
         return -1;
@@ -299,8 +326,10 @@ int cc_encoder_finish(cc_encoder *encoder, cc_status *status) {
         return cc_fail(status, CC_ERR_USAGE, "encoder used after a failure or after finish");
     if (encoder->rows_written != encoder->options.height)
         return cc_fail(status, CC_ERR_USAGE, "finish before all rows were written");
-    int result = encoder->options.format == CC_FORMAT_PNG ? cc_png_encoder_finish(encoder, status)
-                                                          : cc_jpeg_encoder_finish(encoder, status);
+    int format = encoder->options.format;
+    int result = format == CC_FORMAT_PNG    ? cc_png_encoder_finish(encoder, status)
+                 : format == CC_FORMAT_JPEG ? cc_jpeg_encoder_finish(encoder, status)
+                                            : cc_tiff_encoder_finish(encoder, status);
     if (result != 0) {
         encoder->failed = 1;
         return -1;
@@ -339,6 +368,8 @@ void cc_encoder_free(cc_encoder *encoder) {
         cc_png_encoder_free(encoder);
     else if (encoder->options.format == CC_FORMAT_JPEG)
         cc_jpeg_encoder_free(encoder);
+    else if (encoder->options.format == CC_FORMAT_TIFF)
+        cc_tiff_encoder_free(encoder);
     if (encoder->file)
         fclose(encoder->file);
     free(encoder->memory);

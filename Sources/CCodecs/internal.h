@@ -2,7 +2,7 @@
 #define CCODECS_INTERNAL_H
 
 /* Shared between common.c (files, format sniffing, dispatch, bookkeeping) and the per-format
- * files png.c and jpeg.c. Not part of the public header. */
+ * files png.c, jpeg.c and tiff.c. Not part of the public header. */
 
 #include "ccodecs.h"
 #include <stdio.h>
@@ -14,7 +14,7 @@ struct cc_decoder {
     size_t icc_size;
     uint8_t *exif; /* malloc'd copy of the EXIF block (JPEG APP1 after "Exif\0\0"), or NULL */
     size_t exif_size;
-    void *impl;   /* png_decoder or jpeg_decoder */
+    void *impl;   /* png_state, jpeg_decoder or tiff_decoder */
     uint32_t rows_read;
     int failed;
 };
@@ -49,6 +49,12 @@ int cc_jpeg_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_b
 int cc_jpeg_decoder_finish(cc_decoder *decoder, cc_status *status);
 void cc_jpeg_decoder_free(cc_decoder *decoder);
 
+int cc_tiff_decoder_open(cc_decoder *decoder, cc_status *status);
+int cc_tiff_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_bytes,
+                              uint32_t rows, cc_status *status);
+int cc_tiff_decoder_finish(cc_decoder *decoder, cc_status *status);
+void cc_tiff_decoder_free(cc_decoder *decoder);
+
 int cc_png_encoder_open(cc_encoder *encoder, const cc_encode_options *options, cc_status *status);
 int cc_png_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_t row_bytes,
                               uint32_t rows, cc_status *status);
@@ -60,5 +66,11 @@ int cc_jpeg_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_
                                uint32_t rows, cc_status *status);
 int cc_jpeg_encoder_finish(cc_encoder *encoder, cc_status *status);
 void cc_jpeg_encoder_free(cc_encoder *encoder);
+
+int cc_tiff_encoder_open(cc_encoder *encoder, const cc_encode_options *options, cc_status *status);
+int cc_tiff_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_t row_bytes,
+                               uint32_t rows, cc_status *status);
+int cc_tiff_encoder_finish(cc_encoder *encoder, cc_status *status);
+void cc_tiff_encoder_free(cc_encoder *encoder);
 
 #endif

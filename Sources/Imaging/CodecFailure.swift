@@ -5,21 +5,15 @@ import CCodecs
 enum CodecFailure {
     static func reading(_ status: cc_status, format: ImageSourceInfo.Format?, file: String) -> ImageError {
         let message = status.text
-        let kind: String
-        switch format {
-        case .png: kind = "PNG"
-        case .jpeg: kind = "JPEG"
-        case nil: // failed while opening: the shim says which format it recognised, if any
-            kind = status.format == Int32(CC_FORMAT_PNG.rawValue) ? "PNG"
-                : status.format == Int32(CC_FORMAT_JPEG.rawValue) ? "JPEG" : "image"
-        }
+        // While opening, the shim says which format it recognised, if any.
+        let kind = (format ?? ImageSourceInfo.Format(shimFormat: status.format))?.displayName ?? "image"
         let reason: String
         switch cc_code(UInt32(status.code)) {
         case CC_ERR_OPEN: reason = "cannot open: \(message)"
         case CC_ERR_IO: reason = "cannot read: \(message)"
-        case CC_ERR_EMPTY: reason = "empty file (0 bytes), not a PNG or JPEG file"
-        case CC_ERR_NOT_IMAGE: reason = "not a PNG or JPEG file"
-        case CC_ERR_TRUNCATED_SIGNATURE: reason = "truncated PNG: the file ends inside the PNG signature"
+        case CC_ERR_EMPTY: reason = "empty file (0 bytes), not a PNG, JPEG or TIFF file"
+        case CC_ERR_NOT_IMAGE: reason = "not a PNG, JPEG or TIFF file"
+        case CC_ERR_TRUNCATED_SIGNATURE: reason = "truncated \(kind): the \(message)"
         case CC_ERR_CORRUPT: reason = "truncated or corrupt \(kind): \(message)"
         case CC_ERR_UNSUPPORTED: reason = "unsupported \(kind): \(message)"
         case CC_ERR_NO_MEMORY: reason = "out of memory decoding the \(kind): \(message)"
@@ -30,7 +24,7 @@ enum CodecFailure {
 
     static func writing(_ status: cc_status, format: ImageSourceInfo.Format, file: String) -> ImageError {
         let message = status.text
-        let kind = format == .png ? "PNG" : "JPEG"
+        let kind = format.displayName
         let reason: String
         switch cc_code(UInt32(status.code)) {
         case CC_ERR_OPEN: reason = "cannot create: \(message)"
@@ -40,6 +34,18 @@ enum CodecFailure {
         default: reason = "\(kind) encoder failed: \(message)"
         }
         return ImageError(file: file, reason: reason, systemErrno: status.sys_errno)
+    }
+}
+
+extension ImageSourceInfo.Format {
+    /// The format the shim reports (cc_format), or nil for 0 (not recognised).
+    init?(shimFormat: Int32) {
+        switch cc_format(UInt32(shimFormat)) {
+        case CC_FORMAT_PNG: self = .png
+        case CC_FORMAT_JPEG: self = .jpeg
+        case CC_FORMAT_TIFF: self = .tiff
+        default: return nil
+        }
     }
 }
 

@@ -48,7 +48,9 @@ struct ImageDecoder {
         self.name = name
         let raw = cc_decoder_header(handle)!.pointee
         self.raw = raw
-        let format: ImageSourceInfo.Format = raw.format == Int32(CC_FORMAT_PNG.rawValue) ? .png : .jpeg
+        guard let format = ImageSourceInfo.Format(shimFormat: raw.format) else {
+            throw ImageError(file: name, reason: "internal error: the decoder reported no format")
+        }
         let colorType: String
         switch cc_color(UInt32(raw.color)) {
         case CC_COLOR_GRAY: colorType = "gray"
@@ -59,7 +61,8 @@ struct ImageDecoder {
         default:
             // CMYK or YCCK (Adobe's CMYK): converting needs the ink profile to look right, so we
             // refuse rather than guess. Refused here, at the header, so a probe fails early too.
-            throw ImageError(file: name, reason: "CMYK JPEG is not supported; convert to RGB")
+            // (libtiff's CMYK is refused in the shim already.)
+            throw ImageError(file: name, reason: "CMYK \(format.displayName) is not supported; convert to RGB")
         }
         var info = ImageSourceInfo(format: format, bitDepth: Int(raw.bit_depth), colorType: colorType,
                                    interlaced: raw.interlaced != 0)
@@ -78,7 +81,12 @@ struct ImageDecoder {
 
     /// Decodes the pixels. Memory: the float image, plus a compact strip of about a megabyte of
     /// rows at a time; an interlaced PNG (whose passes each touch every row) needs its whole
-    /// compact image at once instead.
+    /// compact image at once instead, and a TIFF one of its own strips (or rows of tiles) besides.
+    ///
+    /// A float TIFF's samples must lie in [0, 1] (the scale every other input is read on): one
+    /// outside, or NaN, refuses the file with the range found, rather than clip the data silently.
+    /// Associated (premultiplied) TIFF alpha is divided out, so that the colour planes are the
+    /// image's colour and the alpha plane its coverage, as for PNG.
     func decode(maxPixels: Int) throws -> Image {
         let width = header.width, height = header.height, channels = header.channels
         let samples = channels + (header.hasAlpha ? 1 : 0)
@@ -105,9 +113,18 @@ struct ImageDecoder {
                 }
                 var planes = (0..<channels).map { colour + $0 * plane + y * width }
                 if let alpha { planes.append(alpha + y * width) }
-                SampleConversion.deinterleave(strip, sampleBytes: sampleBytes, count: rows * width,
-                                              into: planes)
+                if sampleBytes == 4 {
+                    if let outside = SampleConversion.copyFloats(strip, count: rows * width, into: planes) {
+                        throw ImageError(file: name, reason: "unsupported TIFF: 32-bit float samples of \(outside); float TIFFs are read with samples in 0...1: rescale it, or save it as 16-bit")
+                    }
+                } else {
+                    SampleConversion.deinterleave(strip, sampleBytes: sampleBytes, count: rows * width,
+                                                  into: planes)
+                }
                 y += rows
+            }
+            if let alpha, raw.out_alpha_premultiplied != 0 {
+                SampleConversion.unpremultiply(colour, planes: channels, planeSize: plane, alpha: alpha)
             }
             var status = cc_status()
             guard cc_decoder_finish(handle, &status) == 0 else {

@@ -36,6 +36,10 @@ struct ImageEncoder {
             options.format = Int32(CC_FORMAT_PNG.rawValue)
             options.bit_depth = bitDepth == 16 ? 16 : 8 // 1/2/4 are promoted; see ImageIO.write
             options.has_alpha = image.alpha != nil ? 1 : 0
+        case .tiff:
+            options.format = Int32(CC_FORMAT_TIFF.rawValue)
+            options.bit_depth = bitDepth == 16 ? 16 : 8 // as PNG: 1/2/4 are promoted
+            options.has_alpha = image.alpha != nil ? 1 : 0
         case .jpeg:
             guard (1...100).contains(jpegQuality) else {
                 throw refuse("JPEG quality \(jpegQuality) (1...100 expected)")

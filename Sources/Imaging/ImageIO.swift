@@ -1,12 +1,18 @@
 import SystemPackage
 
-/// Reading and writing PNG and JPEG files (libpng and libjpeg-turbo, through the CCodecs shim).
+/// Reading and writing PNG, JPEG and TIFF files (libpng, libjpeg-turbo and libtiff, through the
+/// CCodecs shim).
 ///
 /// Reading: the format is chosen by the file's first bytes, never its name. PNG: gray 1/2/4/8/16
 /// bit, gray+alpha, palette, RGB and RGBA at 8 or 16 bits, Adam7 interlaced or not; palettes
 /// decode to RGB, a tRNS chunk (palette, gray or RGB) becomes an alpha plane. JPEG: baseline and
-/// progressive, gray and YCbCr/RGB; CMYK and YCCK are refused. Samples map to v / (2^depth - 1)
-/// exactly. No gamma or colour management is applied; the ICC profile, if any, is kept in
+/// progressive, gray and YCbCr/RGB; CMYK and YCCK are refused. TIFF: one page (a multi-page file
+/// is refused; reduced-resolution previews are ignored), gray (MinIsBlack or MinIsWhite) or RGB,
+/// 8- or 16-bit unsigned or 32-bit float samples (float must lie in [0, 1]), strips or tiles,
+/// contiguous or separate planes, uncompressed, LZW, Deflate or any other compression libtiff
+/// decodes; a first extra sample marked as alpha becomes the alpha plane (associated alpha is
+/// divided out), other extra samples are dropped; palette, CMYK and YCbCr TIFFs are refused.
+/// Integer samples map to v / (2^depth - 1) exactly. No gamma or colour management is applied; the ICC profile, if any, is kept in
 /// `ImageSourceInfo.iccProfile` so that it can be written back.
 ///
 /// Every failure is an `ImageError` naming the file, with a reason a user can act on. A file cut
@@ -65,6 +71,8 @@ public enum ImageIO {
     /// - PNG: gray, gray+alpha, RGB or RGBA after the image's channels and alpha, at `bitDepth`
     ///   8 or 16. Depths 1, 2 and 4 are written as 8: processed values no longer sit on a 2-, 4-
     ///   or 16-level grid, and rounding them back to one would throw the work away.
+    /// - TIFF: as PNG (gray or RGB, unassociated alpha when the image has it, 8 or 16 bits,
+    ///   1/2/4 promoted to 8), Deflate-compressed with the horizontal predictor, in strips.
     /// - JPEG: gray or RGB, 8 bits whatever `bitDepth` says, at `jpegQuality` (1...100); at 90
     ///   and above chroma is kept at full resolution (4:4:4). JPEG has no alpha: the alpha plane
     ///   is dropped (not composited).
@@ -73,7 +81,7 @@ public enum ImageIO {
     /// from a PNG writes back bit for bit at its own depth. `iccProfile` (e.g. the one `read`
     /// returned in `ImageSourceInfo.iccProfile`) is embedded when given; libpng drops, with no
     /// error, a profile it finds inconsistent with the image. `exif` (`ImageSourceInfo.exif`) is
-    /// written into a JPEG; a PNG output does not carry it.
+    /// written into a JPEG; a PNG or TIFF output does not carry it.
     public static func write(_ image: Image, to path: String, format: ImageSourceInfo.Format,
                              bitDepth: Int = 8, jpegQuality: Int = 95,
                              iccProfile: [UInt8]? = nil, exif: [UInt8]? = nil) throws {

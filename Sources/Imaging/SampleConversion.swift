@@ -38,6 +38,42 @@ enum SampleConversion {
         }
     }
 
+    /// Splits `count` pixels of interleaved native floats (a float TIFF) into the planes as they
+    /// are. Returns nil when every sample lies in [0, 1]; otherwise what lies outside, for the
+    /// caller's refusal ("-3.5 to 1200", "NaN"): nothing is clipped silently.
+    static func copyFloats(_ source: UnsafeRawPointer, count: Int,
+                           into planes: [UnsafeMutablePointer<Float>]) -> String? {
+        let stride = planes.count
+        let src = source.assumingMemoryBound(to: Float.self)
+        var low: Float = 0, high: Float = 1, outside = false, nan = false
+        for (s, dst) in planes.enumerated() {
+            var j = s
+            for i in 0..<count {
+                let v = src[j]
+                dst[i] = v
+                if !(v >= 0 && v <= 1) { // NaN fails both
+                    if v.isNaN { nan = true } else { outside = true; low = min(low, v); high = max(high, v) }
+                }
+                j += stride
+            }
+        }
+        if !outside && !nan { return nil }
+        return [outside ? "\(low) to \(high)" : nil, nan ? "NaN" : nil].compactMap { $0 }.joined(separator: " and ")
+    }
+
+    /// Divides premultiplied colour by alpha (TIFF associated alpha), clamped to 1; where alpha
+    /// is 0 the colour is 0, as premultiplied data holds it.
+    static func unpremultiply(_ colour: UnsafeMutablePointer<Float>, planes: Int, planeSize: Int,
+                              alpha: UnsafePointer<Float>) {
+        for p in 0..<planes {
+            let plane = colour + p * planeSize
+            for i in 0..<planeSize {
+                let a = alpha[i]
+                plane[i] = a > 0 ? min(1, plane[i] / a) : 0
+            }
+        }
+    }
+
     /// Interleaves `count` pixels from the planes into 1- or 2-byte samples: each value clamped to
     /// [0, 1] (NaN to 0), scaled to 255 or 65535 and rounded to nearest (halves up).
     static func interleave(_ planes: [UnsafePointer<Float>], count: Int, sampleBytes: Int,

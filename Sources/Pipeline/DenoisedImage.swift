@@ -4,8 +4,9 @@ import SystemPackage
 /// A denoised image, not yet written anywhere, and what its sidecar says.
 public struct DenoisedImage: Sendable {
     /// How the output is written: in `format` (by default the input's); 16 bits when a 16-bit PNG
-    /// is written as PNG, else 8 (1/2/4-bit PNGs are written at 8: processed values no longer sit
-    /// on their coarse grid; JPEG is 8-bit). The one place this rule is written.
+    /// or TIFF, or a 32-bit float TIFF, is written as PNG or TIFF (the deepest integer depth both
+    /// write), else 8 (1/2/4-bit PNGs are written at 8: processed values no longer sit on their
+    /// coarse grid; JPEG is 8-bit). The one place this rule is written.
     public struct Encoding: Sendable, Equatable {
         public var format: ImageSourceInfo.Format
         public var bitDepth: Int
@@ -13,7 +14,8 @@ public struct DenoisedImage: Sendable {
 
         public init(source: ImageSourceInfo, format: ImageSourceInfo.Format? = nil, jpegQuality: Int) {
             self.format = format ?? source.format
-            bitDepth = self.format == .png && source.format == .png && source.bitDepth == 16 ? 16 : 8
+            let deep: Set<ImageSourceInfo.Format> = [.png, .tiff]
+            bitDepth = deep.contains(self.format) && deep.contains(source.format) && source.bitDepth >= 16 ? 16 : 8
             self.jpegQuality = jpegQuality
         }
     }

@@ -6,7 +6,7 @@ public enum InboxRules {
     /// taken only once it is renamed to its final name (inotify reports that as IN_MOVED_TO).
     static let temporarySuffixes = [".part", ".tmp", ".crdownload", "~"]
 
-    /// True for `photo.PNG`, `scan.jpeg`; false for `.photo.png`, `photo.png.part`, `notes.txt`.
+    /// True for `photo.PNG`, `scan.jpeg`, `stack.tif`; false for `.photo.png`, `photo.png.part`, `notes.txt`.
     public static func isCandidate(_ name: String) -> Bool {
         guard !name.hasPrefix("."), !name.isEmpty, !name.contains("/") else { return false }
         let lower = name.lowercased()

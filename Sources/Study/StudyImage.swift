@@ -33,7 +33,7 @@ public struct StudyImage: Sendable {
         return StudyImage(name: url.deletingPathExtension().lastPathComponent, file: url.lastPathComponent, image: image)
     }
 
-    /// The PNG and JPEG files of a folder (any case of .png/.jpg/.jpeg), sorted by name; a file
+    /// The PNG, JPEG and TIFF files of a folder (any case of .png/.jpg/.jpeg/.tif/.tiff), sorted by name; a file
     /// stays as it is. Hidden files are skipped.
     public static func expand(_ paths: [String]) throws -> [String] {
         var files: [String] = []
@@ -45,9 +45,9 @@ public struct StudyImage: Sendable {
             guard isFolder.boolValue else { files.append(path); continue }
             let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
             let images = names.filter { name in
-                !name.hasPrefix(".") && ["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: name).pathExtension.lowercased())
+                !name.hasPrefix(".") && ImageSourceInfo.Format(fileExtension: URL(fileURLWithPath: name).pathExtension) != nil
             }
-            guard !images.isEmpty else { throw StudyError("\(path): no .png, .jpg or .jpeg file in this folder") }
+            guard !images.isEmpty else { throw StudyError("\(path): no .png, .jpg, .jpeg, .tif or .tiff file in this folder") }
             files += images.map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
         }
         return files

@@ -2,8 +2,9 @@ import Foundation
 import FuzzReplay
 import Imaging
 
-/// libFuzzer target: the PNG and JPEG decoders, through the C shim (libpng, libjpeg and their
-/// setjmp error paths) and the Swift decoder above it (header checks, the pixel limit, strips).
+/// libFuzzer target: the PNG, JPEG and TIFF decoders, through the C shim (libpng and libjpeg
+/// with their setjmp error paths, libtiff with its per-handle error handlers, strips, tiles and
+/// planes) and the Swift decoder above it (header checks, the pixel limit, strips, float ranges).
 /// Every input must end in an image or an ImageError; a crash or a sanitizer report is a bug.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzDecode(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -10,15 +10,16 @@ struct NoiseCommand: ParsableCommand {
         discussion: """
         gauss:S adds N(0, (S/255)^2) per sample and clamps to [0,1]; poisson:L gives Poisson(L*x)/L; \
         saltpepper:P sets a sample to the image's max with probability P/2 and to its min with \
-        probability P/2. The output format follows NOISY's extension (.png or .jpg/.jpeg); PNGs are \
-        written at 16 bits with --bit-depth 16, so little of the noise is lost to rounding.
+        probability P/2. The output format follows NOISY's extension (.png, .jpg/.jpeg or .tif/.tiff); \
+        PNGs and TIFFs are written at 16 bits with --bit-depth 16, so little of the noise is lost to \
+        rounding.
         """)
 
     @Argument(help: "The clean image.") var clean: String
     @Option(name: .shortAndLong, help: "Where to write the noisy image.") var output: String
     @Option(help: "gauss:S, poisson:L or saltpepper:P.") var model: String
     @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "PNG bit depth of the output: 8 or 16.") var bitDepth = 8
+    @Option(help: "PNG or TIFF bit depth of the output: 8 or 16.") var bitDepth = 8
     @Option(help: "First cut the centre N x N pixels out of the clean image.") var crop: Int?
     @Option(help: "Also write the (cropped) clean image here, as the reference for the noisy one.") var cleanOutput: String?
     @Flag(help: "Replace outputs that exist already (never the input).") var force = false
@@ -27,9 +28,8 @@ struct NoiseCommand: ParsableCommand {
         let noise: NoiseModel
         do { noise = try NoiseModel(parsing: model) } catch { throw ValidationError("\(error)") }
         guard bitDepth == 8 || bitDepth == 16 else { throw ValidationError("--bit-depth must be 8 or 16") }
-        let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
-        guard ["png", "jpg", "jpeg"].contains(ext) else {
-            throw ValidationError("the output must end in .png, .jpg or .jpeg, got \(output)")
+        guard let format = ImageSourceInfo.Format(fileExtension: URL(fileURLWithPath: output).pathExtension) else {
+            throw ValidationError("the output must end in \(ImageSourceInfo.Format.fileExtensions.map { "." + $0 }.joined(separator: ", ")), got \(output)")
         }
         // Checked before anything is written: neither output may be the input, by any name.
         let guardrail = OutputGuard(inputs: [clean], existing: force ? .replace : .refuse)
@@ -43,12 +43,12 @@ struct NoiseCommand: ParsableCommand {
         }
         if let cleanOutput {
             try StagedFile.writeAtomically(to: cleanOutput, replacing: force) { temporary in
-                try ImageIO.write(image, to: temporary, format: .png, bitDepth: info.bitDepth == 16 ? 16 : 8)
+                try ImageIO.write(image, to: temporary, format: .png, bitDepth: info.bitDepth >= 16 ? 16 : 8)
             }
         }
         let noisy = noise.apply(to: image, seed: seed)
         try StagedFile.writeAtomically(to: output, replacing: force) { temporary in
-            try ImageIO.write(noisy, to: temporary, format: ext == "png" ? .png : .jpeg, bitDepth: bitDepth,
+            try ImageIO.write(noisy, to: temporary, format: format, bitDepth: bitDepth,
                               jpegQuality: 95, iccProfile: info.iccProfile, exif: info.exif)
         }
         print(String(format: "%@: %@ on %@ (seed %llu), PSNR against the clean image %.2f dB",

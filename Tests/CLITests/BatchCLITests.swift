@@ -34,7 +34,7 @@ struct BatchCLITests {
         let r = try CLI.run(["denoise", inputs.path, extra.path, "--output-dir", out.path, "--iterations", "3"])
         #expect(r.status == 1, "\(r.stderr)")
         #expect(names(out) == ["a-1.png", "a-1.png.json", "a.png", "a.png.json", "b.png", "b.png.json"])
-        #expect(r.stderr.contains("c.png: not a PNG or JPEG file"))
+        #expect(r.stderr.contains("c.png: not a PNG, JPEG or TIFF file"))
         #expect(r.stderr.contains("3 denoised, 1 failed, 0 skipped"), "\(r.stderr)")
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("b.png.json"))) as? [String: Any])
         #expect((doc["output"] as? [String: Any])?["file"] as? String == "b.png")
@@ -82,8 +82,18 @@ struct BatchCLITests {
         let missing = try CLI.run(["denoise", a, "-o", dir.appendingPathComponent("nowhere/x.png").path, "--iterations", "100000"])
         #expect(missing.status == 1 && missing.stderr.contains("does not exist"), "\(missing.stderr)")
         #expect(Date().timeIntervalSince(start) < 20, "refused only after training")
-        let tiff = try CLI.run(["denoise", a, "-o", dir.appendingPathComponent("x.tiff").path])
-        #expect(tiff.status == 64 && tiff.stderr.contains("cannot write '.tiff' files"), "\(tiff.stderr)")
+        let bmp = try CLI.run(["denoise", a, "-o", dir.appendingPathComponent("x.bmp").path])
+        #expect(bmp.status == 64 && bmp.stderr.contains("cannot write '.bmp' files"), "\(bmp.stderr)")
+        // -o x.tiff / x.TIF write TIFF, and a 16-bit input stays 16-bit there.
+        let deep = dir.appendingPathComponent("deep16.png").path
+        try ImageIO.write(levelImage16(), to: deep, format: .png, bitDepth: 16)
+        for name in ["x.tiff", "y.TIF"] {
+            let out = dir.appendingPathComponent(name).path
+            let r = try CLI.run(["denoise", deep, "-o", out, "--iterations", "2"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let info = try ImageIO.read(out).info
+            #expect(info.format == .tiff && info.bitDepth == 16 && info.colorType == "rgb", "\(info)")
+        }
         let jpeg = dir.appendingPathComponent("x.jpg").path
         let converted = try CLI.run(["denoise", a, "-o", jpeg, "--iterations", "2"])
         #expect(converted.status == 0, "\(converted.stderr)")
@@ -167,4 +177,10 @@ extension BatchCLITests {
         #expect(r.status == 1 && r.stderr.contains("No space left on device"), "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path).isEmpty)
     }
+}
+
+/// A 16x12 RGB image on 16-bit levels that 8 bits cannot hold.
+func levelImage16() -> Image {
+    Image(width: 16, height: 12, channels: 3,
+          pixels: (0..<(16 * 12 * 3)).map { Float(($0 * 7919) % 65536) / 65535 })
 }

@@ -75,7 +75,7 @@ struct CLITests {
         try Data("this is not an image".utf8).write(to: bogus)
         let r = try CLI.run(["denoise", bogus.path, "--iterations", "5"])
         #expect(r.status != 0)
-        #expect(r.stderr.contains("holiday.png") && r.stderr.contains("not a PNG or JPEG"), "\(r.stderr)")
+        #expect(r.stderr.contains("holiday.png") && r.stderr.contains("not a PNG, JPEG or TIFF"), "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["holiday.png"])
 
         let tiny = dir.appendingPathComponent("tiny.png").path

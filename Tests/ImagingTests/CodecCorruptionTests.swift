@@ -53,7 +53,7 @@ struct CodecCorruptionTests {
     @Test("JPEG truncated in the header and mid-scan (libjpeg's warning is an error here)")
     func truncatedJPEG() throws {
         let bytes = Self.jpeg
-        try expectTruncatedFails(bytes, at: 1, reason: "not a PNG or JPEG file")
+        try expectTruncatedFails(bytes, at: 1, reason: "not a PNG, JPEG or TIFF file")
         try expectTruncatedFails(bytes, at: 2, reason: "truncated or corrupt JPEG")
         try expectTruncatedFails(bytes, at: 20, reason: "truncated or corrupt JPEG")
         try expectTruncatedFails(bytes, at: bytes.count / 2, reason: "truncated or corrupt JPEG: Premature end of JPEG file")
@@ -115,10 +115,10 @@ struct CodecCorruptionTests {
 
             let gif = dir + "/image.png"
             try writeBytes(Array("GIF89a\u{1}\u{0}\u{1}\u{0}".utf8), to: gif)
-            expectImageError(file: gif, reason: "not a PNG or JPEG file") { _ = try ImageIO.read(gif) }
+            expectImageError(file: gif, reason: "not a PNG, JPEG or TIFF file") { _ = try ImageIO.read(gif) }
             let text = dir + "/notes.jpg"
             try writeBytes(Array("hello, world\n".utf8), to: text)
-            expectImageError(file: text, reason: "not a PNG or JPEG file") { _ = try ImageIO.read(text) }
+            expectImageError(file: text, reason: "not a PNG, JPEG or TIFF file") { _ = try ImageIO.read(text) }
 
             let missing = dir + "/missing.png"
             expectImageError(file: missing, reason: "cannot open: No such file or directory") {

@@ -51,8 +51,8 @@ import Imaging
             let bogus = dir + "/holiday.png"
             try Data("not an image".utf8).write(to: URL(fileURLWithPath: bogus))
             let notImage = #expect(throws: PipelineError.self) { try DenoisePipeline.run(try InputFile(opening: bogus), options: Self.quick) }
-            #expect(notImage?.stage == .decode && notImage?.file == bogus && notImage?.reason == "not a PNG or JPEG file")
-            #expect(notImage?.description == "\(bogus): not a PNG or JPEG file")
+            #expect(notImage?.stage == .decode && notImage?.file == bogus && notImage?.reason == "not a PNG, JPEG or TIFF file")
+            #expect(notImage?.description == "\(bogus): not a PNG, JPEG or TIFF file")
 
             let tiny = dir + "/tiny.png"
             try ImageIO.write(Image(width: 2, height: 2, channels: 1), to: tiny, format: .png)
@@ -88,13 +88,18 @@ import Imaging
         }
     }
 
-    @Test("the output keeps the input's format; 16-bit PNGs stay 16-bit, everything else is 8-bit")
+    @Test("the output keeps the input's format; 16-bit PNGs and TIFFs (and float TIFFs) stay 16-bit in PNG or TIFF, everything else is 8-bit")
     func outputEncoding() {
-        func encoding(_ format: ImageSourceInfo.Format, _ depth: Int) -> DenoisedImage.Encoding {
+        func encoding(_ format: ImageSourceInfo.Format, _ depth: Int, to output: ImageSourceInfo.Format? = nil) -> DenoisedImage.Encoding {
             DenoisedImage.Encoding(source: ImageSourceInfo(format: format, bitDepth: depth, colorType: "rgb", interlaced: false),
-                                   jpegQuality: 90)
+                                   format: output, jpegQuality: 90)
         }
         #expect(encoding(.png, 16).bitDepth == 16)
+        #expect(encoding(.tiff, 16).bitDepth == 16 && encoding(.tiff, 16).format == .tiff)
+        #expect(encoding(.tiff, 32).bitDepth == 16 && encoding(.tiff, 32, to: .png).bitDepth == 16)
+        #expect(encoding(.png, 16, to: .tiff).bitDepth == 16 && encoding(.png, 16, to: .tiff).format == .tiff)
+        #expect(encoding(.tiff, 8).bitDepth == 8 && encoding(.jpeg, 8, to: .tiff).bitDepth == 8)
+        #expect(encoding(.tiff, 16, to: .jpeg).bitDepth == 8)
         #expect([1, 2, 4, 8].map { encoding(.png, $0).bitDepth } == [8, 8, 8, 8])
         #expect(encoding(.jpeg, 8).bitDepth == 8 && encoding(.jpeg, 8).format == .jpeg && encoding(.jpeg, 8).jpegQuality == 90)
     }

@@ -136,7 +136,7 @@ import Testing
     }
 
     @Test func inboxRules() {
-        for name in ["a.png", "B.PNG", "c.jpg", "d.JPEG", "e.f.jpeg"] { #expect(InboxRules.isCandidate(name), "\(name)") }
+        for name in ["a.png", "B.PNG", "c.jpg", "d.JPEG", "e.f.jpeg", "scan.tif", "Stack.TIFF"] { #expect(InboxRules.isCandidate(name), "\(name)") }
         for name in [".a.png", "a.png.part", "a.png.tmp", "a.png.crdownload", "a.png~", "notes.txt", "png", ".png", "a.gif"] {
             #expect(!InboxRules.isCandidate(name), "\(name)")
         }

@@ -30,6 +30,37 @@ extension DaemonIntegrationTests {
         #expect(daemon.stop().status == 0)
     }
 
+    /// Dropped TIFFs (16-bit LZW, 32-bit float, .tif and .TIFF) come out as 16-bit TIFFs with
+    /// sidecars that validate; a multi-page TIFF goes to failed/ with the reason.
+    @Test(.enabled(if: SchemaValidator.available, "python3 jsonschema is needed to validate sidecars"))
+    func tiffsAreDenoisedAsTIFFAndMultiPageIsRefused() throws {
+        let fixtures = SchemaValidator.repository.appendingPathComponent("Tests/ImagingTests/Fixtures")
+        func fixture(_ name: String) throws -> Data { try Data(contentsOf: fixtures.appendingPathComponent(name)) }
+        let daemon = try DaemonHarness(settleSeconds: 0.1)
+        try daemon.start()
+        #expect(daemon.waitReady())
+        try daemon.drop(fixture("gray16_strips_lzw_be.tif"), as: "deep.tif")
+        try daemon.drop(fixture("gray32f_strips_deflate.tif"), as: "float.TIFF")
+        try daemon.drop(fixture("gray8_two_pages.tif"), as: "stack.tif")
+        #expect(daemon.waitUntil(timeout: 60) { daemon.names(daemon.done).count == 2 && daemon.names(daemon.failed).count == 2 })
+        for (name, depth) in [("deep.tif", 16), ("float.TIFF", 32)] {
+            let doc = daemon.sidecar(name)
+            let input = doc?["input"] as? [String: Any], output = doc?["output"] as? [String: Any]
+            #expect(input?["format"] as? String == "tiff" && input?["bit_depth"] as? Int == depth, "\(name): \(input ?? [:])")
+            #expect(output?["format"] as? String == "tiff" && output?["bit_depth"] as? Int == 16, "\(name): \(output ?? [:])")
+            let bytes = try Data(contentsOf: daemon.outbox.appendingPathComponent(name))
+            #expect(bytes.prefix(4) == Data([0x4D, 0x4D, 0, 42]) || bytes.prefix(4) == Data([0x49, 0x49, 42, 0]), "\(name) is not a TIFF")
+        }
+        let failure = SchemaValidator.validate(
+            documents: ["deep.tif.json", "float.TIFF.json"].map { daemon.outbox.appendingPathComponent($0).path },
+            against: SchemaValidator.schema("zsn2n.sidecar-1.schema.json"))
+        #expect(failure == nil, "\(failure ?? "")")
+        let error = try JSONSerialization.jsonObject(with: Data(contentsOf: daemon.failed.appendingPathComponent("stack.tif.error.json"))) as? [String: Any]
+        #expect(error?["file"] as? String == "stack.tif")
+        #expect((error?["reason"] as? String)?.hasPrefix("unsupported TIFF: multi-page TIFF") == true, "\(error ?? [:])")
+        #expect(daemon.stop().status == 0)
+    }
+
     /// A sampler declared in the config file trains like the built-in with the same kernels: the
     /// paper's pair declared under another name gives the same output, byte for byte.
     @Test func aSamplerDeclaredInTheConfigIsUsedByName() throws {

@@ -2,10 +2,11 @@
 #define CCODECS_H
 
 /*
- * A thin C layer over libpng and libjpeg. It exists because both libraries report errors by
- * longjmp, which must not cross Swift frames: every libpng/libjpeg call happens here, under a
- * setjmp in the same C function, and failures come back as a cc_status (a code and a message).
- * Nothing here prints, exits or aborts.
+ * A thin C layer over libpng, libjpeg and libtiff. It exists because libpng and libjpeg report
+ * errors by longjmp, which must not cross Swift frames: every libpng/libjpeg call happens here,
+ * under a setjmp in the same C function. libtiff reports through error handlers instead, which
+ * this layer installs per handle so that the message lands in that decoder's status. Failures come
+ * back as a cc_status (a code and a message). Nothing here prints, exits or aborts.
  *
  * Decoding is in three steps so that the caller can check the size before allocating:
  *   cc_decoder_open_*   reads the header (and the ICC profile), no pixels;
@@ -20,6 +21,7 @@
 typedef enum {
     CC_FORMAT_PNG = 1,
     CC_FORMAT_JPEG = 2,
+    CC_FORMAT_TIFF = 3,
 } cc_format;
 
 /* The file's colour layout. */
@@ -37,10 +39,10 @@ typedef enum {
     CC_ERR_OPEN = 1,        /* the file could not be opened or created; message is strerror() */
     CC_ERR_IO = 2,          /* reading, writing or closing failed; message is strerror() */
     CC_ERR_EMPTY = 3,       /* zero-byte input */
-    CC_ERR_NOT_IMAGE = 4,   /* neither the PNG signature nor a JPEG SOI marker */
-    CC_ERR_TRUNCATED_SIGNATURE = 5, /* the input ends inside the PNG signature */
-    CC_ERR_CORRUPT = 6,     /* libpng/libjpeg refused the data; message is theirs */
-    CC_ERR_UNSUPPORTED = 7, /* a valid file we do not handle (12-bit or lossless JPEG...) */
+    CC_ERR_NOT_IMAGE = 4,   /* none of the PNG signature, a JPEG SOI marker, a TIFF header */
+    CC_ERR_TRUNCATED_SIGNATURE = 5, /* the input ends inside the PNG signature or TIFF header */
+    CC_ERR_CORRUPT = 6,     /* libpng/libjpeg/libtiff refused the data; message is theirs */
+    CC_ERR_UNSUPPORTED = 7, /* a valid file we do not handle (12-bit JPEG, multi-page TIFF...) */
     CC_ERR_NO_MEMORY = 8,
     CC_ERR_USAGE = 9,       /* the caller broke this API's contract (a bug on our side) */
 } cc_code;
@@ -58,13 +60,17 @@ typedef struct {
     int format;      /* cc_format */
     uint32_t width;
     uint32_t height;
-    int bit_depth;   /* per sample in the file: 1, 2, 4, 8 or 16 */
+    int bit_depth;   /* per sample in the file: 1, 2, 4, 8 or 16; TIFF also 32 (float) */
     int color;       /* cc_color, as the file stores it */
     int interlaced;  /* PNG Adam7 or progressive JPEG */
     /* What cc_decoder_read_rows delivers: interleaved samples, colour first then alpha. */
     int out_channels;     /* colour channels: 1 or 3 */
     int out_has_alpha;    /* 1 when an alpha sample follows the colour samples */
-    int out_sample_bytes; /* 1 (uint8, full scale 255) or 2 (native-endian uint16, full scale 65535) */
+    int out_sample_bytes; /* 1 (uint8, full scale 255), 2 (native-endian uint16, full scale 65535)
+                             or, TIFF only, 4 (native float, full scale 1.0, not range-checked) */
+    int out_alpha_premultiplied; /* TIFF associated alpha: colour samples are multiplied by alpha */
+    int tiled;       /* TIFF stored in tiles rather than strips */
+    int compression; /* TIFF Compression tag (1 none, 5 LZW, 8 Deflate...), else 0 */
 } cc_header;
 
 /* ---- decoding ---- */
@@ -83,7 +89,7 @@ const cc_header *cc_decoder_header(const cc_decoder *decoder);
 /* The embedded ICC profile (PNG iCCP, JPEG APP2), or NULL. Owned by the decoder. */
 const uint8_t *cc_decoder_icc_profile(const cc_decoder *decoder, size_t *size);
 
-/* The EXIF block (TIFF header onwards, JPEG APP1 "Exif\0\0"), or NULL; PNG: always NULL.
+/* The EXIF block (TIFF header onwards, JPEG APP1 "Exif\0\0"), or NULL; PNG, TIFF: always NULL.
  * Owned by the decoder. */
 const uint8_t *cc_decoder_exif(const cc_decoder *decoder, size_t *size);
 
@@ -93,7 +99,7 @@ const uint8_t *cc_decoder_exif(const cc_decoder *decoder, size_t *size);
 int cc_decoder_read_rows(cc_decoder *decoder, void *buffer, size_t row_bytes, uint32_t rows,
                          cc_status *status);
 
-/* Read past the image data to the end marker (PNG IEND, JPEG EOI). */
+/* Read past the image data to the end marker (PNG IEND, JPEG EOI; TIFF has none). */
 int cc_decoder_finish(cc_decoder *decoder, cc_status *status);
 
 void cc_decoder_free(cc_decoder *decoder);
@@ -107,10 +113,10 @@ typedef struct {
     uint32_t width;
     uint32_t height;
     int channels;    /* colour channels: 1 or 3 */
-    int has_alpha;   /* PNG only: an alpha sample follows the colour samples */
-    int bit_depth;   /* PNG: 8 or 16 (16: native-endian uint16 samples); JPEG: 8 */
+    int has_alpha;   /* PNG, TIFF: an (unassociated) alpha sample follows the colour samples */
+    int bit_depth;   /* PNG, TIFF: 8 or 16 (16: native-endian uint16 samples); JPEG: 8 */
     int quality;     /* JPEG: 1...100 */
-    const uint8_t *icc_profile; /* optional, NULL for none */
+    const uint8_t *icc_profile; /* optional, NULL for none (PNG iCCP, JPEG APP2, TIFF tag 34675) */
     size_t icc_profile_size;
     const uint8_t *exif; /* JPEG only, optional: written as APP1 "Exif\0\0" + these bytes */
     size_t exif_size;

@@ -2,18 +2,22 @@
 /// filtering F(4x4, 3x3): each 4x4 block of outputs costs 36 multiplications per channel pair
 /// instead of 144. The output tiles are handled in blocks of up to 32 along a tile row; for each
 /// block the input patches are transformed, multiplied by the transformed weights as 36 small
-/// matrix products (the register-blocked `gemm4x24`), and transformed back.
+/// matrix products (the register-blocked `gemmBlock` of the kernels), and transformed back.
 ///
 /// Backward-data is the same convolution of the output gradient with the weights transposed and
 /// rotated by 180 degrees. Backward-weights runs the products the other way, summing over tiles, in
 /// a fixed number of parts added in order, so results do not depend on the thread count.
-/// Weights are OIHW (`[out][in][ky][kx]`); channel counts must be multiples of 24.
+/// Weights are OIHW (`[out][in][ky][kx]`); channel counts must be multiples of 48, the widest
+/// register block of the products (three AVX-512 vectors), so that a layer valid on one CPU path is
+/// valid on the other.
 public final class WinogradConv3x3: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels: Int
     public let parallel: Parallel
     static let tileCapacity = 32
     static let weightParts = 8
+    static let channelMultiple = 48
+    private let kernels = CPUPath.current.kernels
 
     private let forwardU: UnsafeMutablePointer<Float>
     private let backwardU: UnsafeMutablePointer<Float>
@@ -22,7 +26,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private let scratch: [UnsafeMutablePointer<Float>]
 
     public init(inChannels: Int, outChannels: Int, parallel: Parallel = .allCores) {
-        precondition(inChannels % 24 == 0 && outChannels % 24 == 0, "channel counts must be multiples of 24")
+        precondition(inChannels % WinogradConv3x3.channelMultiple == 0 && outChannels % WinogradConv3x3.channelMultiple == 0,
+                     "channel counts must be multiples of \(WinogradConv3x3.channelMultiple)")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.parallel = parallel
@@ -95,16 +100,16 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
         let blocks = tileRows * blocksPerRow
         let parts = WinogradConv3x3.weightParts
-        let scratch = self.scratch, partials = self.partials
+        let scratch = self.scratch, partials = self.partials, kernels = self.kernels
         parallel.sumInParts(parts, length: partLength, buffer: partials) { worker, part, sums in
             let v = scratch[worker], dm = v + points * capacity * max(cin, cout)
             for block in Parallel.slice(blocks, part: part, of: parts) {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
                 let n = min(capacity, tilesPerRow - t0)
-                winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
-                winogradGradientTransform(gradOutput, tileRow: r, firstTile: t0, count: n, into: dm,
+                kernels.winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
+                kernels.winogradGradientTransform(gradOutput, tileRow: r, firstTile: t0, count: n, into: dm,
                                           biasSums: sums + points * cin * cout)
-                winogradWeightProducts(dm: dm, v: v, du: sums, tiles: n, inChannels: cin, outChannels: cout)
+                kernels.winogradWeightProducts(dm: dm, v: v, du: sums, tiles: n, inChannels: cin, outChannels: cout)
             }
         }
         let u = partials
@@ -128,15 +133,15 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private func run(input: FeatureMap, u: UnsafeMutablePointer<Float>, output: FeatureMap, epilogue: FeatureEpilogue) {
         let cin = input.channels, cout = output.channels, capacity = WinogradConv3x3.tileCapacity
         let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
-        let scratch = self.scratch
+        let scratch = self.scratch, kernels = self.kernels
         parallel.forEachWorker(tileRows * blocksPerRow) { worker, blocks in
             let v = scratch[worker], m = v + winogradPoints * capacity * max(cin, cout)
             for block in blocks {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
                 let n = min(capacity, tilesPerRow - t0)
-                winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
-                winogradProducts(v: v, u: u, m: m, tiles: n, inChannels: cin, outChannels: cout)
-                winogradOutputTransform(m, into: output, tileRow: r, firstTile: t0, count: n, epilogue: epilogue)
+                kernels.winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
+                kernels.winogradProducts(v: v, u: u, m: m, tiles: n, inChannels: cin, outChannels: cout)
+                kernels.winogradOutputTransform(m, into: output, tileRow: r, firstTile: t0, count: n, epilogue: epilogue)
             }
         }
     }

@@ -49,15 +49,15 @@ struct Bench: ParsableCommand {
         if json {
             let memory = trainer.memory
             let doc: [String: Any] = ["size": size, "channels": channels, "iterations": iterations,
-                                      "threads": parallel.threads, "sampler": chosen.name,
+                                      "threads": parallel.threads, "sampler": chosen.name, "cpu": CPUPath.current.rawValue,
                                       "ms_per_iteration": ms, "gflops": gflops,
                                       "memory_bytes": memory.totalBytes, "memory_measured_bytes": measuredBytes,
                                       "memory": Dictionary(uniqueKeysWithValues: memory.items.map { ($0.name, $0.bytes) })]
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "%dx%d, %d channel(s), %d threads: %.1f ms per iteration, %.1f GFLOP/s, %.1f MB of buffers (%.1f MB allocated)",
-                         size, size, channels, parallel.threads, ms, gflops, Double(trainer.memory.totalBytes) / 1e6,
+            print(String(format: "%dx%d, %d channel(s), %d threads, %@ kernels: %.1f ms per iteration, %.1f GFLOP/s, %.1f MB of buffers (%.1f MB allocated)",
+                         size, size, channels, parallel.threads, CPUPath.current.rawValue, ms, gflops, Double(trainer.memory.totalBytes) / 1e6,
                          Double(measuredBytes) / 1e6))
         }
     }

@@ -27,6 +27,12 @@ public final class FeatureProjection: @unchecked Sendable {
 
     deinit { partials.deallocate() }
 
+    /// What `forward`, `backwardData` and `backwardWeights` each do on a map of this size (the
+    /// forward's horizontal sums and the bias sums aside).
+    public func passWork(height: Int, width: Int) -> EngineWork {
+        EngineWork(otherMultiplyAdds: height * width * inChannels * outChannels)
+    }
+
     /// output[c] = bias[c] + sum_i weights[c][i] * features[i].
     public func forward(features: FeatureMap, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: Tensor) {
         precondition(features.channels == inChannels && output.channels == outChannels)

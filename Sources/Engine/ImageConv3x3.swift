@@ -25,6 +25,17 @@ public final class ImageConv3x3: @unchecked Sendable {
         (packedCount(inChannels) + partialsCount(inChannels)) * MemoryLayout<Float>.size
     }
 
+    /// What `forward` does on an image of this size: every row in register blocks of four pixels.
+    public func forwardWork(height: Int, width: Int) -> EngineWork {
+        EngineWork(otherMultiplyAdds: height * ((width + 3) / 4 * 4) * inChannels * 9 * outChannels)
+    }
+
+    /// What `backwardWeights` does: the taps in register blocks of four, and the bias sums.
+    public func backwardWeightsWork(height: Int, width: Int) -> EngineWork {
+        EngineWork(otherMultiplyAdds: height * width * ((inChannels * 9 + 3) / 4 * 4) * outChannels,
+                   otherFlops: height * width * outChannels)
+    }
+
     deinit {
         packed.deallocate()
         partials.deallocate()

@@ -125,9 +125,41 @@ public final class WinogradConv3x3: @unchecked Sendable {
 
     /// Tile rows, blocks per tile row and tiles per tile row for a map.
     private func tiling(_ map: FeatureMap) -> (Int, Int, Int) {
-        let tilesPerRow = (map.width + 3) / 4
+        WinogradConv3x3.tiling(height: map.height, width: map.width)
+    }
+
+    private static func tiling(height: Int, width: Int) -> (Int, Int, Int) {
+        let tilesPerRow = (width + 3) / 4
+        return ((height + 3) / 4, (tilesPerRow + tileCapacity - 1) / tileCapacity, tilesPerRow)
+    }
+
+    // The transforms' arithmetic per lane, counted in Sources/Kernels (count again when they change):
+    // inputTransform6 4 multiply-adds and 14 other operations, outputTransform6 3 and 7,
+    // gradientTransform4 2 and 7 (and 4 adds a row for the bias sums).
+
+    /// What `forward` (or `backwardData`, with the channel counts swapped) does on a map of this size.
+    public func runWork(height: Int, width: Int, inChannels cin: Int, outChannels cout: Int) -> EngineWork {
+        let (tileRows, _, tilesPerRow) = WinogradConv3x3.tiling(height: height, width: width)
         let capacity = WinogradConv3x3.tileCapacity
-        return ((map.height + 3) / 4, (tilesPerRow + capacity - 1) / capacity, tilesPerRow)
+        // Each block's products run on its tiles rounded up to the register block's four rows.
+        var productTiles = 0
+        for t0 in stride(from: 0, to: tilesPerRow, by: capacity) { productTiles += (min(capacity, tilesPerRow - t0) + 3) / 4 * 4 }
+        let tiles = tileRows * tilesPerRow
+        // The output transform: six columns for every tile, then one row per output row present
+        // (`height` of them down each column of tiles).
+        let outputCalls = tilesPerRow * (6 * tileRows + height)
+        return EngineWork(productMultiplyAdds: tileRows * productTiles * winogradPoints * cin * cout,
+                          otherMultiplyAdds: tiles * 12 * 4 * cin + outputCalls * 3 * cout,
+                          otherFlops: tiles * 12 * 14 * cin + outputCalls * 7 * cout)
+    }
+
+    /// What `backwardWeights` does on a map of this size.
+    public func backwardWeightsWork(height: Int, width: Int) -> EngineWork {
+        let (tileRows, _, tilesPerRow) = WinogradConv3x3.tiling(height: height, width: width)
+        let tiles = tileRows * tilesPerRow, cin = inChannels, cout = outChannels
+        return EngineWork(productMultiplyAdds: tiles * winogradPoints * cin * cout,
+                          otherMultiplyAdds: tiles * (12 * 4 * cin + 10 * 2 * cout),
+                          otherFlops: tiles * (12 * 14 * cin + (10 * 7 + 4 * 4) * cout))
     }
 
     private func run(input: FeatureMap, u: UnsafeMutablePointer<Float>, output: FeatureMap, epilogue: FeatureEpilogue) {

@@ -85,19 +85,38 @@ func gradientTransform4(_ y: (Vec, Vec, Vec, Vec)) -> Six {
     return (y.0, even + odd, even - odd, even4 + odd8, even4 - odd8, y.3)
 }
 
-/// The epilogue on one vector of channels of output pixel (x, y), stored there.
-extension FeatureEpilogue {
-    @inline(__always)
-    func apply(_ value: Vec, _ map: FeatureMap, _ y: Int, _ x: Int, _ g: Int) {
-        var v = value
-        switch self {
-        case .biasLeakyReLU(let bias, let slope):
-            v += load(bias + g)
-            v = v.replacing(with: v * slope, where: v .< 0)
-        case .leakyReLUDerivative(let activation, let slope):
-            v *= leakyFactor(load(activation.pointer(y, x) + g), slope: slope)
+/// The 4x4 outputs of tiles t0..<t0+n of tile row `r` from M[t][xi][c], each vector of channels
+/// handed to `put(value, y, x, g)` where it falls inside the map. Inlined into each epilogue's own
+/// copy (`winogradOutputTransform`), so that no store switches on the epilogue.
+@inline(__always)
+func outputTransformTiles(_ m: UnsafeMutablePointer<Float>, _ map: FeatureMap, tileRow r: Int, firstTile t0: Int,
+                          count n: Int, _ put: (Vec, _ y: Int, _ x: Int, _ g: Int) -> Void) {
+    let channels = map.channels
+    let rows = min(4, map.height - 4 * r)
+    for j in 0..<n {
+        let x = 4 * (t0 + j)
+        let cols = min(4, map.width - x)
+        for g in stride(from: 0, to: channels, by: lanes) {
+            let src = m + j * winogradPoints * channels + g
+            // Rows of M first (six rows of six give four rows of six), then columns.
+            @inline(__always) func column(_ k: Int) -> (Vec, Vec, Vec, Vec) {
+                let p = src + k * channels
+                return outputTransform6((load(p), load(p + 6 * channels), load(p + 12 * channels),
+                                         load(p + 18 * channels), load(p + 24 * channels), load(p + 30 * channels)))
+            }
+            let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4), c5 = column(5)
+            @inline(__always) func row(_ dy: Int, _ row: Six) {
+                let y = outputTransform6(row)
+                put(y.0, 4 * r + dy, x, g)
+                if cols > 1 { put(y.1, 4 * r + dy, x + 1, g) }
+                if cols > 2 { put(y.2, 4 * r + dy, x + 2, g) }
+                if cols > 3 { put(y.3, 4 * r + dy, x + 3, g) }
+            }
+            row(0, (c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
+            if rows > 1 { row(1, (c0.1, c1.1, c2.1, c3.1, c4.1, c5.1)) }
+            if rows > 2 { row(2, (c0.2, c1.2, c2.2, c3.2, c4.2, c5.2)) }
+            if rows > 3 { row(3, (c0.3, c1.3, c2.3, c3.3, c4.3, c5.3)) }
         }
-        store(v, map.pointer(y, x) + g)
     }
 }
 
@@ -204,31 +223,15 @@ extension Suite {
 
     public static func winogradOutputTransform(_ m: UnsafeMutablePointer<Float>, into map: FeatureMap,
                                                tileRow r: Int, firstTile t0: Int, count n: Int, epilogue: FeatureEpilogue) {
-        let channels = map.channels
-        let rows = min(4, map.height - 4 * r)
-        for j in 0..<n {
-            let x = 4 * (t0 + j)
-            let cols = min(4, map.width - x)
-            for g in stride(from: 0, to: channels, by: lanes) {
-                let src = m + j * winogradPoints * channels + g
-                // Rows of M first (six rows of six give four rows of six), then columns.
-                @inline(__always) func column(_ k: Int) -> (Vec, Vec, Vec, Vec) {
-                    let p = src + k * channels
-                    return outputTransform6((load(p), load(p + 6 * channels), load(p + 12 * channels),
-                                             load(p + 18 * channels), load(p + 24 * channels), load(p + 30 * channels)))
-                }
-                let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4), c5 = column(5)
-                @inline(__always) func put(_ dy: Int, _ row: Six) {
-                    let y = outputTransform6(row)
-                    epilogue.apply(y.0, map, 4 * r + dy, x, g)
-                    if cols > 1 { epilogue.apply(y.1, map, 4 * r + dy, x + 1, g) }
-                    if cols > 2 { epilogue.apply(y.2, map, 4 * r + dy, x + 2, g) }
-                    if cols > 3 { epilogue.apply(y.3, map, 4 * r + dy, x + 3, g) }
-                }
-                put(0, (c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
-                if rows > 1 { put(1, (c0.1, c1.1, c2.1, c3.1, c4.1, c5.1)) }
-                if rows > 2 { put(2, (c0.2, c1.2, c2.2, c3.2, c4.2, c5.2)) }
-                if rows > 3 { put(3, (c0.3, c1.3, c2.3, c3.3, c4.3, c5.3)) }
+        switch epilogue {
+        case .biasLeakyReLU(let bias, let slope):
+            outputTransformTiles(m, map, tileRow: r, firstTile: t0, count: n) { value, y, x, g in
+                let v = value + load(bias + g)
+                store(v.replacing(with: v * slope, where: v .< 0), map.pointer(y, x) + g)
+            }
+        case .leakyReLUDerivative(let activation, let slope):
+            outputTransformTiles(m, map, tileRow: r, firstTile: t0, count: n) { value, y, x, g in
+                store(value * leakyFactor(load(activation.pointer(y, x) + g), slope: slope), map.pointer(y, x) + g)
             }
         }
     }

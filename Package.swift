@@ -7,6 +7,11 @@ import PackageDescription
 let hotCode: [SwiftSetting] = [
     .unsafeFlags(["-O", "-enforce-exclusivity=unchecked", "-target-cpu", "haswell"]),
 ]
+// The engine's SIMD kernels once more, for AVX-512 (F, CD, BW, DQ, VL): Sources/Kernels compiled a
+// second time with sixteen-float vectors. Engine's CPUPath runs them only where the CPU has AVX-512F.
+let avx512Code: [SwiftSetting] = [
+    .unsafeFlags(["-O", "-enforce-exclusivity=unchecked", "-target-cpu", "skylake-avx512"]),
+]
 
 let package = Package(
     name: "zsn2n",
@@ -32,12 +37,20 @@ let package = Package(
                                                   .linkedLibrary("tiff")]),
         .target(name: "CPlatform"),
         .target(name: "CSystemd", linkerSettings: [.linkedLibrary("systemd")]),
+        // cpuid (through the compiler's __builtin_cpu_supports): which kernels the engine runs.
+        .target(name: "CCPU"),
 
         // Layers, each importing only those above it in this list (README, "Layout").
         // Platform: the POSIX calls (swift-system's FileDescriptor, Stat, Errno, and thin wrappers
         // where it has none), the one atomic write and the one durable append.
         .target(name: "Platform", dependencies: ["CPlatform", .product(name: "SystemPackage", package: "swift-system")]),
-        .target(name: "Engine", swiftSettings: hotCode),
+        // The engine: EngineCore (feature maps, tensors, the kernels' interface), the kernels
+        // compiled twice from one source (Sources/Kernels, linked as Shared/ into both), and Engine
+        // (the layers, the optimiser, the loops, the choice of kernels), which re-exports EngineCore.
+        .target(name: "EngineCore", swiftSettings: hotCode),
+        .target(name: "KernelsAVX2", dependencies: ["EngineCore"], swiftSettings: hotCode),
+        .target(name: "KernelsAVX512", dependencies: ["EngineCore"], swiftSettings: avx512Code),
+        .target(name: "Engine", dependencies: ["EngineCore", "KernelsAVX2", "KernelsAVX512", "CCPU"], swiftSettings: hotCode),
         .target(name: "Imaging", dependencies: ["CCodecs", "Engine", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: hotCode),
         .target(name: "Denoiser", dependencies: ["Engine"], swiftSettings: hotCode),

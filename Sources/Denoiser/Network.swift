@@ -46,6 +46,15 @@ public final class Network {
         conv3 = FeatureProjection(inChannels: Network.features, outChannels: channels, parallel: parallel)
     }
 
+    /// The arithmetic of one `forward` and one `backward` on a workspace of this size.
+    public func work(height h: Int, width w: Int) -> EngineWork {
+        let c = Network.features
+        return conv1.forwardWork(height: h, width: w) + conv2.runWork(height: h, width: w, inChannels: c, outChannels: c)
+            + 3 * conv3.passWork(height: h, width: w)
+            + conv2.backwardWeightsWork(height: h, width: w) + conv2.runWork(height: h, width: w, inChannels: c, outChannels: c)
+            + conv1.backwardWeightsWork(height: h, width: w)
+    }
+
     /// The bytes the parameters and their gradients take.
     public static func parameterBytes(channels: Int) -> Int {
         2 * ParameterLayout(channels: channels).count * MemoryLayout<Float>.size

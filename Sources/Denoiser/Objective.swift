@@ -43,6 +43,13 @@ public final class Objective {
         d2 = Tensor(channels: c, height: h, width: w)
     }
 
+    /// The engine's arithmetic in one `evaluate`: f forward and backward on both sampled images
+    /// and on the whole one.
+    public var work: EngineWork {
+        network.work(height: first.height, width: first.width) + network.work(height: second.height, width: second.width)
+            + network.work(height: full.height, width: full.width)
+    }
+
     /// The bytes of f's workspace on the trained image, at `height` x `width`.
     public static func fullImageBytes(channels c: Int, height: Int, width: Int) -> Int {
         Workspace.byteCount(channels: c, height: height, width: width, training: true)

@@ -43,6 +43,9 @@ public final class PixelBankObjective: TrainingObjective {
             + Tensor.byteCount(channels: channels, height: crop.height, width: crop.width)
     }
 
+    /// One pass of f, forward and backward, on the crop.
+    public var workPerSample: EngineWork { network.work(height: workspace.height, width: workspace.width) }
+
     public func evaluateSample(image: UnsafeBufferPointer<Float>) -> Double {
         let bank = banks.count == 1 ? banks[0] : banks[random.int(below: banks.count)]
         let (h, w) = (workspace.height, workspace.width)

@@ -74,6 +74,9 @@ public final class Trainer {
         (min(plan.crop ?? height, height), min(plan.crop ?? width, width))
     }
 
+    /// The engine's arithmetic in one `step` (the batch's samples; Adam aside).
+    public var workPerIteration: EngineWork { plan.batch * objective.workPerSample }
+
     /// One iteration: loss, gradients (averaged over the plan's batch of crops), Adam step,
     /// schedule. Returns the loss before the step.
     @discardableResult

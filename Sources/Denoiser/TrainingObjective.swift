@@ -7,6 +7,8 @@ public protocol TrainingObjective: AnyObject {
     var network: Network { get }
     /// One sample's loss; its gradient by every parameter is added to `network.gradients`.
     func evaluateSample(image: UnsafeBufferPointer<Float>) -> Double
+    /// The engine's arithmetic in one `evaluateSample` (its passes of f, forward and backward).
+    var workPerSample: EngineWork { get }
 }
 
 /// ZS-N2N's objective on one image: the sampler's loss (`Objective`) on the whole image, or on a
@@ -19,6 +21,7 @@ final class ZSN2NObjective: TrainingObjective {
     private var draws: RandomPoolDraws
     private var cropRandom: Random
     var network: Network { objective.network }
+    var workPerSample: EngineWork { objective.work }
 
     init(network: Network, sampler: Sampler, channels: Int, height: Int, width: Int,
          crop: (height: Int, width: Int), seed: UInt64) throws {

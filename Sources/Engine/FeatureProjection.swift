@@ -5,10 +5,11 @@ public final class FeatureProjection: @unchecked Sendable {
     public let outChannels: Int
     public let parallel: Parallel
     static let parts = 8
+    private let kernels = CPUPath.current.kernels
     private let partials: UnsafeMutablePointer<Float>
 
     public init(inChannels: Int, outChannels: Int, parallel: Parallel = .allCores) {
-        precondition(inChannels % 8 == 0)
+        precondition(inChannels % 16 == 0, "input channels must fill AVX-512 vectors")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.parallel = parallel
@@ -26,12 +27,18 @@ public final class FeatureProjection: @unchecked Sendable {
 
     deinit { partials.deallocate() }
 
+    /// What `forward`, `backwardData` and `backwardWeights` each do on a map of this size (the
+    /// forward's horizontal sums and the bias sums aside).
+    public func passWork(height: Int, width: Int) -> EngineWork {
+        EngineWork(otherMultiplyAdds: height * width * inChannels * outChannels)
+    }
+
     /// output[c] = bias[c] + sum_i weights[c][i] * features[i].
     public func forward(features: FeatureMap, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, output: Tensor) {
         precondition(features.channels == inChannels && output.channels == outChannels)
         precondition(features.height == output.height && features.width == output.width)
         parallel.forEachRange(output.height) { rows in
-            for y in rows { featureProjectRow(features, weights, bias, output, y: y) }
+            for y in rows { kernels.featureProjectRow(features, weights, bias, output, y: y) }
         }
     }
 
@@ -43,7 +50,7 @@ public final class FeatureProjection: @unchecked Sendable {
         precondition(activation.hasSameShape(as: gradFeatures) && gradFeatures.height == gradOutput.height)
         parallel.forEachRange(gradOutput.height) { rows in
             for y in rows {
-                featureProjectBackwardRow(gradOutput, weights, gradFeatures, activation: activation, slope: slope, y: y)
+                kernels.featureProjectBackwardRow(gradOutput, weights, gradFeatures, activation: activation, slope: slope, y: y)
             }
         }
     }
@@ -54,10 +61,10 @@ public final class FeatureProjection: @unchecked Sendable {
         precondition(features.channels == inChannels && gradOutput.channels == outChannels)
         precondition(features.height == gradOutput.height && features.width == gradOutput.width)
         let rowLength = inChannels + 1, partLength = outChannels * rowLength
-        let parts = FeatureProjection.parts, partials = self.partials, height = features.height
+        let parts = FeatureProjection.parts, partials = self.partials, height = features.height, kernels = self.kernels
         parallel.sumInParts(parts, length: partLength, buffer: partials) { _, part, sums in
             for y in Parallel.slice(height, part: part, of: parts) {
-                featureProjectWeightRow(features, gradOutput, y: y, into: sums)
+                kernels.featureProjectWeightRow(features, gradOutput, y: y, into: sums)
             }
         }
         for c in 0..<outChannels {

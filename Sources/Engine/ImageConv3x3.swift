@@ -6,6 +6,7 @@ public final class ImageConv3x3: @unchecked Sendable {
     public let outChannels = 48
     public let parallel: Parallel
     static let parts = 8
+    private let kernels = CPUPath.current.kernels
     private let packed: UnsafeMutablePointer<Float>
     private let partials: UnsafeMutablePointer<Float>
 
@@ -24,6 +25,17 @@ public final class ImageConv3x3: @unchecked Sendable {
         (packedCount(inChannels) + partialsCount(inChannels)) * MemoryLayout<Float>.size
     }
 
+    /// What `forward` does on an image of this size: every row in register blocks of four pixels.
+    public func forwardWork(height: Int, width: Int) -> EngineWork {
+        EngineWork(otherMultiplyAdds: height * ((width + 3) / 4 * 4) * inChannels * 9 * outChannels)
+    }
+
+    /// What `backwardWeights` does: the taps in register blocks of four, and the bias sums.
+    public func backwardWeightsWork(height: Int, width: Int) -> EngineWork {
+        EngineWork(otherMultiplyAdds: height * width * ((inChannels * 9 + 3) / 4 * 4) * outChannels,
+                   otherFlops: height * width * outChannels)
+    }
+
     deinit {
         packed.deallocate()
         partials.deallocate()
@@ -38,9 +50,9 @@ public final class ImageConv3x3: @unchecked Sendable {
         for o in 0..<48 {
             for q in 0..<taps { packed[q * 48 + o] = weights[o * taps + q] }
         }
-        let packed = self.packed
+        let packed = self.packed, kernels = self.kernels
         parallel.forEachRange(output.height) { rows in
-            for y in rows { imageConvRow(image, packed, bias, slope: slope, output, y: y) }
+            for y in rows { kernels.imageConvRow(image, packed, bias, slope: slope, output, y: y) }
         }
     }
 
@@ -50,10 +62,10 @@ public final class ImageConv3x3: @unchecked Sendable {
         precondition(image.channels == inChannels && gradOutput.channels == outChannels)
         precondition(image.height == gradOutput.height && image.width == gradOutput.width)
         let taps = inChannels * 9, partLength = (taps + 1) * 48
-        let parts = ImageConv3x3.parts, partials = self.partials, height = image.height
+        let parts = ImageConv3x3.parts, partials = self.partials, height = image.height, kernels = self.kernels
         parallel.sumInParts(parts, length: partLength, buffer: partials) { _, part, sums in
             for y in Parallel.slice(height, part: part, of: parts) {
-                imageConvWeightRow(image, gradOutput, y: y, into: sums)
+                kernels.imageConvWeightRow(image, gradOutput, y: y, into: sums)
             }
         }
         for o in 0..<48 {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// How many threads one job's engine loops use, and the loops themselves (Dispatch).
 ///
@@ -9,7 +10,8 @@ import Foundation
 ///
 /// Every split is static: part `k` of `parts` always covers the same items, whatever the thread
 /// count and whatever the timing. Reductions then sum per-part results in part order, which is what
-/// makes training bit-for-bit reproducible for a seed.
+/// makes training bit-for-bit reproducible for a seed. Which thread runs a part is not fixed: the
+/// threads take chunks in turn (see `forEachWorker`), and nothing computed depends on it.
 public struct Parallel: Sendable, Equatable {
     /// Threads the loops run on (at least 1).
     public let threads: Int
@@ -32,8 +34,14 @@ public struct Parallel: Sendable, Equatable {
         forEachWorker(count, minimumPerThread: minimumPerThread) { _, range in body(range) }
     }
 
+    /// Chunks per thread in a loop: enough that a thread held back (by a neighbour's process on a
+    /// shared machine, or by a slower stretch of the data) leaves its remaining chunks to the others
+    /// instead of being waited for at the join; few enough that a chunk is still long.
+    static let chunksPerThread = 4
+
     /// As `forEachRange`, also telling each call which worker (0..<threads) runs it, so that
-    /// workers can use scratch buffers of their own.
+    /// workers can use scratch buffers of their own. `body` may be called several times per
+    /// worker, on contiguous chunks of `0..<count` that the threads take in turn.
     @inline(__always)
     public func forEachWorker(_ count: Int, minimumPerThread: Int = 1, _ body: (_ worker: Int, Range<Int>) -> Void) {
         let t = min(threads, max(1, count / max(1, minimumPerThread)))
@@ -41,9 +49,14 @@ public struct Parallel: Sendable, Equatable {
             if count > 0 { body(0, 0..<count) }
             return
         }
+        let chunks = min(count, t * Parallel.chunksPerThread)
+        let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: t) { k in
-            let range = Parallel.slice(count, part: k, of: t)
-            if !range.isEmpty { body(k, range) }
+            while true {
+                let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if chunk >= chunks { return }
+                body(k, Parallel.slice(count, part: chunk, of: chunks))
+            }
         }
     }
 

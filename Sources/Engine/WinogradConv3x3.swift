@@ -2,18 +2,22 @@
 /// filtering F(4x4, 3x3): each 4x4 block of outputs costs 36 multiplications per channel pair
 /// instead of 144. The output tiles are handled in blocks of up to 32 along a tile row; for each
 /// block the input patches are transformed, multiplied by the transformed weights as 36 small
-/// matrix products (the register-blocked `gemm4x24`), and transformed back.
+/// matrix products (the register-blocked `gemmBlock` of the kernels), and transformed back.
 ///
 /// Backward-data is the same convolution of the output gradient with the weights transposed and
 /// rotated by 180 degrees. Backward-weights runs the products the other way, summing over tiles, in
 /// a fixed number of parts added in order, so results do not depend on the thread count.
-/// Weights are OIHW (`[out][in][ky][kx]`); channel counts must be multiples of 24.
+/// Weights are OIHW (`[out][in][ky][kx]`); channel counts must be multiples of 48, the widest
+/// register block of the products (three AVX-512 vectors), so that a layer valid on one CPU path is
+/// valid on the other.
 public final class WinogradConv3x3: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels: Int
     public let parallel: Parallel
     static let tileCapacity = 32
     static let weightParts = 8
+    static let channelMultiple = 48
+    private let kernels = CPUPath.current.kernels
 
     private let forwardU: UnsafeMutablePointer<Float>
     private let backwardU: UnsafeMutablePointer<Float>
@@ -22,7 +26,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private let scratch: [UnsafeMutablePointer<Float>]
 
     public init(inChannels: Int, outChannels: Int, parallel: Parallel = .allCores) {
-        precondition(inChannels % 24 == 0 && outChannels % 24 == 0, "channel counts must be multiples of 24")
+        precondition(inChannels % WinogradConv3x3.channelMultiple == 0 && outChannels % WinogradConv3x3.channelMultiple == 0,
+                     "channel counts must be multiples of \(WinogradConv3x3.channelMultiple)")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.parallel = parallel
@@ -95,16 +100,16 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
         let blocks = tileRows * blocksPerRow
         let parts = WinogradConv3x3.weightParts
-        let scratch = self.scratch, partials = self.partials
+        let scratch = self.scratch, partials = self.partials, kernels = self.kernels
         parallel.sumInParts(parts, length: partLength, buffer: partials) { worker, part, sums in
             let v = scratch[worker], dm = v + points * capacity * max(cin, cout)
             for block in Parallel.slice(blocks, part: part, of: parts) {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
                 let n = min(capacity, tilesPerRow - t0)
-                winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
-                winogradGradientTransform(gradOutput, tileRow: r, firstTile: t0, count: n, into: dm,
+                kernels.winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
+                kernels.winogradGradientTransform(gradOutput, tileRow: r, firstTile: t0, count: n, into: dm,
                                           biasSums: sums + points * cin * cout)
-                winogradWeightProducts(dm: dm, v: v, du: sums, tiles: n, inChannels: cin, outChannels: cout)
+                kernels.winogradWeightProducts(dm: dm, v: v, du: sums, tiles: n, inChannels: cin, outChannels: cout)
             }
         }
         let u = partials
@@ -120,23 +125,55 @@ public final class WinogradConv3x3: @unchecked Sendable {
 
     /// Tile rows, blocks per tile row and tiles per tile row for a map.
     private func tiling(_ map: FeatureMap) -> (Int, Int, Int) {
-        let tilesPerRow = (map.width + 3) / 4
+        WinogradConv3x3.tiling(height: map.height, width: map.width)
+    }
+
+    private static func tiling(height: Int, width: Int) -> (Int, Int, Int) {
+        let tilesPerRow = (width + 3) / 4
+        return ((height + 3) / 4, (tilesPerRow + tileCapacity - 1) / tileCapacity, tilesPerRow)
+    }
+
+    // The transforms' arithmetic per lane, counted in Sources/Kernels (count again when they change):
+    // inputTransform6 4 multiply-adds and 14 other operations, outputTransform6 3 and 7,
+    // gradientTransform4 2 and 7 (and 4 adds a row for the bias sums).
+
+    /// What `forward` (or `backwardData`, with the channel counts swapped) does on a map of this size.
+    public func runWork(height: Int, width: Int, inChannels cin: Int, outChannels cout: Int) -> EngineWork {
+        let (tileRows, _, tilesPerRow) = WinogradConv3x3.tiling(height: height, width: width)
         let capacity = WinogradConv3x3.tileCapacity
-        return ((map.height + 3) / 4, (tilesPerRow + capacity - 1) / capacity, tilesPerRow)
+        // Each block's products run on its tiles rounded up to the register block's four rows.
+        var productTiles = 0
+        for t0 in stride(from: 0, to: tilesPerRow, by: capacity) { productTiles += (min(capacity, tilesPerRow - t0) + 3) / 4 * 4 }
+        let tiles = tileRows * tilesPerRow
+        // The output transform: six columns for every tile, then one row per output row present
+        // (`height` of them down each column of tiles).
+        let outputCalls = tilesPerRow * (6 * tileRows + height)
+        return EngineWork(productMultiplyAdds: tileRows * productTiles * winogradPoints * cin * cout,
+                          otherMultiplyAdds: tiles * 12 * 4 * cin + outputCalls * 3 * cout,
+                          otherFlops: tiles * 12 * 14 * cin + outputCalls * 7 * cout)
+    }
+
+    /// What `backwardWeights` does on a map of this size.
+    public func backwardWeightsWork(height: Int, width: Int) -> EngineWork {
+        let (tileRows, _, tilesPerRow) = WinogradConv3x3.tiling(height: height, width: width)
+        let tiles = tileRows * tilesPerRow, cin = inChannels, cout = outChannels
+        return EngineWork(productMultiplyAdds: tiles * winogradPoints * cin * cout,
+                          otherMultiplyAdds: tiles * (12 * 4 * cin + 10 * 2 * cout),
+                          otherFlops: tiles * (12 * 14 * cin + (10 * 7 + 4 * 4) * cout))
     }
 
     private func run(input: FeatureMap, u: UnsafeMutablePointer<Float>, output: FeatureMap, epilogue: FeatureEpilogue) {
         let cin = input.channels, cout = output.channels, capacity = WinogradConv3x3.tileCapacity
         let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
-        let scratch = self.scratch
+        let scratch = self.scratch, kernels = self.kernels
         parallel.forEachWorker(tileRows * blocksPerRow) { worker, blocks in
             let v = scratch[worker], m = v + winogradPoints * capacity * max(cin, cout)
             for block in blocks {
                 let r = block / blocksPerRow, t0 = block % blocksPerRow * capacity
                 let n = min(capacity, tilesPerRow - t0)
-                winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
-                winogradProducts(v: v, u: u, m: m, tiles: n, inChannels: cin, outChannels: cout)
-                winogradOutputTransform(m, into: output, tileRow: r, firstTile: t0, count: n, epilogue: epilogue)
+                kernels.winogradInputTransform(input, tileRow: r, firstTile: t0, count: n, into: v)
+                kernels.winogradProducts(v: v, u: u, m: m, tiles: n, inChannels: cin, outChannels: cout)
+                kernels.winogradOutputTransform(m, into: output, tileRow: r, firstTile: t0, count: n, epilogue: epilogue)
             }
         }
     }

@@ -90,6 +90,7 @@ public enum DenoisePipeline {
                             preset: options.preset.name, iterations: plan.iterations,
                             seed: options.seed, learningRate: plan.learningRate, stepSize: plan.stepSize,
                             gamma: plan.gamma, crop: plan.crop, batch: plan.batch, threads: options.parallel.threads,
+                            cpu: CPUPath.current.rawValue,
                             declared: options.method == .zsn2n ? options.declaration : nil,
                             pixelBank: correlation.map { c in
                                 let s = settings!

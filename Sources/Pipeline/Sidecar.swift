@@ -52,6 +52,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
         /// Crops per iteration.
         public var batch: Int
         public var threads: Int
+        /// The engine's kernels: "avx512" or "avx2" (CPUPath), the instruction set the training ran
+        /// on; results are bit-for-bit reproducible for a seed on one path, not across paths.
+        public var cpu: String
         /// The kernel pair of a sampler declared by the user (absent for a built-in one), so that
         /// the sidecar alone says how the image was made.
         public var declared: DeclaredSampler?

@@ -10,7 +10,9 @@ struct Bench: ParsableCommand {
         discussion: """
         FLOP per iteration are counted as the PyTorch reference counts them:
         3 * 2 * (9*C*48 + 9*48*48 + 48*C) * H*W * 1.5 (forward on the image and both half images, \
-        backward about twice the forward).
+        backward about twice the forward). Beside it, the arithmetic the engine really performs \
+        (Winograd products and transforms as implemented; EngineWork) and the fraction of the FMA \
+        peak measured on this machine with the same kernel path that this makes.
         """)
 
     @Option(help: "Image side in pixels.") var size = 256
@@ -46,19 +48,33 @@ struct Bench: ParsableCommand {
         let flop = 3 * 2 * (9 * c * e + 9 * e * e + e * c) * Double(size * size) * 1.5
         let ms = 1000 * seconds / Double(iterations)
         let gflops = flop * Double(iterations) / seconds / 1e9
+        let work = trainer.workPerIteration
+        let realGflops = Double(work.flops) * Double(iterations) / seconds / 1e9
+        // The peak of every path this CPU can run, the path in use first.
+        let paths = CPUPath.cpuHasAVX512 ? [CPUPath.current] + CPUPath.allCases.filter { $0 != CPUPath.current } : [.avx2]
+        let peaks = Dictionary(uniqueKeysWithValues: paths.map { ($0.rawValue, FMAPeak.gflops($0, parallel: parallel)) })
+        let fraction = realGflops / peaks[CPUPath.current.rawValue]!
         if json {
             let memory = trainer.memory
             let doc: [String: Any] = ["size": size, "channels": channels, "iterations": iterations,
-                                      "threads": parallel.threads, "sampler": chosen.name,
+                                      "threads": parallel.threads, "sampler": chosen.name, "cpu": CPUPath.current.rawValue,
                                       "ms_per_iteration": ms, "gflops": gflops,
+                                      "work_per_iteration": ["multiply_adds": work.multiplyAdds,
+                                                             "winograd_product_multiply_adds": work.productMultiplyAdds,
+                                                             "other_flops": work.otherFlops, "flops": work.flops],
+                                      "real_gflops": realGflops, "fma_peak_gflops": peaks, "fraction_of_peak": fraction,
                                       "memory_bytes": memory.totalBytes, "memory_measured_bytes": measuredBytes,
                                       "memory": Dictionary(uniqueKeysWithValues: memory.items.map { ($0.name, $0.bytes) })]
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "%dx%d, %d channel(s), %d threads: %.1f ms per iteration, %.1f GFLOP/s, %.1f MB of buffers (%.1f MB allocated)",
-                         size, size, channels, parallel.threads, ms, gflops, Double(trainer.memory.totalBytes) / 1e6,
+            print(String(format: "%dx%d, %d channel(s), %d threads, %@ kernels: %.1f ms per iteration, %.1f GFLOP/s, %.1f MB of buffers (%.1f MB allocated)",
+                         size, size, channels, parallel.threads, CPUPath.current.rawValue, ms, gflops, Double(trainer.memory.totalBytes) / 1e6,
                          Double(measuredBytes) / 1e6))
+            print(String(format: "real arithmetic: %.2f G multiply-adds (%.2f G in Winograd products) + %.2f G other FLOP per iteration, %.1f GFLOP/s, %.0f%% of the measured %@ FMA peak (%@)",
+                         Double(work.multiplyAdds) / 1e9, Double(work.productMultiplyAdds) / 1e9, Double(work.otherFlops) / 1e9,
+                         realGflops, 100 * fraction, CPUPath.current.rawValue,
+                         paths.map { String(format: "%@ %.0f GFLOP/s", $0.rawValue, peaks[$0.rawValue]!) }.joined(separator: ", ")))
         }
     }
 }

@@ -3,10 +3,11 @@ import Engine
 
 /// The Winograd convolution against the definition of the 3x3 convolution, and both backward passes
 /// against central finite differences. Sizes cover odd sides (a half-empty last tile), one-pixel
-/// sides, and rows of more than 64 tiles (more than one block per tile row).
+/// sides, and rows of more than 64 tiles (more than one block per tile row). Channel counts are
+/// multiples of 48, the widest register block (three AVX-512 vectors).
 struct WinogradConv3x3Tests {
     @Test("forward equals the definition, with bias and LeakyReLU",
-          arguments: [(24, 24, 5, 7), (48, 48, 4, 9), (48, 24, 1, 1), (24, 48, 3, 131), (48, 48, 13, 10)])
+          arguments: [(48, 48, 5, 7), (48, 48, 4, 9), (96, 48, 1, 1), (48, 96, 3, 131), (48, 48, 13, 10)])
     func forward(cin: Int, cout: Int, h: Int, w: Int) {
         var rng = Random(seed: UInt64(cin * 1000 + w))
         let input = randomFeatureMap(cin, h, w, rng: &rng)
@@ -23,7 +24,7 @@ struct WinogradConv3x3Tests {
     }
 
     @Test("backward-data equals the finite differences of conv(leakyReLU(a)) by a",
-          arguments: [(24, 24, 5, 7), (48, 24, 3, 4)])
+          arguments: [(48, 48, 5, 7), (96, 48, 3, 4)])
     func backwardData(cin: Int, cout: Int, h: Int, w: Int) {
         var rng = Random(seed: UInt64(cin + cout + h + w))
         let pre = randomFeatureMap(cin, h, w, rng: &rng)
@@ -58,7 +59,7 @@ struct WinogradConv3x3Tests {
     }
 
     @Test("backward-weights equals the finite differences by every weight and bias",
-          arguments: [(24, 24, 5, 7), (24, 48, 3, 140)])
+          arguments: [(48, 48, 3, 5), (48, 96, 3, 140)])
     func backwardWeights(cin: Int, cout: Int, h: Int, w: Int) {
         var rng = Random(seed: UInt64(3 * cin + cout + h * w))
         let input = randomFeatureMap(cin, h, w, rng: &rng)
@@ -80,7 +81,7 @@ struct WinogradConv3x3Tests {
         #expect(relativeError(gw2.map(Double.init), gw.map { 2 * Double($0) }) < 1e-6, "a second call accumulates")
         #expect(relativeError(gb2.map(Double.init), gb.map { 2 * Double($0) }) < 1e-6)
         // Check a spread of weights (all of them for the small case) and every bias.
-        let stride = weights.count > 6000 ? 37 : 1
+        let stride = weights.count > 25_000 ? 37 : 1
         let picked = Array(Swift.stride(from: 0, to: weights.count, by: stride))
         let numericW = picked.map { centralDifference(weights.pointer + $0, step: 0.25) { loss() } }
         let numericB = (0..<bias.count).map { centralDifference(bias.pointer + $0, step: 0.25) { loss() } }
@@ -102,5 +103,29 @@ struct WinogradConv3x3Tests {
         }
         #expect(run(threads: 1) == run(threads: 2))
         #expect(run(threads: 2) == run(threads: 3))
+    }
+}
+
+/// The arithmetic `zsn2n bench` reports, against counts worked by hand.
+struct EngineWorkTests {
+    @Test("a 5x7 map: 2x2 tiles, each tile row's products rounded up to four tiles")
+    func winogradWork() {
+        let conv = WinogradConv3x3(inChannels: 48, outChannels: 96)
+        let forward = conv.runWork(height: 5, width: 7, inChannels: 48, outChannels: 96)
+        #expect(forward.productMultiplyAdds == 2 * 4 * 36 * 48 * 96)
+        // Input transform: 12 row and column transforms of 4 multiply-adds per tile and input
+        // channel; output transform: 6 columns per tile and 5 rows per column of tiles, 3 each.
+        #expect(forward.otherMultiplyAdds == 4 * 12 * 4 * 48 + 2 * (6 * 2 + 5) * 3 * 96)
+        #expect(forward.otherFlops == 4 * 12 * 14 * 48 + 2 * (6 * 2 + 5) * 7 * 96)
+        let weights = conv.backwardWeightsWork(height: 5, width: 7)
+        #expect(weights.productMultiplyAdds == 4 * 36 * 48 * 96, "the weight products sum over the tiles there are")
+        #expect(weights.flops == 2 * weights.multiplyAdds + weights.otherFlops)
+    }
+
+    @Test("the first layer computes whole blocks of four pixels and four taps")
+    func imageConvWork() {
+        let conv = ImageConv3x3(inChannels: 3)
+        #expect(conv.forwardWork(height: 2, width: 5).multiplyAdds == 2 * 8 * 27 * 48)
+        #expect(conv.backwardWeightsWork(height: 2, width: 5).multiplyAdds == 2 * 5 * 28 * 48)
     }
 }

@@ -24,6 +24,7 @@ import Imaging
             #expect(result.sidecar(outputFile: "x.png").input.sha256 == SHA256.hex(of: [UInt8](try Data(contentsOf: URL(fileURLWithPath: copy)))))
             #expect(result.sidecar(outputFile: "x.png").input.file == "a.png")
             #expect(result.sidecar(outputFile: "x.png").output.file == "x.png")
+            #expect(result.sidecar(outputFile: "x.png").denoiser.cpu == CPUPath.current.rawValue)
         }
     }
 

@@ -45,13 +45,13 @@ public final class Tensor: @unchecked Sendable {
     public var storageCount: Int { channels * planeStride }
 
     /// Pointer to plane `c`, at its first interior pixel.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func plane(_ c: Int) -> UnsafeMutablePointer<Float> {
         base + c * planeStride + pad * rowStride + pad
     }
 
     /// Pointer to pixel (x, y) of plane `c` in interior coordinates (negative reaches the border).
-    @inline(__always)
+    @inlinable @inline(__always)
     public func pointer(_ c: Int, _ y: Int, _ x: Int) -> UnsafeMutablePointer<Float> {
         plane(c) + y * rowStride + x
     }

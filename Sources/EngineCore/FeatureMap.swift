@@ -45,7 +45,7 @@ public final class FeatureMap: @unchecked Sendable {
     deinit { allocation.deallocate() }
 
     /// The channels of pixel (x, y), interior coordinates (-1 reaches the border).
-    @inline(__always)
+    @inlinable @inline(__always)
     public func pointer(_ y: Int, _ x: Int) -> UnsafeMutablePointer<Float> {
         base + (y + 1) * rowStride + (x + 1) * channels
     }

@@ -1,0 +1,12 @@
+import EngineCore
+
+/// This module's vector: AVX2's eight floats. The kernels (Shared/, a link to Sources/Kernels, the
+/// same source as KernelsAVX512's) are written against `Vec` and `Suite`.
+typealias Vec = SIMD8<Float>
+
+/// The kernels compiled for haswell (AVX2 + FMA): the path of every x86 server of the last decade.
+public enum AVX2Kernels: KernelSuite {
+    public static var lanes: Int { Vec.scalarCount }
+}
+
+typealias Suite = AVX2Kernels

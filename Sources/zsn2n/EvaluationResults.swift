@@ -18,7 +18,7 @@ struct EvaluationResults {
         var ssim: Double
         var seconds: Double
 
-        var key: String { "\(method)\u{0}\(set)\u{0}\(image)" }
+        var key: String { EvaluationResults.key(method: method, set: set, image: image) }
     }
 
     static let header = "method,set,image,width,height,channels,psnr_noisy,ssim_noisy,psnr,ssim,seconds"
@@ -59,9 +59,10 @@ struct EvaluationResults {
         }
     }
 
+    static func key(method: String, set: String, image: String) -> String { "\(method)\u{0}\(set)\u{0}\(image)" }
+
     func contains(method: String, set: String, image: String) -> Bool {
-        keys.contains(Row(method: method, set: set, image: image, width: 0, height: 0, channels: 0,
-                          psnrNoisy: 0, ssimNoisy: 0, psnr: 0, ssim: 0, seconds: 0).key)
+        keys.contains(EvaluationResults.key(method: method, set: set, image: image))
     }
 
     /// Adds a row, and appends it to the file at once (fsynced: a long run killed keeps what it did).

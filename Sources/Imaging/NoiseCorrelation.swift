@@ -5,16 +5,20 @@
 /// and a denoiser that pairs neighbouring pixels then learns to keep it. What this measures tells
 /// the pixel-bank method how far apart the pixels it pairs must be.
 ///
-/// The estimate: the luma image is cut into 16x16 tiles; a least-squares plane is taken out of
-/// each (what remains of a flat tile is mostly noise); the quarter of the tiles with the smallest
+/// The estimate: the luma image is cut into 16x16 tiles; a least-squares quadratic surface is
+/// taken out of each (what remains of a flat tile is mostly noise); the tiles with the smallest
 /// remaining variance (the flattest, where structure misleads least) are kept, and the normalised
-/// autocorrelation of their residuals is summed over them at each lag. Checked on 36 real and
-/// synthetic images against the true noise (noisy minus clean): mean absolute error 0.06 over ten
-/// lags, correlation 0.92.
+/// autocorrelation of their residuals is summed over them at each lag. Checked against the true
+/// noise (noisy minus clean) on 57 images (the real sets CC, PolyU, SIDD and FMD; gauss:25,
+/// gauss:50 and poisson:30 on the 8 test images): every synthetic, white-noise image comes out
+/// white (reach 1) and every camera image correlated; two two-photon frames whose true
+/// correlation is 0.07 and 0.10 fall either side of the threshold.
 public struct NoiseCorrelation: Sendable, Equatable {
     /// The lags measured, (dy, dx): horizontal and vertical out to 4, and both diagonals at 1.
     public static let lags: [(dy: Int, dx: Int)] = [(0, 1), (1, 0), (1, 1), (1, -1), (0, 2), (2, 0), (0, 3), (3, 0), (0, 4), (4, 0)]
     public static let tile = 16
+    /// Brightness bands, of equal numbers of tiles, for the second selection of flat tiles.
+    public static let bands = 4
     /// Lags below this are taken as uncorrelated.
     public static let threshold = 0.1
 
@@ -55,45 +59,64 @@ public struct NoiseCorrelation: Sendable, Equatable {
         let tilesX = w / t, tilesY = h / t
         guard tilesX > 0, tilesY > 0 else { return NoiseCorrelation(values: lags.map { _ in 0 }, sigma: 0, tiles: 0) }
         let n = t * t
-        // The plane fit a + b y + c x on a t x t grid: its projection is the same for every tile.
+        let basis = surfaceBasis()
         var residuals = [Double](repeating: 0, count: tilesX * tilesY * n)
         var variances = [Double](repeating: 0, count: tilesX * tilesY)
-        let centre = Double(t - 1) / 2
-        var sumYY = 0.0
-        for y in 0..<t { sumYY += (Double(y) - centre) * (Double(y) - centre) }
-        sumYY *= Double(t)  // the same for x
+        var means = [Double](repeating: 0, count: tilesX * tilesY)
+        var tileValues = [Double](repeating: 0, count: n)
         for ty in 0..<tilesY {
             for tx in 0..<tilesX {
                 let index = ty * tilesX + tx
-                var mean = 0.0, slopeY = 0.0, slopeX = 0.0
                 for y in 0..<t {
-                    for x in 0..<t {
-                        let v = Double(luma[(ty * t + y) * w + tx * t + x])
-                        mean += v
-                        slopeY += v * (Double(y) - centre)
-                        slopeX += v * (Double(x) - centre)
-                    }
+                    for x in 0..<t { tileValues[y * t + x] = Double(luma[(ty * t + y) * w + tx * t + x]) }
                 }
-                mean /= Double(n); slopeY /= sumYY; slopeX /= sumYY
+                means[index] = tileValues.reduce(0, +) / Double(n)
+                // What the surface leaves: the value minus its projection on the (orthonormal) basis.
+                let coefficients = basis.map { q in zip(q, tileValues).reduce(0) { $0 + $1.0 * $1.1 } }
                 var variance = 0.0
-                for y in 0..<t {
-                    for x in 0..<t {
-                        let r = Double(luma[(ty * t + y) * w + tx * t + x]) - mean
-                            - slopeY * (Double(y) - centre) - slopeX * (Double(x) - centre)
-                        residuals[index * n + y * t + x] = r
-                        variance += r * r
-                    }
+                for i in 0..<n {
+                    var r = tileValues[i]
+                    for (q, a) in zip(basis, coefficients) { r -= a * q[i] }
+                    residuals[index * n + i] = r
+                    variance += r * r
                 }
                 variances[index] = variance / Double(n)
             }
         }
-        let order = variances.indices.sorted { variances[$0] != variances[$1] ? variances[$0] < variances[$1] : $0 < $1 }
-        let kept = order.prefix(max(1, order.count / 4))
-        var values: [Double] = []
-        for lag in lags {
+        // Two selections of flat tiles. Texture and shading add correlation and never take it away,
+        // so each selection overestimates, and the smaller value at each lag is the better one:
+        // the flattest quarter of all tiles, and the flattest quarter within each brightness band.
+        // The second matters where the noise grows with the signal (shot noise): there the
+        // flattest tiles overall are the darkest, where the noise is faintest and what texture the
+        // surface leaves reads as correlation (0.2 at one pixel on white Poisson noise).
+        let flattest = flattestQuarter(of: Array(variances.indices), variances: variances)
+        let byBrightness = means.indices.sorted { means[$0] != means[$1] ? means[$0] < means[$1] : $0 < $1 }
+        let bandCount = min(bands, byBrightness.count)
+        var banded: [Int] = []
+        for band in 0..<bandCount {
+            let lower = band * byBrightness.count / bandCount, upper = (band + 1) * byBrightness.count / bandCount
+            banded += flattestQuarter(of: Array(byBrightness[lower..<upper]), variances: variances)
+        }
+        let values = zip(correlations(residuals, tiles: flattest), correlations(residuals, tiles: banded)).map { min($0, $1) }
+        // The mean variance of the flattest residuals, corrected for the fitted parameters.
+        let mean = flattest.reduce(0) { $0 + variances[$1] } / Double(flattest.count)
+        return NoiseCorrelation(values: values, sigma: (mean * Double(n) / Double(n - basis.count)).squareRoot(),
+                                tiles: flattest.count)
+    }
+
+    /// The quarter of `tiles` with the smallest residual variance (at least one), ties by index.
+    static func flattestQuarter(of tiles: [Int], variances: [Double]) -> [Int] {
+        let order = tiles.sorted { variances[$0] != variances[$1] ? variances[$0] < variances[$1] : $0 < $1 }
+        return Array(order.prefix(max(1, order.count / 4)))
+    }
+
+    /// The normalised autocorrelation at each lag of the residuals of `tiles`, summed over them.
+    static func correlations(_ residuals: [Double], tiles: [Int]) -> [Double] {
+        let t = tile, n = t * t
+        return lags.map { lag in
             var ab = 0.0, aa = 0.0, bb = 0.0
             let y0 = max(0, -lag.dy), y1 = t - max(0, lag.dy), x0 = max(0, -lag.dx), x1 = t - max(0, lag.dx)
-            for index in kept {
+            for index in tiles {
                 let r = index * n
                 for y in y0..<y1 {
                     for x in x0..<x1 {
@@ -102,10 +125,28 @@ public struct NoiseCorrelation: Sendable, Equatable {
                     }
                 }
             }
-            values.append(aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : 0)
+            return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : 0
         }
-        // The mean variance of the kept residuals, corrected for the three fitted parameters.
-        let mean = kept.reduce(0) { $0 + variances[$1] } / Double(kept.count)
-        return NoiseCorrelation(values: values, sigma: (mean * Double(n) / Double(n - 3)).squareRoot(), tiles: kept.count)
+    }
+
+    /// An orthonormal basis (Gram-Schmidt) of the quadratic surfaces over a tile: 1, y, x, y^2,
+    /// x^2, xy, centred. A plane alone left the curvature of shading and soft edges, which reads as
+    /// correlated noise; on the 57 images of the check above, a quadratic halved the white-noise
+    /// images taken as correlated.
+    static func surfaceBasis() -> [[Double]] {
+        let t = tile, centre = Double(t - 1) / 2
+        let terms: [(Double, Double) -> Double] = [{ _, _ in 1 }, { y, _ in y }, { _, x in x },
+                                                   { y, _ in y * y }, { _, x in x * x }, { y, x in y * x }]
+        var basis: [[Double]] = []
+        for term in terms {
+            var v = (0..<(t * t)).map { term(Double($0 / t) - centre, Double($0 % t) - centre) }
+            for q in basis {
+                let dot = zip(q, v).reduce(0) { $0 + $1.0 * $1.1 }
+                for i in v.indices { v[i] -= dot * q[i] }
+            }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            basis.append(v.map { $0 / norm })
+        }
+        return basis
     }
 }

@@ -181,7 +181,7 @@ struct PixelBankTests {
         let image = (0..<(h * w)).map { i -> Float in 0.2 + 0.6 * Float(i % w) / Float(w) + 0.1 * rng.uniformFloat() }
         let searched = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, stride: 2, parallel: Parallel(threads: 2))
         let fitted = PixelBank.Acceptance(fitting: [searched], tau: 4)
-        #expect(fitted.edges.count == 15 && fitted.references.count == 16 && fitted.edges == fitted.edges.sorted())
+        #expect(fitted.edges.count == PixelBank.Acceptance.bins - 1 && fitted.references.count == PixelBank.Acceptance.bins && fitted.edges == fitted.edges.sorted())
         #expect(fitted.references.allSatisfy { $0 > 0 })
         func kept(_ tau: Float) -> Double {
             var bank = searched

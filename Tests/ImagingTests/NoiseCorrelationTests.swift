@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Imaging
 
@@ -32,6 +33,25 @@ struct NoiseCorrelationTests {
         #expect(abs(c.at(dy: 0, dx: 2)! - 1.0 / 3) < 0.1, "\(c.values)")
         #expect(abs(c.at(dy: 1, dx: 0)!) < 0.08)
         #expect(c.reach == 3)
+    }
+
+    /// Shading, with white noise that grows with it (shot noise, sigma 0.05 sqrt(v)): the flattest
+    /// tiles overall are the darkest, where the noise is faintest, and the curvature left there
+    /// must not read as correlation (with a plane out of the flattest quarter overall: 0.44).
+    @Test func whiteShotNoiseOnShadingIsUncorrelated() {
+        var rng = TestRandom(seed: 4)
+        let side = 256
+        var pixels = [Float](repeating: 0, count: side * side)
+        for y in 0..<side {
+            for x in 0..<side {
+                let shade = 0.5 + 0.48 * sin(Double(x) / 11) * cos(Double(y) / 13)
+                let unit = Double(Float.random(in: -1...1, using: &rng)) * 3.0.squareRoot()  // variance 1
+                pixels[y * side + x] = Float(shade + 0.05 * shade.squareRoot() * unit)
+            }
+        }
+        let c = NoiseCorrelation.measure(Image(width: side, height: side, channels: 1, pixels: pixels))
+        #expect(c.at(dy: 0, dx: 1)! < NoiseCorrelation.threshold && c.at(dy: 1, dx: 0)! < NoiseCorrelation.threshold, "\(c.values)")
+        #expect(c.reach == 1)
     }
 
     @Test func tooFewTilesAreTakenAsWhite() {

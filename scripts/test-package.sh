@@ -100,13 +100,14 @@ flock -u 9
 ROOT=$WORK/root
 cp -a --reflink=auto "$BASE/root" "$ROOT"
 
-# Inputs, made with the package's own zsn2n: a PNG and a JPEG of 64x64 (a few seconds of
+# Inputs, made with the package's own zsn2n: a PNG, a JPEG and a TIFF of 64x64 (a few seconds of
 # training at 30 iterations), a file that is no image, and a 128x128 PNG for the long job.
 mkdir -p "$WORK/x" "$ROOT/root/in"
 dpkg-deb --fsys-tarfile "$DEB" | tar -x -C "$WORK/x" ./usr/bin/zsn2n
 Z=$WORK/x/usr/bin/zsn2n
 "$Z" noise data/study/camera128.png --crop 64 -o "$ROOT/root/in/gray.png" --model gauss:25 >/dev/null &&
 "$Z" noise data/study/astronaut128.png --crop 64 -o "$ROOT/root/in/photo.jpg" --model gauss:25 >/dev/null &&
+"$Z" noise data/study/astronaut128.png --crop 64 -o "$ROOT/root/in/scan.tif" --model poisson:30 >/dev/null &&
 "$Z" noise data/study/camera128.png -o "$ROOT/root/in/slow.png" --model gauss:25 >/dev/null ||
     { fail "zsn2n noise makes the inputs"; exit 1; }
 echo "not an image" > "$ROOT/root/in/bad.png"
@@ -181,21 +182,23 @@ check "the unit is active, READY logged (ZSN2N_EVENT=ready)" gsh "systemctl -q i
 check "STATUS= in systemctl status: Idle, watching $V/inbox" gsh "systemctl status zsn2nd | grep -q 'Status: \"Idle, watching $V/inbox'"
 
 # Drops, as an uploader would: under a temporary name, then renamed.
-gsh "cd $V/inbox && for f in gray.png photo.jpg bad.png; do cp /root/in/\$f .\$f.part && mv .\$f.part \$f; done"
-if wait_for 90 "[ -e $V/outbox/gray.png.json ] && [ -e $V/outbox/photo.jpg.json ] && [ -e $V/failed/bad.png.error.json ]"; then
-    pass "three drops handled in $(( $(date +%s) - T0 )) s"
+gsh "cd $V/inbox && for f in gray.png photo.jpg scan.tif bad.png; do cp /root/in/\$f .\$f.part && mv .\$f.part \$f; done"
+if wait_for 90 "[ -e $V/outbox/gray.png.json ] && [ -e $V/outbox/photo.jpg.json ] && [ -e $V/outbox/scan.tif.json ] && [ -e $V/failed/bad.png.error.json ]"; then
+    pass "four drops handled in $(( $(date +%s) - T0 )) s"
 else
-    fail "three drops handled within 90 s"
+    fail "four drops handled within 90 s"
 fi
 check "gray.png: outbox/gray.png (a PNG) and its sidecar, the original in done/" \
     gsh "[ \"\$(od -An -tx1 -N4 $V/outbox/gray.png)\" = ' 89 50 4e 47' ] && grep -Eq '\"schema\" *: *\"zsn2n.sidecar/1\"' $V/outbox/gray.png.json && [ -e $V/done/gray.png ] && [ ! -e $V/inbox/gray.png ]"
 check "photo.jpg: outbox/photo.jpg (a JPEG) and its sidecar, the original in done/" \
     gsh "[ \"\$(od -An -tx1 -N2 $V/outbox/photo.jpg)\" = ' ff d8' ] && grep -Eq '\"format\" *: *\"jpeg\"' $V/outbox/photo.jpg.json && [ -e $V/done/photo.jpg ]"
+check "scan.tif: outbox/scan.tif (a TIFF, through the libtiff the package depends on) and its sidecar" \
+    gsh "[ \"\$(od -An -tx1 -N4 $V/outbox/scan.tif)\" = ' 49 49 2a 00' ] && grep -Eq '\"format\" *: *\"tiff\"' $V/outbox/scan.tif.json && [ -e $V/done/scan.tif ]"
 check "bad.png: moved to failed/ with bad.png.error.json (stage decode), nothing in the outbox" \
     gsh "[ -e $V/failed/bad.png ] && grep -Eq '\"stage\" *: *\"decode\"' $V/failed/bad.png.error.json && [ ! -e $V/outbox/bad.png ]"
-check "the journal: done entries for both, a failed one with its MESSAGE_ID, all with _SYSTEMD_UNIT=zsn2nd.service" \
-    gsh "$J ZSN2N_EVENT=done -o verbose | grep -q ZSN2N_FILE=gray.png && $J ZSN2N_EVENT=done -o verbose | grep -q ZSN2N_FILE=photo.jpg && $J MESSAGE_ID=0540398a6e644a11860e76fa52296cc9 -o verbose | grep -q ZSN2N_FILE=bad.png"
-check "STATUS= after the jobs: Idle ... (2 done, 1 failed)" gsh "systemctl status zsn2nd | grep -q '(2 done, 1 failed)'"
+check "the journal: done entries for all three, a failed one with its MESSAGE_ID, all with _SYSTEMD_UNIT=zsn2nd.service" \
+    gsh "$J ZSN2N_EVENT=done -o verbose | grep -q ZSN2N_FILE=gray.png && $J ZSN2N_EVENT=done -o verbose | grep -q ZSN2N_FILE=photo.jpg && $J ZSN2N_EVENT=done -o verbose | grep -q ZSN2N_FILE=scan.tif && $J MESSAGE_ID=0540398a6e644a11860e76fa52296cc9 -o verbose | grep -q ZSN2N_FILE=bad.png"
+check "STATUS= after the jobs: Idle ... (3 done, 1 failed)" gsh "systemctl status zsn2nd | grep -q '(3 done, 1 failed)'"
 check "no libdispatch thread-priority notices in the journal" gsh "$J ZSN2N_EVENT=done | grep -q done && ! journalctl --no-pager -b | grep -q 'Failed to set thread priority'"
 check "every thread of the daemon runs at nice 10" \
     gsh 'P=$(systemctl show -p MainPID --value zsn2nd); [ "$P" -gt 0 ] && [ -e /proc/$P/task ] || exit 1

@@ -13,6 +13,7 @@
 /// gauss:50 and poisson:30 on the 8 test images): every synthetic, white-noise image comes out
 /// white (reach 1) and every camera image correlated; two two-photon frames whose true
 /// correlation is 0.07 and 0.10 fall either side of the threshold.
+/// (`scripts/check-noise-reach.py` prints the comparison.)
 public struct NoiseCorrelation: Sendable, Equatable {
     /// The lags measured, (dy, dx): horizontal and vertical out to 4, and both diagonals at 1.
     public static let lags: [(dy: Int, dx: Int)] = [(0, 1), (1, 0), (1, 1), (1, -1), (0, 2), (2, 0), (0, 3), (3, 0), (0, 4), (4, 0)]

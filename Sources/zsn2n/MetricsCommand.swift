@@ -15,7 +15,8 @@ struct MetricsCommand: ParsableCommand {
                        Laplacian difference [[1,-2,1],[-2,4,-2],[1,-2,1]], on the 0-255 scale
           noise_corr_h, noise_corr_v
                        the noise's correlation between horizontal / vertical neighbours, measured
-                       blind on the flattest quarter of 16x16 tiles, a plane taken out of each
+                       blind on the flattest 16x16 tiles (overall and per brightness band),
+                       a quadratic surface taken out of each
           noise_reach  the distance (1-5 pixels) at which the noise is no longer correlated (< 0.1)
         With --reference:
           psnr         10 log10(1 / MSE) over every colour sample in [0,1]

@@ -197,7 +197,7 @@ check "scan.tif: outbox/scan.tif (a TIFF, through the libtiff the package depend
 check "bad.png: moved to failed/ with bad.png.error.json (stage decode), nothing in the outbox" \
     gsh "[ -e $V/failed/bad.png ] && grep -Eq '\"stage\" *: *\"decode\"' $V/failed/bad.png.error.json && [ ! -e $V/outbox/bad.png ]"
 check "the journal: done entries for all three, a failed one with its MESSAGE_ID, all with _SYSTEMD_UNIT=zsn2nd.service" \
-    gsh "$J ZSN2N_EVENT=done -o verbose | grep -q ZSN2N_FILE=gray.png && $J ZSN2N_EVENT=done -o verbose | grep -q ZSN2N_FILE=photo.jpg && $J ZSN2N_EVENT=done -o verbose | grep -q ZSN2N_FILE=scan.tif && $J MESSAGE_ID=0540398a6e644a11860e76fa52296cc9 -o verbose | grep -q ZSN2N_FILE=bad.png"
+    gsh "entries=\$($J ZSN2N_EVENT=done -o verbose) && for f in gray.png photo.jpg scan.tif; do echo \"\$entries\" | grep -q ZSN2N_FILE=\$f || exit 1; done && $J MESSAGE_ID=0540398a6e644a11860e76fa52296cc9 -o verbose | grep -q ZSN2N_FILE=bad.png"
 check "STATUS= after the jobs: Idle ... (3 done, 1 failed)" gsh "systemctl status zsn2nd | grep -q '(3 done, 1 failed)'"
 check "no libdispatch thread-priority notices in the journal" gsh "$J ZSN2N_EVENT=done | grep -q done && ! journalctl --no-pager -b | grep -q 'Failed to set thread priority'"
 check "every thread of the daemon runs at nice 10" \

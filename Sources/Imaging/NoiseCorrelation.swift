@@ -60,7 +60,7 @@ public struct NoiseCorrelation: Sendable, Equatable {
         let tilesX = w / t, tilesY = h / t
         guard tilesX > 0, tilesY > 0 else { return NoiseCorrelation(values: lags.map { _ in 0 }, sigma: 0, tiles: 0) }
         let n = t * t
-        let basis = surfaceBasis()
+        let basis = surfaceBasis
         var residuals = [Double](repeating: 0, count: tilesX * tilesY * n)
         var variances = [Double](repeating: 0, count: tilesX * tilesY)
         var means = [Double](repeating: 0, count: tilesX * tilesY)
@@ -134,7 +134,7 @@ public struct NoiseCorrelation: Sendable, Equatable {
     /// x^2, xy, centred. A plane alone left the curvature of shading and soft edges, which reads as
     /// correlated noise; on the 57 images of the check above, a quadratic halved the white-noise
     /// images taken as correlated.
-    static func surfaceBasis() -> [[Double]] {
+    static let surfaceBasis: [[Double]] = {
         let t = tile, centre = Double(t - 1) / 2
         let terms: [(Double, Double) -> Double] = [{ _, _ in 1 }, { y, _ in y }, { _, x in x },
                                                    { y, _ in y * y }, { _, x in x * x }, { y, x in y * x }]
@@ -149,5 +149,5 @@ public struct NoiseCorrelation: Sendable, Equatable {
             basis.append(v.map { $0 / norm })
         }
         return basis
-    }
+    }()
 }

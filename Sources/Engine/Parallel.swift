@@ -12,14 +12,21 @@ import Synchronization
 /// count and whatever the timing. Reductions then sum per-part results in part order, which is what
 /// makes training bit-for-bit reproducible for a seed. Which thread runs a part is not fixed: the
 /// threads take chunks in turn (see `forEachWorker`), and nothing computed depends on it.
+///
+/// The loops run on the value's own `WorkerPool`, which its copies share; a loop begun while the
+/// pool is busy (a loop inside a loop) runs on Dispatch instead.
 public struct Parallel: Sendable, Equatable {
     /// Threads the loops run on (at least 1).
     public let threads: Int
+    private let pool: WorkerPool?
 
     public init(threads: Int) {
         precondition(threads >= 1, "a job needs at least one thread")
         self.threads = threads
+        pool = threads > 1 ? WorkerPool(threads: threads) : nil
     }
+
+    public static func == (a: Parallel, b: Parallel) -> Bool { a.threads == b.threads }
 
     /// Every core of the machine.
     public static var allCores: Parallel { Parallel(threads: availableCores) }
@@ -50,6 +57,11 @@ public struct Parallel: Sendable, Equatable {
             return
         }
         let chunks = min(count, t * Parallel.chunksPerThread)
+        if let pool, pool.run(workers: t, chunks: chunks, { worker, chunk in
+            body(worker, Parallel.slice(count, part: chunk, of: chunks))
+        }) {
+            return
+        }
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: t) { k in
             while true {

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The blind noise measurement (`zsn2n metrics`: noise_corr_h, noise_corr_v, noise_reach) beside the
-true one, the same autocorrelation of noisy minus clean luma, on sets of noisy/ + clean/ PNG pairs.
+true one, the same autocorrelation of noisy minus clean (the largest of the channels' at each lag,
+as the blind measurement takes), on sets of noisy/ + clean/ PNG pairs.
 
     scripts/check-noise-reach.py DIR [DIR ...]
       e.g. ../shared/realnoise/{cc,polyu,sidd,fmd} /tmp/zsn2n-evaluate-sets/{gauss25,gauss50,poisson30}
@@ -15,6 +16,7 @@ import png
 
 LAGS = [(0, 1), (1, 0), (0, 2), (2, 0), (0, 3), (3, 0), (0, 4), (4, 0)]
 THRESHOLD = 0.1  # NoiseCorrelation.threshold
+WHITE = 0.2  # NoiseCorrelation.whiteThreshold, at lag 1
 
 
 def load(path):
@@ -23,8 +25,8 @@ def load(path):
     return a.reshape(height, width, info["planes"])
 
 
-def luma(a):  # BT.601, as Metrics.luma; alpha ignored
-    return 0.299 * a[..., 0] + 0.587 * a[..., 1] + 0.114 * a[..., 2] if a.shape[2] >= 3 else a[..., 0]
+def channels(a):  # colour channels; alpha ignored
+    return [a[..., c] for c in range(3 if a.shape[2] >= 3 else 1)]
 
 
 def correlation(d, dy, dx):
@@ -36,7 +38,7 @@ def correlation(d, dy, dx):
 
 def reach(c):
     for distance in range(1, 5):
-        if max(c[(0, distance)], c[(distance, 0)]) < THRESHOLD:
+        if max(c[(0, distance)], c[(distance, 0)]) < (WHITE if distance == 1 else THRESHOLD):
             return distance
     return 5
 
@@ -49,8 +51,8 @@ def main():
             if not name.endswith(".png"):
                 continue
             noisy = os.path.join(folder, "noisy", name)
-            truth = luma(load(noisy)) - luma(load(os.path.join(folder, "clean", name)))
-            true = {lag: correlation(truth, *lag) for lag in LAGS}
+            noise = load(noisy)[..., :3] - load(os.path.join(folder, "clean", name))[..., :3]
+            true = {lag: max(correlation(d, *lag) for d in channels(noise)) for lag in LAGS}
             out = subprocess.run([zsn2n, "metrics", noisy], capture_output=True, text=True, check=True).stdout
             blind = {f[0]: float(f[1]) for f in (line.split() for line in out.splitlines()[1:]) if len(f) == 2}
             t, b = reach(true), int(blind["noise_reach"])

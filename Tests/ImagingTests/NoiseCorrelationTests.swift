@@ -54,6 +54,43 @@ struct NoiseCorrelationTests {
         #expect(c.reach == 1)
     }
 
+    /// White noise plus `weight` times its right neighbour's: a correlation of w / (1 + w^2) at one
+    /// column. Below `whiteThreshold` the image is taken as white; above, its reach is two.
+    static func weaklyCorrelated(side: Int, weight: Float, seed: UInt64) -> [Float] {
+        var rng = TestRandom(seed: seed)
+        let white = (0..<(side * (side + 1))).map { _ in Float.random(in: -1...1, using: &rng) }
+        return (0..<(side * side)).map { i in
+            let y = i / side, x = i % side
+            return 0.5 + 0.08 * (white[y * (side + 1) + x] + weight * white[y * (side + 1) + x + 1])
+        }
+    }
+
+    @Test("a weak neighbour correlation counts as white, a stronger one does not",
+          arguments: [(Float(0.12), 1), (Float(0.45), 2)])
+    func weakCorrelationIsWhite(weight: Float, reach: Int) {
+        let side = 160
+        let c = NoiseCorrelation.measure(Image(width: side, height: side, channels: 1,
+                                               pixels: Self.weaklyCorrelated(side: side, weight: weight, seed: 5)))
+        let expected = Double(weight / (1 + weight * weight))
+        #expect(abs(c.at(dy: 0, dx: 1)! - expected) < 0.06, "\(c.values), expected \(expected) at one column")
+        #expect(c.reach == reach)
+    }
+
+    /// Correlated noise in the blue channel alone, white in red and green: luma, where blue weighs
+    /// 0.114, hardly shows it, and the channels' largest correlation is what counts.
+    @Test func theMostCorrelatedChannelCounts() {
+        let side = 160, plane = side * side
+        let red = Self.image(side: side, averaging: 1, seed: 6).pixels, green = Self.image(side: side, averaging: 1, seed: 7).pixels
+        let blue = Self.image(side: side, averaging: 3, seed: 8).pixels
+        let image = Image(width: side, height: side, channels: 3, pixels: red + green + blue)
+        let c = NoiseCorrelation.measure(image)
+        let luma = NoiseCorrelation.measure(plane: Metrics.luma(image), width: side, height: side)
+        #expect(image.pixels.count == 3 * plane)
+        #expect(luma.at(dy: 0, dx: 1)! < NoiseCorrelation.whiteThreshold, "luma \(luma.values)")
+        #expect(abs(c.at(dy: 0, dx: 1)! - 2.0 / 3) < 0.1, "\(c.values)")
+        #expect(c.reach == 3 && c.sigma == luma.sigma)
+    }
+
     @Test func tooFewTilesAreTakenAsWhite() {
         // The same correlated noise: measured on a 128x128 image (16 flat tiles), not on a 64x64
         // one (4), where texture could not be told from noise.

@@ -10,8 +10,8 @@ import Engine
 /// |i|, |j| <= max(4, round(12 / stride)), (0, 0) left out): the noise's reach, measured on the
 /// image (`NoiseCorrelation`), so that any two members are far enough apart for their noise to be
 /// independent. The distance is the sum of squared differences over a 7x7 window in every channel,
-/// the image reflected at its borders. Ties go to the earlier candidate, so a bank is the same on
-/// every machine.
+/// the image reflected at its borders. Ties go to the earlier (nearer) candidate, so a bank is the
+/// same on every machine.
 ///
 /// A match is kept only when its distance is within `Acceptance` (tau times the typical best-match
 /// distance at the pixel's brightness); otherwise that member is the pixel itself. On a textured,
@@ -52,14 +52,17 @@ public struct PixelBank: Sendable {
     public static let radius = 12
     public static let minimumSteps = 4
 
-    /// The candidate offsets for `stride`, (0, 0) first.
+    /// The candidate offsets for `stride`, (0, 0) first, then nearest first (ties in row order):
+    /// near candidates tend to match best, so the search's short lists fill with good matches early
+    /// and most later candidates end at one comparison.
     public static func candidates(stride: Int) -> [Offset] {
         let m = max(minimumSteps, Int((Double(radius) / Double(stride)).rounded()))
-        var list = [Offset(dy: 0, dx: 0)]
+        var list = [Offset]()
         for i in -m...m {
             for j in -m...m where i != 0 || j != 0 { list.append(Offset(dy: stride * i, dx: stride * j)) }
         }
-        return list
+        list.sort { ($0.dy * $0.dy + $0.dx * $0.dx, $0.dy, $0.dx) < ($1.dy * $1.dy + $1.dx * $1.dx, $1.dy, $1.dx) }
+        return [Offset(dy: 0, dx: 0)] + list
     }
 
     /// Searches the bank of the region (top, left, height, width) of the planar image `pixels`;
@@ -104,6 +107,7 @@ public struct PixelBank: Sendable {
     /// The image row or column `i` reflected into 0..<n (numpy's and PyTorch's "reflect").
     @inline(__always)
     static func reflect(_ i: Int, _ n: Int) -> Int {
+        if i >= 0 && i < n { return i }  // nearly always: no division
         guard n > 1 else { return 0 }
         let period = 2 * (n - 1)
         var k = i % period
@@ -129,10 +133,13 @@ public struct PixelBank: Sendable {
 
     /// The search, tile by tile (each tile independent, so the split does not change the result):
     /// each tile copies its neighbourhood, reflected, once; then, per candidate, the squared
-    /// differences, their 7x7 sums, and an insertion into each pixel's short list of the best.
+    /// differences, their 7-wide row sums, their 7-high column sums (a running sum down each
+    /// column), and an insertion into each pixel's short list of the best. Eight pixels of a row at
+    /// a time: the tile's rows are padded to a multiple of eight, the padding's lanes never kept.
     static func search(_ pixels: [Float], channels: Int, imageHeight: Int, imageWidth: Int,
                        region: (top: Int, left: Int, height: Int, width: Int), offsets: [Offset], keep: Int,
                        parallel: Parallel) -> (members: [UInt16], distances: [Float], brightness: [Float]) {
+        precondition(keep <= List.scalarCount, "a short list's tail moves as one vector")
         let (top, left, height, width) = region
         let tile = 48, half = patch / 2
         let reach = offsets.reduce(0) { max($0, abs($1.dy), abs($1.dx)) }
@@ -150,10 +157,14 @@ public struct PixelBank: Sendable {
                         parallel.forEachPart(tilesY * tilesX) { _, t in
                             let ty = t / tilesX * tile, tx = t % tilesX * tile
                             let th = min(tile, height - ty), tw = min(tile, width - tx)
-                            // The tile's neighbourhood: every pixel any window of any candidate reads.
+                            let lanes = Lane.scalarCount
+                            let rowWidth = (tw + lanes - 1) / lanes * lanes
+                            // The tile's neighbourhood: every pixel any window of any candidate reads,
+                            // and a vector's width beyond (the padding).
                             let margin = reach + half
-                            let nh = th + 2 * margin, nw = tw + 2 * margin
-                            var local = [Float](repeating: 0, count: channels * nh * nw)
+                            let nh = th + 2 * margin, nw = rowWidth + 2 * reach + 2 * half + lanes
+                            let local = UnsafeMutablePointer<Float>.allocate(capacity: channels * nh * nw)
+                            defer { local.deallocate() }
                             for c in 0..<channels {
                                 for y in 0..<nh {
                                     let sy = reflect(top + ty + y - margin, imageHeight)
@@ -161,78 +172,98 @@ public struct PixelBank: Sendable {
                                     for x in 0..<nw { local[(c * nh + y) * nw + x] = row[reflect(left + tx + x - margin, imageWidth)] }
                                 }
                             }
-                            let ph = th + 2 * half, pw = tw + 2 * half
-                            var d2 = [Float](repeating: 0, count: ph * pw)
-                            var rows = [Float](repeating: 0, count: ph * tw)
-                            var best = [Float](repeating: .infinity, count: th * tw * (keep - 1))
-                            var bestIndex = [UInt16](repeating: 0, count: th * tw * (keep - 1))
-                            local.withUnsafeBufferPointer { local in
-                                let local = local.baseAddress!
-                                for (index, o) in offsets.enumerated() where index > 0 {
-                                    // Squared differences over the tile and the window's halo.
-                                    d2.withUnsafeMutableBufferPointer { d2 in
-                                        d2.update(repeating: 0)
+                            // d2[py][px]: the squared difference at pixel (py - half, px - half) of the tile.
+                            let ph = th + 2 * half, d2Width = rowWidth + lanes
+                            let d2 = UnsafeMutablePointer<Float>.allocate(capacity: ph * d2Width)
+                            let rows = UnsafeMutablePointer<Float>.allocate(capacity: ph * rowWidth)
+                            // Each pixel's short list, the keep-1 best in order, in a block of 32 (and the
+                            // candidates' indices likewise), so that an insertion moves its tail with one
+                            // vector load and store.
+                            let lists = th * rowWidth, block = 32
+                            let best = UnsafeMutablePointer<Float>.allocate(capacity: lists * block)
+                            let bestIndex = UnsafeMutablePointer<UInt16>.allocate(capacity: lists * block)
+                            // Each pixel's largest kept distance, in rows of eight: the one comparison most
+                            // candidates end at.
+                            let worst = UnsafeMutablePointer<Float>.allocate(capacity: lists)
+                            defer { d2.deallocate(); rows.deallocate(); best.deallocate(); bestIndex.deallocate(); worst.deallocate() }
+                            best.initialize(repeating: .infinity, count: lists * block)
+                            bestIndex.initialize(repeating: 0, count: lists * block)
+                            // The padding's lanes never come out better.
+                            for y in 0..<th {
+                                (worst + y * rowWidth).initialize(repeating: .infinity, count: tw)
+                                (worst + y * rowWidth + tw).initialize(repeating: -.infinity, count: rowWidth - tw)
+                            }
+                            for (index, o) in offsets.enumerated() where index > 0 {
+                                for py in 0..<ph {
+                                    let out = d2 + py * d2Width
+                                    for px in Swift.stride(from: 0, to: d2Width, by: lanes) {
+                                        var sum = Lane()
                                         for c in 0..<channels {
-                                            for py in 0..<ph {
-                                                let a = local + (c * nh + py + reach) * nw + reach
-                                                let b = local + (c * nh + py + reach + o.dy) * nw + reach + o.dx
-                                                let out = d2.baseAddress! + py * pw
-                                                for px in 0..<pw {
-                                                    let d = a[px] - b[px]
-                                                    out[px] += d * d
-                                                }
-                                            }
+                                            let a = local + (c * nh + py + reach) * nw + reach + px
+                                            let d = Lane.load(a) - Lane.load(a + o.dy * nw + o.dx)
+                                            sum += d * d
                                         }
+                                        Lane.store(sum, out + px)
                                     }
-                                    // Horizontal window sums, then vertical: each pixel's patch distance.
-                                    for py in 0..<ph {
-                                        var s: Float = 0
-                                        for k in 0..<patch { s += d2[py * pw + k] }
-                                        rows[py * tw] = s
-                                        for x in 1..<max(tw, 1) {
-                                            s += d2[py * pw + x + patch - 1] - d2[py * pw + x - 1]
-                                            rows[py * tw + x] = s
+                                    // Row sums over the window, eight pixels at a time.
+                                    let rowOut = rows + py * rowWidth
+                                    for x in Swift.stride(from: 0, to: rowWidth, by: lanes) {
+                                        var sum = Lane.load(out + x)
+                                        for k in 1..<patch { sum += Lane.load(out + x + k) }
+                                        Lane.store(sum, rowOut + x)
+                                    }
+                                }
+                                // Column sums, running down each column, then the insertion.
+                                for x in Swift.stride(from: 0, to: rowWidth, by: lanes) {
+                                    var sum = Lane.load(rows + x)
+                                    for k in 1..<patch { sum += Lane.load(rows + k * rowWidth + x) }
+                                    for y in 0..<th {
+                                        if y > 0 {
+                                            sum += Lane.load(rows + (y + patch - 1) * rowWidth + x) - Lane.load(rows + (y - 1) * rowWidth + x)
                                         }
-                                    }
-                                    for x in 0..<tw {
-                                        var s: Float = 0
-                                        for k in 0..<patch { s += rows[k * tw + x] }
-                                        for y in 0..<th {
-                                            if y > 0 { s += rows[(y + patch - 1) * tw + x] - rows[(y - 1) * tw + x] }
-                                            // Keep the keep-1 smallest, in order (insertion into a short list).
-                                            let base = (y * tw + x) * (keep - 1)
-                                            guard s < best[base + keep - 2] else { continue }
-                                            var slot = keep - 2
-                                            while slot > 0 && s < best[base + slot - 1] {
-                                                best[base + slot] = best[base + slot - 1]
-                                                bestIndex[base + slot] = bestIndex[base + slot - 1]
-                                                slot -= 1
-                                            }
-                                            best[base + slot] = s
-                                            bestIndex[base + slot] = UInt16(index)
+                                        let w = worst + y * rowWidth + x
+                                        let better = sum .< Lane.load(w)
+                                        guard any(better) else { continue }
+                                        var bits = better.bitmask
+                                        while bits != 0 {
+                                            let lane = bits.trailingZeroBitCount
+                                            bits &= bits &- 1
+                                            // Insert into the sorted list after every kept distance as small (ties stay
+                                            // ahead); the larger ones move up one place.
+                                            let list = (y &* rowWidth &+ x &+ lane) &* block
+                                            let d = sum[lane]
+                                            let low = Lane.load(best + list) .<= Lane(repeating: d)
+                                            let high = Lane.load(best + (list &+ Lane.scalarCount)) .<= Lane(repeating: d)
+                                            let slot = ((low.bitmask | high.bitmask << 8) & (1 << UInt32(keep - 1) - 1)).nonzeroBitCount
+                                            let at = list &+ slot
+                                            List.store(List.load(best + at), best + (at &+ 1))
+                                            Indices.store(Indices.load(bestIndex + at), bestIndex + (at &+ 1))
+                                            best[at] = d
+                                            bestIndex[at] = UInt16(truncatingIfNeeded: index)
+                                            w[lane] = best[list &+ keep &- 2]
                                         }
                                     }
                                 }
-                                // Each pixel's brightness: the 7x7 mean of the channel mean.
-                                for y in 0..<th {
-                                    for x in 0..<tw {
-                                        var s: Float = 0
-                                        for c in 0..<channels {
-                                            for v in 0..<patch {
-                                                let row = local + (c * nh + margin + y - half + v) * nw + margin + x - half
-                                                for u in 0..<patch { s += row[u] }
-                                            }
+                            }
+                            // Each pixel's brightness: the 7x7 mean of the channel mean.
+                            for y in 0..<th {
+                                for x in 0..<tw {
+                                    var s: Float = 0
+                                    for c in 0..<channels {
+                                        for v in 0..<patch {
+                                            let row = local + (c * nh + margin + y - half + v) * nw + margin + x - half
+                                            for u in 0..<patch { s += row[u] }
                                         }
-                                        brightnessOut[(ty + y) * width + tx + x] = s / Float(channels * patch * patch)
                                     }
+                                    brightnessOut[(ty + y) * width + tx + x] = s / Float(channels * patch * patch)
                                 }
                             }
                             for y in 0..<th {
                                 for x in 0..<tw {
-                                    let pixel = (ty + y) * width + tx + x
+                                    let pixel = (ty + y) * width + tx + x, list = (y * rowWidth + x) * block
                                     for m in 1..<keep {
-                                        membersOut[m * plane + pixel] = bestIndex[(y * tw + x) * (keep - 1) + m - 1]
-                                        distancesOut[(m - 1) * plane + pixel] = best[(y * tw + x) * (keep - 1) + m - 1]
+                                        membersOut[m * plane + pixel] = bestIndex[list + m - 1]
+                                        distancesOut[(m - 1) * plane + pixel] = best[list + m - 1]
                                     }
                                 }
                             }
@@ -242,5 +273,30 @@ public struct PixelBank: Sendable {
             }
         }
         return (members, distances, brightness)
+    }
+}
+
+/// The search's vectors: eight pixels of a row (this module is compiled for AVX2), and the tail of
+/// a pixel's short list of matches, with its candidates' indices.
+private typealias Lane = SIMD8<Float>
+private typealias List = SIMD16<Float>
+private typealias Indices = SIMD16<UInt16>
+
+private extension SIMD {
+    @inline(__always) static func load(_ p: UnsafeMutablePointer<Scalar>) -> Self {
+        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
+    }
+
+    @inline(__always) static func store(_ v: Self, _ p: UnsafeMutablePointer<Scalar>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Self.self)
+    }
+}
+
+private extension SIMDMask where Storage == SIMD8<Int32> {
+    /// Lane i set: bit i set (one vmovmskps).
+    var bitmask: UInt32 {
+        var bits: UInt32 = 0
+        for i in 0..<scalarCount where self[i] { bits |= 1 << UInt32(i) }
+        return bits
     }
 }

@@ -46,6 +46,56 @@ struct PixelBankTests {
         #expect(single.members == bank.members)
     }
 
+    /// The patch distance by its definition, in Double: the squared differences over a 7x7 window
+    /// in every channel, the image reflected at its borders.
+    static func distance(_ image: [Float], channels: Int, height: Int, width: Int, y: Int, x: Int,
+                         offset o: PixelBank.Offset) -> Double {
+        var sum = 0.0
+        for c in 0..<channels {
+            for v in -3...3 {
+                for u in -3...3 {
+                    let a = image[(c * height + PixelBank.reflect(y + v, height)) * width + PixelBank.reflect(x + u, width)]
+                    let b = image[(c * height + PixelBank.reflect(y + v + o.dy, height)) * width
+                                  + PixelBank.reflect(x + u + o.dx, width)]
+                    sum += Double(a - b) * Double(a - b)
+                }
+            }
+        }
+        return sum
+    }
+
+    @Test("every pixel's bank holds the candidates of smallest patch distance, as the definition finds them",
+          arguments: [(stride: 2, channels: 2, every: 1), (stride: 1, channels: 3, every: 11)])
+    func searchMatchesTheDefinition(stride: Int, channels: Int, every: Int) {
+        // Edge tiles narrower than a vector and rows not a multiple of eight: 53 = 48 + 5 columns.
+        let (h, w) = (30, 53)
+        var state: UInt64 = 12345
+        let image = (0..<(channels * h * w)).map { _ -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 24)
+        }
+        let bank = PixelBank(pixels: image, channels: channels, imageHeight: h, imageWidth: w, stride: stride,
+                             parallel: Parallel(threads: 2))
+        let keep = bank.size - 1, plane = h * w
+        for p in Swift.stride(from: 0, to: plane, by: every) {
+            let (y, x) = (p / w, p % w)
+            let all = bank.offsets.dropFirst().map {
+                Self.distance(image, channels: channels, height: h, width: w, y: y, x: x, offset: $0)
+            }.sorted()
+            let found = (1...keep).map { m in
+                let o = bank.offsets[Int(bank.members[m * plane + p])]
+                return (Self.distance(image, channels: channels, height: h, width: w, y: y, x: x, offset: o),
+                        Double(bank.distances[(m - 1) * plane + p]))
+            }
+            #expect(Set((1...keep).map { bank.members[$0 * plane + p] }).count == keep, "a candidate twice at \(p)")
+            for m in 0..<keep {
+                // The m-th member is the m-th nearest, and its recorded distance is its own.
+                #expect(abs(found[m].0 - all[m]) <= 1e-4 * all[m], "member \(m + 1) of (\(y), \(x))")
+                #expect(abs(found[m].1 - found[m].0) <= 1e-4 * found[m].0, "distance of member \(m + 1) of (\(y), \(x))")
+            }
+        }
+    }
+
     @Test("a region's bank looks across the whole image, reflected at its borders")
     func regions() {
         let (h, w) = (30, 30)

@@ -139,7 +139,6 @@ public struct PixelBank: Sendable {
     static func search(_ pixels: [Float], channels: Int, imageHeight: Int, imageWidth: Int,
                        region: (top: Int, left: Int, height: Int, width: Int), offsets: [Offset], keep: Int,
                        parallel: Parallel) -> (members: [UInt16], distances: [Float], brightness: [Float]) {
-        precondition(keep <= List.scalarCount, "a short list's tail moves as one vector")
         let (top, left, height, width) = region
         let tile = 48, half = patch / 2
         let reach = offsets.reduce(0) { max($0, abs($1.dy), abs($1.dx)) }
@@ -176,23 +175,24 @@ public struct PixelBank: Sendable {
                             let ph = th + 2 * half, d2Width = rowWidth + lanes
                             let d2 = UnsafeMutablePointer<Float>.allocate(capacity: ph * d2Width)
                             let rows = UnsafeMutablePointer<Float>.allocate(capacity: ph * rowWidth)
-                            // Each pixel's short list, the keep-1 best in order, in a block of 32 (and the
-                            // candidates' indices likewise), so that an insertion moves its tail with one
-                            // vector load and store.
-                            let lists = th * rowWidth, block = 32
-                            let best = UnsafeMutablePointer<Float>.allocate(capacity: lists * block)
-                            let bestIndex = UnsafeMutablePointer<UInt16>.allocate(capacity: lists * block)
-                            // Each pixel's largest kept distance, in rows of eight: the one comparison most
-                            // candidates end at.
-                            let worst = UnsafeMutablePointer<Float>.allocate(capacity: lists)
-                            defer { d2.deallocate(); rows.deallocate(); best.deallocate(); bestIndex.deallocate(); worst.deallocate() }
-                            best.initialize(repeating: .infinity, count: lists * block)
-                            bestIndex.initialize(repeating: 0, count: lists * block)
-                            // The padding's lanes never come out better.
+                            // Each pixel's short list, the keep-1 best in order, eight pixels at a time:
+                            // slot j of the eight pixels of a row is one vector (and their candidates'
+                            // indices another), so that the eight insert at once.
+                            let chunks = rowWidth / lanes, slots = keep - 1
+                            let best = UnsafeMutablePointer<Float>.allocate(capacity: th * rowWidth * slots)
+                            let bestIndex = UnsafeMutablePointer<Int32>.allocate(capacity: th * rowWidth * slots)
+                            defer { d2.deallocate(); rows.deallocate(); best.deallocate(); bestIndex.deallocate() }
+                            // Lists start empty (+infinity); the padding's lanes are full (-infinity), so
+                            // nothing ever comes out better there.
+                            let padding = Lane(repeating: .infinity).replacing(with: -.infinity,
+                                where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8(repeating: Int32(tw % lanes == 0 ? lanes : tw % lanes)))
                             for y in 0..<th {
-                                (worst + y * rowWidth).initialize(repeating: .infinity, count: tw)
-                                (worst + y * rowWidth + tw).initialize(repeating: -.infinity, count: rowWidth - tw)
+                                for chunk in 0..<chunks {
+                                    let list = best + (y * chunks + chunk) * slots * lanes
+                                    for j in 0..<slots { Lane.store(chunk == chunks - 1 ? padding : Lane(repeating: .infinity), list + j * lanes) }
+                                }
                             }
+                            bestIndex.initialize(repeating: 0, count: th * rowWidth * slots)
                             for (index, o) in offsets.enumerated() where index > 0 {
                                 for py in 0..<ph {
                                     let out = d2 + py * d2Width
@@ -221,26 +221,33 @@ public struct PixelBank: Sendable {
                                         if y > 0 {
                                             sum += Lane.load(rows + (y + patch - 1) * rowWidth + x) - Lane.load(rows + (y - 1) * rowWidth + x)
                                         }
-                                        let w = worst + y * rowWidth + x
-                                        let better = sum .< Lane.load(w)
+                                        let at = (y &* chunks &+ x / lanes) &* slots &* lanes
+                                        let list = best + at, listIndex = bestIndex + at
+                                        var kept = Lane.load(list + (slots - 1) * lanes)
+                                        let better = sum .< kept
                                         guard any(better) else { continue }
-                                        var bits = better.bitmask
-                                        while bits != 0 {
-                                            let lane = bits.trailingZeroBitCount
-                                            bits &= bits &- 1
-                                            // Insert into the sorted list after every kept distance as small (ties stay
-                                            // ahead); the larger ones move up one place.
-                                            let list = (y &* rowWidth &+ x &+ lane) &* block
-                                            let d = sum[lane]
-                                            let low = Lane.load(best + list) .<= Lane(repeating: d)
-                                            let high = Lane.load(best + (list &+ Lane.scalarCount)) .<= Lane(repeating: d)
-                                            let slot = ((low.bitmask | high.bitmask << 8) & (1 << UInt32(keep - 1) - 1)).nonzeroBitCount
-                                            let at = list &+ slot
-                                            List.store(List.load(best + at), best + (at &+ 1))
-                                            Indices.store(Indices.load(bestIndex + at), bestIndex + (at &+ 1))
-                                            best[at] = d
-                                            bestIndex[at] = UInt16(truncatingIfNeeded: index)
-                                            w[lane] = best[list &+ keep &- 2]
+                                        // An insertion network from the last slot down: where the new distance
+                                        // is smaller than the one before, that one moves up; where it lies
+                                        // between, it goes in (after any equal: ties stay ahead). It ends where
+                                        // no list moves any more. Lanes not better come out unchanged.
+                                        let candidate = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: index))
+                                        var j = slots - 1
+                                        while true {
+                                            let before = j > 0 ? Lane.load(list + (j - 1) * lanes) : Lane(repeating: -.infinity)
+                                            let movesUp = sum .< before
+                                            // min(kept, max(before, sum)), as compares and blends (the generic pointwiseMin is a call).
+                                            let between = before.replacing(with: sum, where: sum .> before)
+                                            Lane.store(kept.replacing(with: between, where: between .< kept), list + j * lanes)
+                                            var index = SIMD8<Int32>.load(listIndex + j * lanes).replacing(with: candidate, where: sum .< kept)
+                                            guard j > 0 else {
+                                                SIMD8<Int32>.store(index, listIndex)
+                                                break
+                                            }
+                                            index.replace(with: SIMD8<Int32>.load(listIndex + (j - 1) * lanes), where: movesUp)
+                                            SIMD8<Int32>.store(index, listIndex + j * lanes)
+                                            guard any(movesUp) else { break }
+                                            kept = before
+                                            j -= 1
                                         }
                                     }
                                 }
@@ -260,10 +267,11 @@ public struct PixelBank: Sendable {
                             }
                             for y in 0..<th {
                                 for x in 0..<tw {
-                                    let pixel = (ty + y) * width + tx + x, list = (y * rowWidth + x) * block
+                                    let pixel = (ty + y) * width + tx + x
+                                    let list = (y * chunks + x / lanes) * slots * lanes + x % lanes
                                     for m in 1..<keep {
-                                        membersOut[m * plane + pixel] = bestIndex[list + m - 1]
-                                        distancesOut[(m - 1) * plane + pixel] = best[list + m - 1]
+                                        membersOut[m * plane + pixel] = UInt16(truncatingIfNeeded: bestIndex[list + (m - 1) * lanes])
+                                        distancesOut[(m - 1) * plane + pixel] = best[list + (m - 1) * lanes]
                                     }
                                 }
                             }
@@ -276,11 +284,8 @@ public struct PixelBank: Sendable {
     }
 }
 
-/// The search's vectors: eight pixels of a row (this module is compiled for AVX2), and the tail of
-/// a pixel's short list of matches, with its candidates' indices.
+/// The search's vector: eight pixels of a row (this module is compiled for AVX2).
 private typealias Lane = SIMD8<Float>
-private typealias List = SIMD16<Float>
-private typealias Indices = SIMD16<UInt16>
 
 private extension SIMD {
     @inline(__always) static func load(_ p: UnsafeMutablePointer<Scalar>) -> Self {
@@ -289,14 +294,5 @@ private extension SIMD {
 
     @inline(__always) static func store(_ v: Self, _ p: UnsafeMutablePointer<Scalar>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: Self.self)
-    }
-}
-
-private extension SIMDMask where Storage == SIMD8<Int32> {
-    /// Lane i set: bit i set (one vmovmskps).
-    var bitmask: UInt32 {
-        var bits: UInt32 = 0
-        for i in 0..<scalarCount where self[i] { bits |= 1 << UInt32(i) }
-        return bits
     }
 }

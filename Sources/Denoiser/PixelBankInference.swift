@@ -9,7 +9,7 @@ import Engine
 /// Tile by tile: each tile's banks are searched (against the whole image) with the acceptance fitted
 /// in training, so memory stays bounded by the tile, and the result does not depend on the threads.
 public enum PixelBankInference {
-    public static let tile = 128
+    public static let tile = 256
     /// f's receptive field reaches two pixels; four keep the Winograd grid where it lies.
     static let halo = 4
     public static let draws = 8

@@ -184,8 +184,9 @@ public struct PixelBank: Sendable {
                             defer { d2.deallocate(); rows.deallocate(); best.deallocate(); bestIndex.deallocate() }
                             // Lists start empty (+infinity); the padding's lanes are full (-infinity), so
                             // nothing ever comes out better there.
+                            let lastChunkPixels = Int32(tw - (chunks - 1) * lanes)
                             let padding = Lane(repeating: .infinity).replacing(with: -.infinity,
-                                where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8(repeating: Int32(tw % lanes == 0 ? lanes : tw % lanes)))
+                                where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= SIMD8(repeating: lastChunkPixels))
                             for y in 0..<th {
                                 for chunk in 0..<chunks {
                                     let list = best + (y * chunks + chunk) * slots * lanes
@@ -232,21 +233,21 @@ public struct PixelBank: Sendable {
                                         // no list moves any more. Lanes not better come out unchanged.
                                         let candidate = SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: index))
                                         var j = slots - 1
+                                        var keptIndex = SIMD8<Int32>.load(listIndex + j * lanes)
                                         while true {
-                                            let before = j > 0 ? Lane.load(list + (j - 1) * lanes) : Lane(repeating: -.infinity)
+                                            // Above the first slot nothing moves up (-infinity).
+                                            let first = j == 0
+                                            let before = first ? Lane(repeating: -.infinity) : Lane.load(list + (j - 1) * lanes)
+                                            let beforeIndex = first ? keptIndex : SIMD8<Int32>.load(listIndex + (j - 1) * lanes)
                                             let movesUp = sum .< before
                                             // min(kept, max(before, sum)), as compares and blends (the generic pointwiseMin is a call).
                                             let between = before.replacing(with: sum, where: sum .> before)
                                             Lane.store(kept.replacing(with: between, where: between .< kept), list + j * lanes)
-                                            var index = SIMD8<Int32>.load(listIndex + j * lanes).replacing(with: candidate, where: sum .< kept)
-                                            guard j > 0 else {
-                                                SIMD8<Int32>.store(index, listIndex)
-                                                break
-                                            }
-                                            index.replace(with: SIMD8<Int32>.load(listIndex + (j - 1) * lanes), where: movesUp)
+                                            let index = keptIndex.replacing(with: candidate, where: sum .< kept)
+                                                .replacing(with: beforeIndex, where: movesUp)
                                             SIMD8<Int32>.store(index, listIndex + j * lanes)
-                                            guard any(movesUp) else { break }
-                                            kept = before
+                                            guard !first && any(movesUp) else { break }
+                                            (kept, keptIndex) = (before, beforeIndex)
                                             j -= 1
                                         }
                                     }

@@ -21,9 +21,8 @@ else
   scripts/test-package.sh "$DEB"
 fi
 # ThreadSanitizer over the engine's parallel loops, two pipelines at once, and the service tests (a
-# daemon training two images at once among them); a report fails the run (scripts/sanitize.sh).
-# Skipped here, run above and in the whole-suite pass (scripts/sanitize.sh thread): the hostile
-# corpus and the kill -9 loops, file-safety stress tests that take 14 of the pass's 19 minutes.
-scripts/sanitize.sh thread "EngineTests|PipelineTests|ServiceTests" "aHostileCorpus|killNine"
+# daemon training two images at once, the hostile corpus and the kill -9 loops among them); a report
+# fails the run (scripts/sanitize.sh).
+scripts/sanitize.sh thread "EngineTests|PipelineTests|ServiceTests"
 # A short libFuzzer run of each fuzz target (the long runs: scripts/fuzz.sh all 600).
 scripts/fuzz.sh all 20

@@ -1,4 +1,11 @@
 import Engine
+import Foundation
+
+/// How much sparser the finite-difference checks pick their weights under a sanitizer
+/// (scripts/sanitize.sh sets ZSN2N_SANITIZER): there each forward pass costs about 20 times more,
+/// and what the sanitized run is for is the engine's threads, which every pass exercises alike.
+/// The plain run checks the full spread.
+let sanitizedSparsity = ProcessInfo.processInfo.environment["ZSN2N_SANITIZER"] == nil ? 1 : 11
 
 /// A tensor of uniform values in [-1, 1) from a seeded generator.
 func randomTensor(_ c: Int, _ h: Int, _ w: Int, pad: Int = 1, rng: inout Random) -> Tensor {

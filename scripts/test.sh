@@ -3,9 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
+# Each stage's end, in seconds since the start, for whoever keeps CI within its time.
+stage() { echo "test.sh: $1 done at ${SECONDS} s"; }
 scripts/install-deps.sh
+stage set-up
 swift build --build-tests
+stage build
 swift test --skip-build
+stage tests
 # The engine runs AVX-512 kernels where the CPU has AVX-512F: there, the engine and denoiser tests
 # (parity fixtures, finite differences, determinism) run once more on the AVX2 kernels, forced.
 if grep -qw avx512f /proc/cpuinfo; then
@@ -20,9 +25,12 @@ if [ "$(id -u)" -ne 0 ] && sudo -n true 2>/dev/null; then
 else
   scripts/test-package.sh "$DEB"
 fi
+stage package
 # ThreadSanitizer over the engine's parallel loops, two pipelines at once, and the service tests (a
 # daemon training two images at once, the hostile corpus and the kill -9 loops among them); a report
 # fails the run (scripts/sanitize.sh).
 scripts/sanitize.sh thread "EngineTests|PipelineTests|ServiceTests"
+stage thread-sanitizer
 # A short libFuzzer run of each fuzz target (the long runs: scripts/fuzz.sh all 600).
 scripts/fuzz.sh all 20
+stage fuzz

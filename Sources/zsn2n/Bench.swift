@@ -12,7 +12,9 @@ struct Bench: ParsableCommand {
         3 * 2 * (9*C*48 + 9*48*48 + 48*C) * H*W * 1.5 (forward on the image and both half images, \
         backward about twice the forward). Beside it, the arithmetic the engine really performs \
         (Winograd products and transforms as implemented; EngineWork) and the fraction of the FMA \
-        peak measured on this machine with the same kernel path that this makes.
+        peak measured on this machine with the same kernel path that this makes; and the speed of \
+        the 48->48 Winograd products alone (one full block of tiles per thread, forward and weight \
+        gradient) as a fraction of that peak.
         """)
 
     @Option(help: "Image side in pixels.") var size = 256
@@ -53,7 +55,9 @@ struct Bench: ParsableCommand {
         // The peak of every path this CPU can run, the path in use first.
         let paths = CPUPath.cpuHasAVX512 ? [CPUPath.current] + CPUPath.allCases.filter { $0 != CPUPath.current } : [.avx2]
         let peaks = Dictionary(uniqueKeysWithValues: paths.map { ($0.rawValue, FMAPeak.gflops($0, parallel: parallel)) })
-        let fraction = realGflops / peaks[CPUPath.current.rawValue]!
+        let peak = peaks[CPUPath.current.rawValue]!
+        let fraction = realGflops / peak
+        let products = WinogradProductRate.gflops(CPUPath.current, parallel: parallel)
         if json {
             let memory = trainer.memory
             let doc: [String: Any] = ["size": size, "channels": channels, "iterations": iterations,
@@ -63,6 +67,8 @@ struct Bench: ParsableCommand {
                                                              "winograd_product_multiply_adds": work.productMultiplyAdds,
                                                              "other_flops": work.otherFlops, "flops": work.flops],
                                       "real_gflops": realGflops, "fma_peak_gflops": peaks, "fraction_of_peak": fraction,
+                                      "winograd_products_48": ["forward_gflops": products.forward, "forward_fraction_of_peak": products.forward / peak,
+                                                               "weights_gflops": products.weights, "weights_fraction_of_peak": products.weights / peak],
                                       "memory_bytes": memory.totalBytes, "memory_measured_bytes": measuredBytes,
                                       "memory": Dictionary(uniqueKeysWithValues: memory.items.map { ($0.name, $0.bytes) })]
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
@@ -75,6 +81,8 @@ struct Bench: ParsableCommand {
                          Double(work.multiplyAdds) / 1e9, Double(work.productMultiplyAdds) / 1e9, Double(work.otherFlops) / 1e9,
                          realGflops, 100 * fraction, CPUPath.current.rawValue,
                          paths.map { String(format: "%@ %.0f GFLOP/s", $0.rawValue, peaks[$0.rawValue]!) }.joined(separator: ", ")))
+            print(String(format: "48->48 Winograd products alone: forward %.1f GFLOP/s (%.0f%% of peak), weight gradient %.1f GFLOP/s (%.0f%%)",
+                         products.forward, 100 * products.forward / peak, products.weights, 100 * products.weights / peak))
         }
     }
 }

@@ -7,7 +7,8 @@ import Engine
 ///
 ///     L = mean( (x1 - f(x1) - x2)^2 )          the residual denoiser x - f(x) predicts x2
 ///
-/// The draws come from the seed's own stream; a sample is one crop of one bank's region (the whole
+/// The draws come from the seed's own stream (a row's draws from a stream of their own, so rows
+/// can be drawn in parallel); a sample is one crop of one bank's region (the whole
 /// image when it is small). With white noise (`augment`), each sample is also flipped or turned
 /// (one of the eight symmetries, four for a crop that is not square).
 public final class PixelBankObjective: TrainingObjective {
@@ -53,15 +54,22 @@ public final class PixelBankObjective: TrainingObjective {
         let plane = height * width, size = bank.size
         let symmetries = h == w ? Dihedral.all : Dihedral.shapePreserving
         let transform = augment ? symmetries[random.int(below: symmetries.count)] : Dihedral(0)
-        for y in 0..<h {
-            for x in 0..<w {
-                let (sy, sx) = transform.source(y: y, x: x, height: h, width: w)
-                let first = random.int(below: size)
-                let second = (first + 1 + random.int(below: size - 1)) % size
-                let a = bank.source(first, y: top + sy, x: left + sx), b = bank.source(second, y: top + sy, x: left + sx)
-                for c in 0..<channels {
-                    workspace.input.pointer(c, y, x).pointee = image[c * plane + a.y * width + a.x]
-                    target.pointer(c, y, x).pointee = image[c * plane + b.y * width + b.x]
+        // The draws run in parallel by rows, each row from its own stream of one seed drawn per
+        // sample, so the result does not depend on the thread count.
+        let rowSeed = random.next()
+        let input = workspace.input, target = target
+        network.parallel.forEachRange(h, minimumPerThread: 8) { rows in
+            for y in rows {
+                var random = Random(seed: rowSeed, stream: UInt64(y))
+                for x in 0..<w {
+                    let (sy, sx) = transform.source(y: y, x: x, height: h, width: w)
+                    let first = random.int(below: size)
+                    let second = (first + 1 + random.int(below: size - 1)) % size
+                    let a = bank.source(first, y: top + sy, x: left + sx), b = bank.source(second, y: top + sy, x: left + sx)
+                    for c in 0..<channels {
+                        input.pointer(c, y, x).pointee = image[c * plane + a.y * width + a.x]
+                        target.pointer(c, y, x).pointee = image[c * plane + b.y * width + b.x]
+                    }
                 }
             }
         }

@@ -20,12 +20,12 @@ public enum PixelBankTraining {
 
     public static func memory(channels: Int, height: Int, width: Int, crop: (height: Int, width: Int),
                               regions: [(top: Int, left: Int, height: Int, width: Int)], size: Int,
-                              threads: Int) -> MemoryPlan {
+                              batch: Int, threads: Int) -> MemoryPlan {
         MemoryPlan(items: [
             .init(name: "parameters and gradients", bytes: Network.parameterBytes(channels: channels)),
             .init(name: "optimiser state", bytes: Adam.byteCount(parameterCount: ParameterLayout(channels: channels).count)),
             .init(name: "layers", bytes: Network.layerBytes(channels: channels, threads: threads)),
-            .init(name: "full-size pass", bytes: PixelBankObjective.bytes(channels: channels, crop: crop)),
+            .init(name: "sample lanes", bytes: PixelBankObjective.bytes(channels: channels, crop: crop, batch: batch, threads: threads)),
             .init(name: "pixel banks (while built)", bytes: regions.reduce(0) { $0 + PixelBank.byteCount(pixels: $1.height * $1.width, size: size).building }),
         ])
     }
@@ -39,7 +39,7 @@ public enum PixelBankTraining {
         let regions = regions(height: height, width: width, crop: crop, seed: seed)
         let size = min(PixelBank.defaultSize, PixelBank.candidates(stride: settings.stride).count)
         let memory = memory(channels: channels, height: height, width: width, crop: crop, regions: regions, size: size,
-                            threads: parallel.threads)
+                            batch: plan.batch, threads: parallel.threads)
         var acceptance: PixelBank.Acceptance?
         var kept = 0.0
         let trainer = try Trainer(pixels: pixels, channels: channels, height: height, width: width, plan: plan, seed: seed,
@@ -53,7 +53,7 @@ public enum PixelBankTraining {
             acceptance = fitted
             kept = banks.reduce(0) { $0 + $1.keptFraction } / Double(banks.count)
             return PixelBankObjective(network: network, banks: banks, channels: channels, height: height, width: width,
-                                      crop: crop, augment: settings.symmetries, seed: seed)
+                                      crop: crop, batch: plan.batch, augment: settings.symmetries, seed: seed)
         }
         return (trainer, acceptance!, kept)
     }

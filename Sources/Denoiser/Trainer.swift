@@ -83,10 +83,7 @@ public final class Trainer {
     public func step() -> Double {
         precondition(!image.isEmpty, "the image was taken back; training is over")
         network.zeroGradients()
-        var loss = 0.0
-        image.withUnsafeBufferPointer { image in
-            for _ in 0..<plan.batch { loss += objective.evaluateSample(image: image) }
-        }
+        var loss = image.withUnsafeBufferPointer { image in objective.evaluateBatch(plan.batch, image: image) }
         if plan.batch > 1 {
             let scale = 1 / Float(plan.batch)
             network.withParametersAndGradients { _, g in

@@ -7,8 +7,19 @@ public protocol TrainingObjective: AnyObject {
     var network: Network { get }
     /// One sample's loss; its gradient by every parameter is added to `network.gradients`.
     func evaluateSample(image: UnsafeBufferPointer<Float>) -> Double
+    /// The sum of `count` samples' losses, their gradients added to `network.gradients`.
+    func evaluateBatch(_ count: Int, image: UnsafeBufferPointer<Float>) -> Double
     /// The engine's arithmetic in one `evaluateSample` (its passes of f, forward and backward).
     var workPerSample: EngineWork { get }
+}
+
+extension TrainingObjective {
+    /// One sample after another.
+    public func evaluateBatch(_ count: Int, image: UnsafeBufferPointer<Float>) -> Double {
+        var loss = 0.0
+        for _ in 0..<count { loss += evaluateSample(image: image) }
+        return loss
+    }
 }
 
 /// ZS-N2N's objective on one image: the sampler's loss (`Objective`) on the whole image, or on a

@@ -38,19 +38,24 @@ public enum PixelBankInference {
             var bank = PixelBank(pixels: pixels, channels: channels, imageHeight: height, imageWidth: width,
                                  region: (top, left, rh, rw), stride: settings.stride, parallel: parallel)
             bank.accept(acceptance)
-            var random = Random(seed: seed, stream: RandomStream.bankInference &+ UInt64(t) << 8)
             var sum = [Float](repeating: 0, count: channels * rh * rw)
-            // The average over draws of x - f(x).
+            // The average over draws of x - f(x). Each row of each draw from a stream of its own (tile,
+            // draw, row), so that rows are drawn in parallel and the result does not depend on the threads.
             let ws = workspace(rh, rw)
-            for _ in 0..<settings.draws {
-                for y in 0..<rh {
-                    for x in 0..<rw {
-                        let s = bank.source(random.int(below: bank.size), y: y, x: x)
-                        for c in 0..<channels { ws.input.pointer(c, y, x).pointee = pixels[c * plane + s.y * width + s.x] }
+            let input = ws.input
+            for draw in 0..<settings.draws {
+                parallel.forEachRange(rh, minimumPerThread: 8) { rows in
+                    for y in rows {
+                        var random = Random(seed: seed, stream: rowStream(tile: t, draw: draw, row: y))
+                        for x in 0..<rw {
+                            let s = bank.source(random.int(below: bank.size), y: y, x: x)
+                            for c in 0..<channels { input.pointer(c, y, x).pointee = pixels[c * plane + s.y * width + s.x] }
+                        }
                     }
                 }
                 network.forward(ws)
-                accumulate(ws, into: &sum, height: rh, width: rw, transform: Dihedral(0), weight: 1 / Float(settings.draws))
+                accumulate(ws, into: &sum, height: rh, width: rw, transform: Dihedral(0), weight: 1 / Float(settings.draws),
+                           parallel: parallel)
             }
             if !settings.ensemble.isEmpty {
                 // Half and half with the symmetries of the noisy region itself.
@@ -58,16 +63,20 @@ public enum PixelBankInference {
                 for transform in settings.ensemble {
                     let (th, tw) = transform.size(height: rh, width: rw)
                     let tws = workspace(th, tw)
-                    for y in 0..<th {
-                        for x in 0..<tw {
-                            let s = transform.source(y: y, x: x, height: rh, width: rw)
-                            for c in 0..<channels {
-                                tws.input.pointer(c, y, x).pointee = pixels[c * plane + (top + s.y) * width + left + s.x]
+                    let input = tws.input
+                    parallel.forEachRange(th, minimumPerThread: 8) { rows in
+                        for y in rows {
+                            for x in 0..<tw {
+                                let s = transform.source(y: y, x: x, height: rh, width: rw)
+                                for c in 0..<channels {
+                                    input.pointer(c, y, x).pointee = pixels[c * plane + (top + s.y) * width + left + s.x]
+                                }
                             }
                         }
                     }
                     network.forward(tws)
-                    accumulate(tws, into: &sum, height: rh, width: rw, transform: transform, weight: 0.5 / Float(settings.ensemble.count))
+                    accumulate(tws, into: &sum, height: rh, width: rw, transform: transform,
+                               weight: 0.5 / Float(settings.ensemble.count), parallel: parallel)
                 }
             }
             for c in 0..<channels {
@@ -81,16 +90,27 @@ public enum PixelBankInference {
         return output
     }
 
+    /// The stream of one row of one draw in one tile.
+    static func rowStream(tile: Int, draw: Int, row: Int) -> UInt64 {
+        RandomStream.bankInference << 56 | UInt64(tile) << 24 | UInt64(draw) << 12 | UInt64(row)
+    }
+
     /// sum(region) += weight * (x - f(x)) of a workspace holding `transform` of the region, put back
-    /// where each pixel came from.
+    /// where each pixel came from. By rows of the workspace: a transform maps distinct pixels to
+    /// distinct pixels, so no two rows write the same element.
     private static func accumulate(_ ws: Workspace, into sum: inout [Float], height: Int, width: Int,
-                                   transform: Dihedral, weight: Float) {
-        for c in 0..<ws.channels {
-            for y in 0..<ws.height {
-                let a = ws.input.pointer(c, y, 0), f = ws.output.pointer(c, y, 0)
-                for x in 0..<ws.width {
-                    let s = transform.source(y: y, x: x, height: height, width: width)
-                    sum[(c * height + s.y) * width + s.x] += weight * (a[x] - f[x])
+                                   transform: Dihedral, weight: Float, parallel: Parallel) {
+        sum.withUnsafeMutableBufferPointer { sum in
+            let sum = sum.baseAddress!
+            parallel.forEachRange(ws.height, minimumPerThread: 8) { rows in
+                for c in 0..<ws.channels {
+                    for y in rows {
+                        let a = ws.input.pointer(c, y, 0), f = ws.output.pointer(c, y, 0)
+                        for x in 0..<ws.width {
+                            let s = transform.source(y: y, x: x, height: height, width: width)
+                            sum[(c * height + s.y) * width + s.x] += weight * (a[x] - f[x])
+                        }
+                    }
                 }
             }
         }

@@ -12,7 +12,8 @@ public enum PixelBankInference {
     public static let tile = 256
     /// f's receptive field reaches two pixels; four keep the Winograd grid where it lies.
     static let halo = 4
-    public static let draws = 8
+    /// The most draws averaged (PixelBankSettings.passBudget sets fewer on large images).
+    public static let draws = 16
 
     /// The denoised planar image (a new array; `pixels` is read, whole, for the banks' candidates).
     public static func denoise(_ pixels: [Float], channels: Int, height: Int, width: Int, network: Network,

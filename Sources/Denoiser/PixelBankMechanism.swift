@@ -7,7 +7,7 @@ public enum PixelBankMechanism: String, Sendable, CaseIterable {
     /// Matches kept only within tau of the reference distance at their brightness; without it,
     /// every one of a pixel's best matches is kept.
     case acceptance
-    /// The output averaged over eight bank draws (fewer above a megapixel); without it, one draw.
+    /// The output averaged over 16 bank draws (fewer above half a megapixel); without it, one draw.
     case draws
     /// With white noise, training samples flipped and turned, and half the output the average of
     /// the flips and turns of the noisy image; without it, neither.

@@ -12,6 +12,11 @@ public enum WinogradProductRate {
         public var forward: Double
         /// GFLOP/s of the weight-gradient products, dU += dM^T V.
         public var weights: Double
+
+        public init(forward: Double, weights: Double) {
+            self.forward = forward
+            self.weights = weights
+        }
     }
 
     public static let channels = 48

@@ -154,11 +154,12 @@ struct CLITests {
         #expect(abs(Double(measured - planned)) < 0.03 * Double(planned), "planned \(planned), allocated \(measured)")
         #expect(doc["threads"] as? Int == threads)
         // The products alone: measured, and below the peak when counted as the peak counts its
-        // FMAs (they reach about three quarters of it, so a doubled count would come out near 1.5).
+        // FMAs (they reach three quarters of it or more, so a doubled count would come out at 1.5 or
+        // above; the margin is for a shared machine, the two being measured in turns).
         let products = try #require(doc["winograd_products_48"] as? [String: Double])
         for kind in ["forward", "weights"] {
             let rate = try #require(products["\(kind)_gflops"]), fraction = try #require(products["\(kind)_fraction_of_peak"])
-            #expect(rate > 0 && fraction > 0 && fraction < 1.2, "\(kind): \(rate) GFLOP/s, \(fraction) of the peak")
+            #expect(rate > 0 && fraction > 0 && fraction < 1.3, "\(kind): \(rate) GFLOP/s, \(fraction) of the peak")
         }
     }
 }

@@ -157,23 +157,25 @@ struct PixelBankTests {
     @Test("the settings follow the measured reach, capped, and each ablated mechanism is gone on its own")
     func settings() {
         let white = PixelBankSettings(reach: 1)
-        #expect(white.stride == 1 && white.strideMeasured && white.symmetries && white.tau == 2 && white.draws == 8)
+        #expect(white.stride == 1 && white.strideMeasured && white.symmetries && white.tau == 2 && white.draws == 16)
         let far = PixelBankSettings(reach: 7)
         #expect(far.stride == PixelBankSettings.maxStride && far.strideMeasured && !far.symmetries && far.tau == 4)
         let unstrided = PixelBankSettings(reach: 3, without: [.stride])
         #expect(unstrided.stride == 1 && !unstrided.strideMeasured && unstrided.symmetries)
         let open = PixelBankSettings(reach: 3, without: [.acceptance])
-        #expect(open.stride == 3 && open.tau == .infinity && open.draws == 8)
+        #expect(open.stride == 3 && open.tau == .infinity && open.draws == 16)
         #expect(PixelBankSettings(reach: 1, without: [.draws]).draws == 1)
         #expect(!PixelBankSettings(reach: 1, without: [.symmetries]).symmetries)
         #expect(PixelBankSettings(reach: 3, stride: 2).stride == 2)
-        // The output's passes: 8 draws and 8 symmetries up to a megapixel, fewer above, at least 2.
+        // The output's passes: 16 draws up to half a megapixel, 8 draws and 8 symmetries up to a
+        // megapixel, fewer above, at least 2.
         #expect(white.ensemble == Dihedral.all && far.ensemble.isEmpty)
         let two = PixelBankSettings(reach: 1, pixels: 2 << 20)
         #expect(two.draws == 4 && two.ensemble == Dihedral.shapePreserving)
         let twelve = PixelBankSettings(reach: 1, pixels: 12_000_000)
         #expect(twelve.draws == 2 && twelve.ensemble.count == 2)
         #expect(PixelBankSettings(reach: 1, pixels: 1 << 20).draws == 8)
+        #expect(PixelBankSettings(reach: 1, pixels: 1 << 19).draws == 16)
     }
 
     @Test("with the acceptance taken away every match stays in the bank")

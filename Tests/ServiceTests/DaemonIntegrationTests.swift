@@ -257,7 +257,9 @@ import Glibc
     @Test func killNineAtRandomInstantsLosesAndDuplicatesNothing() throws {
         let cycles = 12
         var generator = Random(seed: 20251125)  // seeded, so a failing kill schedule can be replayed
-        let daemon = try DaemonHarness(settleSeconds: 0.05, iterations: 150)
+        // A job lasts about a second (600 iterations of a 48x48 image on one thread), longer than
+        // most cycles, so that work is left for every cycle's kill to interrupt.
+        let daemon = try DaemonHarness(settleSeconds: 0.05, iterations: 600)
         var expected: [String: Data] = [:]
         var killedMidJob = 0
         for i in 0..<6 {

@@ -48,11 +48,16 @@ final class DaemonHarness {
     static let timeScale = Double(ProcessInfo.processInfo.environment["ZSN2N_TEST_TIME_SCALE"] ?? "") ?? 1
 
     /// Under a sanitizer (scripts/sanitize.sh sets ZSN2N_SANITIZER) a training takes this many
-    /// times fewer iterations, at least 10. Each iteration costs 8 to 10 times more there, most of
-    /// it in the instrumented joins (150 iterations of a 2x3 image: 10 s under ThreadSanitizer), and
-    /// what these tests check is the files and the threads, not the network: a training still lasts
-    /// longer than it does unsanitized, so kills and replacements still fall inside one.
-    static let iterationDivisor = ProcessInfo.processInfo.environment["ZSN2N_SANITIZER"] == nil ? 1 : 8
+    /// times fewer iterations, at least 10, in proportion to what the sanitizer costs: an iteration
+    /// costs 8 to 10 times more under ThreadSanitizer, most of it in the instrumented joins (150
+    /// iterations of a 2x3 image: 10 s), 2 to 3 times more under AddressSanitizer. What these tests
+    /// check is the files and the threads, not the network: a training still lasts at least as long
+    /// as it does unsanitized, so kills and replacements still fall inside one.
+    static let iterationDivisor = switch ProcessInfo.processInfo.environment["ZSN2N_SANITIZER"] {
+    case "thread": 8
+    case "address": 2
+    default: 1
+    }
 
     deinit {
         if let process, process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }

@@ -154,12 +154,27 @@ struct CLITests {
         #expect(abs(Double(measured - planned)) < 0.03 * Double(planned), "planned \(planned), allocated \(measured)")
         #expect(doc["threads"] as? Int == threads)
         // The products alone: measured, and below the peak when counted as the peak counts its
-        // FMAs (they reach three quarters of it or more, so a doubled count would come out at 1.5 or
-        // above; the margin is for a shared machine, the two being measured in turns).
-        let products = try #require(doc["winograd_products_48"] as? [String: Double])
-        for kind in ["forward", "weights"] {
-            let rate = try #require(products["\(kind)_gflops"]), fraction = try #require(products["\(kind)_fraction_of_peak"])
-            #expect(rate > 0 && fraction > 0 && fraction < 1.3, "\(kind): \(rate) GFLOP/s, \(fraction) of the peak")
+        // FMAs. They reach three quarters of it or more, so a doubled count would come out at 1.5 or
+        // above in every run. A neighbour's burst (the suite's other tests) during the peak's turns
+        // can lift one run's fraction above 1.3 too (seen once in four runs beside a denoising
+        // run): up to two more runs, and the lowest fraction of each kind counts.
+        var lowest = ["forward": Double.infinity, "weights": Double.infinity]
+        var document = doc
+        for run in 0..<3 {
+            if run > 0 {
+                let again = try CLI.run(["bench", "--size", "\(size)", "--channels", "\(channels)", "--threads", "\(threads)",
+                                         "--iterations", "1", "--json"])
+                #expect(again.status == 0, "\(again.stderr)")
+                document = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+            }
+            let products = try #require(document["winograd_products_48"] as? [String: Double])
+            for kind in ["forward", "weights"] {
+                let rate = try #require(products["\(kind)_gflops"]), fraction = try #require(products["\(kind)_fraction_of_peak"])
+                #expect(rate > 0 && fraction > 0, "\(kind): \(rate) GFLOP/s, \(fraction) of the peak")
+                lowest[kind] = min(lowest[kind]!, fraction)
+            }
+            if lowest.values.allSatisfy({ $0 < 1.3 }) { break }
         }
+        for (kind, fraction) in lowest { #expect(fraction < 1.3, "\(kind): \(fraction) of the peak at the lowest of three runs") }
     }
 }

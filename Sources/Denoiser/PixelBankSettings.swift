@@ -7,6 +7,8 @@ public struct PixelBankSettings: Sendable, Equatable {
     public var strideMeasured: Bool
     /// Matches kept within tau times the reference at their brightness; infinity keeps all.
     public var tau: Float
+    /// The percentile of the best matches' distances that sets the reference.
+    public var percentile: Double
     /// Training samples flipped and turned, and the output half the flip-turn ensemble of F(y).
     public var symmetries: Bool
     /// Bank draws averaged at inference.
@@ -39,6 +41,7 @@ public struct PixelBankSettings: Sendable, Equatable {
             strideMeasured = true
         }
         tau = without.contains(.acceptance) ? .infinity : PixelBank.Acceptance.tau(stride: self.stride)
+        percentile = PixelBank.Acceptance.percentile(stride: self.stride)
         // Flips and turns help only where the noise is white: correlated noise is not symmetric
         // under a turn (a camera's horizontal and vertical correlations differ).
         symmetries = self.stride == 1 && !without.contains(.symmetries)

@@ -48,7 +48,7 @@ public enum PixelBankTraining {
                 PixelBank(pixels: pixels, channels: channels, imageHeight: height, imageWidth: width, region: region,
                           stride: settings.stride, parallel: parallel)
             }
-            let fitted = PixelBank.Acceptance(fitting: banks, tau: settings.tau)
+            let fitted = PixelBank.Acceptance(fitting: banks, tau: settings.tau, percentile: settings.percentile)
             for i in banks.indices { banks[i].accept(fitted) }
             acceptance = fitted
             kept = banks.reduce(0) { $0 + $1.keptFraction } / Double(banks.count)

@@ -97,7 +97,8 @@ public enum DenoisePipeline {
                                 return Sidecar.PixelBankBlock(stride: s.stride, strideMeasured: s.strideMeasured,
                                                        bankSize: min(PixelBank.defaultSize, PixelBank.candidates(stride: s.stride).count),
                                                        patch: PixelBank.patch, radius: PixelBank.radius,
-                                                       tau: s.tau.isFinite ? Double(s.tau) : nil, keptFraction: bank!.keptFraction,
+                                                       tau: s.tau.isFinite ? Double(s.tau) : nil,
+                                                       acceptancePercentile: s.tau.isFinite ? s.percentile : nil, keptFraction: bank!.keptFraction,
                                                        regions: PixelBankTraining.regions(height: height, width: width, crop: Trainer.cropSize(plan, height: height, width: width), seed: options.seed).count,
                                                        inferenceDraws: s.draws, ensemble: s.ensemble.count,
                                                        noiseCorrelation: .init(c))

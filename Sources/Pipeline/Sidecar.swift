@@ -73,6 +73,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
         /// A match is kept within tau times the reference distance at its brightness; nil when
         /// every match is kept (the acceptance taken away, for an ablation), and then absent.
         public var tau: Double?
+        /// The percentile of the best matches' distances that is the reference (0.1 for white
+        /// noise, 0.25 for correlated); absent with tau.
+        public var acceptancePercentile: Double?
         /// The fraction of the training banks' matches kept (the rest are the pixel itself).
         public var keptFraction: Double
         /// Banks built for training: 1 for the whole image, more for regions of a large one.

@@ -158,8 +158,10 @@ struct PixelBankTests {
     func settings() {
         let white = PixelBankSettings(reach: 1)
         #expect(white.stride == 1 && white.strideMeasured && white.symmetries && white.tau == 2 && white.draws == 16)
+        #expect(white.percentile == 0.1)
         let far = PixelBankSettings(reach: 7)
         #expect(far.stride == PixelBankSettings.maxStride && far.strideMeasured && !far.symmetries && far.tau == 4)
+        #expect(far.percentile == 0.25 && PixelBankSettings(reach: 2).percentile == 0.25)
         let unstrided = PixelBankSettings(reach: 3, without: [.stride])
         #expect(unstrided.stride == 1 && !unstrided.strideMeasured && unstrided.symmetries)
         let open = PixelBankSettings(reach: 3, without: [.acceptance])
@@ -193,6 +195,24 @@ struct PixelBankTests {
         open.accept(none)
         #expect(open.keptFraction == 1)
         #expect(strict.keptFraction < 1)
+    }
+
+    @Test("a higher percentile makes a looser reference: references no lower, and more matches kept")
+    func acceptancePercentile() {
+        var rng = Random(seed: 7)
+        let (h, w) = (24, 24)
+        let image = (0..<(h * w)).map { _ in rng.uniformFloat() }
+        var tight = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, region: (0, 0, h, w),
+                              stride: 2, parallel: Parallel(threads: 1))
+        var loose = tight
+        let low = PixelBank.Acceptance(fitting: [tight], tau: 1, percentile: 0.1)
+        let high = PixelBank.Acceptance(fitting: [tight], tau: 1, percentile: 0.25)
+        #expect(low.edges == high.edges)
+        #expect(zip(low.references, high.references).allSatisfy { $0 <= $1 })
+        #expect(zip(low.references, high.references).contains { $0 < $1 })
+        tight.accept(low)
+        loose.accept(high)
+        #expect(loose.keptFraction > tight.keptFraction, "\(loose.keptFraction) against \(tight.keptFraction)")
     }
 
     @Test("training is seeded: one seed gives one output bit for bit, whatever the thread count")

@@ -180,13 +180,18 @@ struct PixelBankTests {
         #expect(PixelBankSettings(reach: 1, pixels: 1 << 19).draws == 16)
     }
 
-    @Test("with the acceptance taken away every match stays in the bank")
-    func acceptanceAblated() {
-        var rng = Random(seed: 5)
+    /// A searched, not yet accepted bank of a 24x24 image of uniform noise.
+    static func noiseBank(seed: UInt64, stride: Int) -> PixelBank {
+        var rng = Random(seed: seed)
         let (h, w) = (24, 24)
         let image = (0..<(h * w)).map { _ in rng.uniformFloat() }
-        var strict = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, region: (0, 0, h, w),
-                               stride: 1, parallel: Parallel(threads: 1))
+        return PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, region: (0, 0, h, w),
+                         stride: stride, parallel: Parallel(threads: 1))
+    }
+
+    @Test("with the acceptance taken away every match stays in the bank")
+    func acceptanceAblated() {
+        var strict = Self.noiseBank(seed: 5, stride: 1)
         var open = strict
         let acceptance = PixelBank.Acceptance(fitting: [strict], tau: 1)
         strict.accept(acceptance)
@@ -199,11 +204,7 @@ struct PixelBankTests {
 
     @Test("a higher percentile makes a looser reference: references no lower, and more matches kept")
     func acceptancePercentile() {
-        var rng = Random(seed: 7)
-        let (h, w) = (24, 24)
-        let image = (0..<(h * w)).map { _ in rng.uniformFloat() }
-        var tight = PixelBank(pixels: image, channels: 1, imageHeight: h, imageWidth: w, region: (0, 0, h, w),
-                              stride: 2, parallel: Parallel(threads: 1))
+        var tight = Self.noiseBank(seed: 7, stride: 2)
         var loose = tight
         let low = PixelBank.Acceptance(fitting: [tight], tau: 1, percentile: 0.1)
         let high = PixelBank.Acceptance(fitting: [tight], tau: 1, percentile: 0.25)

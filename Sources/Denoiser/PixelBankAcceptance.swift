@@ -29,8 +29,8 @@ extension PixelBank {
         /// noise the 25th lost up to 0.24 dB on gauss:25 crops (data/evaluation/tuning.csv, `pct25`).
         public static func percentile(stride: Int) -> Double { stride >= 2 ? 0.25 : 0.1 }
 
-        /// Fitted on banks not yet accepted.
-        public init(fitting banks: [PixelBank], tau: Float, percentile: Double = 0.1) {
+        /// Fitted on banks not yet accepted; the percentile is the white-noise one unless given.
+        public init(fitting banks: [PixelBank], tau: Float, percentile: Double = Acceptance.percentile(stride: 1)) {
             let brightness = banks.flatMap(\.brightness)
             let nearest = banks.flatMap { $0.distances.prefix($0.height * $0.width) }
             precondition(!brightness.isEmpty && brightness.count == nearest.count, "fit on banks before they are accepted")

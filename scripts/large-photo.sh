@@ -3,7 +3,8 @@
 #   scripts/large-photo.sh [WIDTHxHEIGHT ...]      (default: 4000x3000, i.e. 12 megapixels)
 # Makes a clean photo by resizing ../shared/testdata/retina.jpg (Pillow, from PyPI; PY names a python
 # that has it, default /work/ref/bin/python when it exists, else python3), adds gauss:25 noise with `zsn2n noise` (JPEG, quality
-# 95), then runs `/usr/bin/time -v zsn2n denoise` on it. Env: ZSN2N (.build/release/zsn2n), OPTIONS.
+# 95), then runs `/usr/bin/time -v zsn2n denoise` on it, with the clean photo as the reference (PSNR).
+# Env: ZSN2N (.build/release/zsn2n), OPTIONS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ZSN2N=${ZSN2N:-.build/release/zsn2n}; PY=${PY:-$([ -x /work/ref/bin/python ] && echo /work/ref/bin/python || echo python3)}; OPTIONS=${OPTIONS:-}
@@ -16,6 +17,6 @@ for size in "${sizes[@]}"; do
   $ZSN2N noise "$work/clean.jpg" -o "$work/noisy.jpg" --model gauss:25 --seed 1 --force >/dev/null
   echo "== $size ($(python3 -c "print(round($w * $h / 1e6, 1))") megapixels)"
   # shellcheck disable=SC2086
-  /usr/bin/time -v $ZSN2N denoise "$work/noisy.jpg" -o "$work/denoised.jpg" --force $OPTIONS 2>"$work/time" | head -n 1
+  /usr/bin/time -v $ZSN2N denoise "$work/noisy.jpg" -o "$work/denoised.jpg" --reference "$work/clean.jpg" --force $OPTIONS 2>"$work/time" | head -n 1
   grep -E "Elapsed \(wall clock\)|Maximum resident set size" "$work/time" | sed 's/^\t//'
 done

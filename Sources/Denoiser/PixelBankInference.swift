@@ -15,10 +15,12 @@ public enum PixelBankInference {
     /// The most draws averaged (PixelBankSettings.passBudget sets fewer on large images).
     public static let draws = 16
 
-    /// The denoised planar image (a new array; `pixels` is read, whole, for the banks' candidates).
-    public static func denoise(_ pixels: [Float], channels: Int, height: Int, width: Int, network: Network,
-                               settings: PixelBankSettings, acceptance: PixelBank.Acceptance, seed: UInt64,
-                               parallel: Parallel) -> [Float] {
+    /// Replaces the planar noisy image `pixels` by its denoised version. The first pass reads the
+    /// whole noisy image (the banks' candidates) and writes a second image; the aggregation then
+    /// writes over the noisy one, so that two images are held, not three.
+    public static func denoiseInPlace(_ pixels: inout [Float], channels: Int, height: Int, width: Int, network: Network,
+                                      settings: PixelBankSettings, acceptance: PixelBank.Acceptance, seed: UInt64,
+                                      parallel: Parallel) {
         var output = [Float](repeating: 0, count: pixels.count)
         var workspaces: [String: Workspace] = [:]
         func workspace(_ h: Int, _ w: Int) -> Workspace {
@@ -88,7 +90,57 @@ public enum PixelBankInference {
                 }
             }
         }
-        return output
+        if settings.aggregation {
+            aggregate(output, into: &pixels, channels: channels, height: height, width: width, stride: settings.stride,
+                      tau: acceptance.tau, percentile: settings.percentile, parallel: parallel)
+        } else {
+            swap(&pixels, &output)
+        }
+    }
+
+    /// The second pass: each pixel's output replaced by the mean of the first pass's outputs at the
+    /// members of a bank searched on that output (itself first, and itself again for each match
+    /// refused). The network's output keeps some of each pixel's noise; pixels whose denoised
+    /// neighbourhoods look alike estimate the same clean value with errors of their own, so the
+    /// mean over them removes more of it, as block matching's aggregation does. The search runs
+    /// on the output, not on the noisy image: matched through the noise, a star or a fine edge
+    /// gets members from the plain background around it and is averaged away (gauss:25 RGB,
+    /// hubble_deep_field: -0.96 dB), while on the output it finds only its like.
+    ///
+    /// Its acceptance is fitted on each tile's own banks, with the noise's tau and percentile:
+    /// the output's distances are on another scale than the noisy image's. Tile by tile, so that
+    /// memory stays bounded by the tile (keeping every tile's bank would cost 24 bytes a pixel);
+    /// pixels are independent, so the result does not depend on the threads.
+    static func aggregate(_ first: [Float], into output: inout [Float], channels: Int, height: Int, width: Int,
+                          stride: Int, tau: Float, percentile: Double, parallel: Parallel) {
+        precondition(output.count == first.count)
+        let plane = height * width
+        let tilesY = (height + tile - 1) / tile, tilesX = (width + tile - 1) / tile
+        for t in 0..<(tilesY * tilesX) {
+            let y0 = t / tilesX * tile, x0 = t % tilesX * tile
+            let th = min(height, y0 + tile) - y0, tw = min(width, x0 + tile) - x0
+            var bank = PixelBank(pixels: first, channels: channels, imageHeight: height, imageWidth: width,
+                                 region: (y0, x0, th, tw), stride: stride, parallel: parallel)
+            bank.accept(PixelBank.Acceptance(fitting: [bank], tau: tau, percentile: percentile))
+            let scale = 1 / Float(bank.size)
+            output.withUnsafeMutableBufferPointer { output in
+                let output = output.baseAddress!
+                parallel.forEachRange(th, minimumPerThread: 8) { rows in
+                    for y in rows {
+                        for x in 0..<tw {
+                            for c in 0..<channels {
+                                var sum: Float = 0
+                                for m in 0..<bank.size {
+                                    let s = bank.source(m, y: y, x: x)
+                                    sum += first[c * plane + s.y * width + s.x]
+                                }
+                                output[c * plane + (y0 + y) * width + x0 + x] = sum * scale
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The stream of one row of one draw in one tile.

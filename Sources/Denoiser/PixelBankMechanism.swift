@@ -12,4 +12,7 @@ public enum PixelBankMechanism: String, Sendable, CaseIterable {
     /// With white noise, training samples flipped and turned, and half the output the average of
     /// the flips and turns of the noisy image; without it, neither.
     case symmetries
+    /// Each pixel's output averaged with the outputs at its bank's members; without it, the
+    /// network's output as it is.
+    case aggregation
 }

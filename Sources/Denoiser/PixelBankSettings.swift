@@ -15,6 +15,8 @@ public struct PixelBankSettings: Sendable, Equatable {
     public var draws: Int
     /// With `symmetries`, the flips and turns the output is also averaged over.
     public var ensemble: [Dihedral]
+    /// The output averaged over each pixel's bank (`PixelBankInference.aggregate`).
+    public var aggregation: Bool
 
     /// The largest stride used: farther candidates are too few in the search window and too unlike.
     public static let maxStride = 4
@@ -51,5 +53,6 @@ public struct PixelBankSettings: Sendable, Equatable {
         // where fewer passes are afforded.
         ensemble = !symmetries ? [] : afforded >= 8 ? Dihedral.all
             : afforded >= 4 ? Dihedral.shapePreserving : [Dihedral(0), Dihedral(2)]
+        aggregation = !without.contains(.aggregation)
     }
 }

@@ -60,9 +60,9 @@ public enum DenoisePipeline {
 
         var pixels = trainer.takeImage()
         if let bank {
-            pixels = PixelBankInference.denoise(pixels, channels: channels, height: height, width: width,
-                                                network: trainer.network, settings: settings!, acceptance: bank.acceptance,
-                                                seed: options.seed, parallel: options.parallel)
+            PixelBankInference.denoiseInPlace(&pixels, channels: channels, height: height, width: width,
+                                              network: trainer.network, settings: settings!, acceptance: bank.acceptance,
+                                              seed: options.seed, parallel: options.parallel)
         } else {
             Inference.denoiseInPlace(&pixels, channels: channels, height: height, width: width, network: trainer.network)
         }
@@ -100,7 +100,7 @@ public enum DenoisePipeline {
                                                        tau: s.tau.isFinite ? Double(s.tau) : nil,
                                                        acceptancePercentile: s.tau.isFinite ? s.percentile : nil, keptFraction: bank!.keptFraction,
                                                        regions: PixelBankTraining.regions(height: height, width: width, crop: Trainer.cropSize(plan, height: height, width: width), seed: options.seed).count,
-                                                       inferenceDraws: s.draws, ensemble: s.ensemble.count,
+                                                       inferenceDraws: s.draws, ensemble: s.ensemble.count, aggregated: s.aggregation,
                                                        noiseCorrelation: .init(c))
                             }),
             metrics: .init(input: .init(inputMetrics), output: .init(Metrics.noReference(denoised)),

@@ -85,6 +85,8 @@ public struct Sidecar: Codable, Sendable, Equatable {
         /// How many flips and turns of the noisy image half the output is averaged over (white
         /// noise: 8, fewer above a megapixel); 0 for none.
         public var ensemble: Int
+        /// True when each pixel's output was averaged over its bank (false only in an ablation).
+        public var aggregated: Bool
         public var noiseCorrelation: CorrelationBlock
     }
 

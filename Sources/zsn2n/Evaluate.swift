@@ -16,7 +16,7 @@ struct Evaluate: ParsableCommand {
         NAME=DIR@MODEL[@gray], where DIR holds clean images and MODEL (gauss:S, poisson:L) is drawn on \
         each, seeded (--noise-seed plus the image's position), after turning it gray with @gray; those \
         noisy images are made once under --work. A method is pixel-bank or zs-n2n, or pixel-bank with \
-        mechanisms taken away for an ablation: pixel-bank~stride, ~acceptance, ~draws, ~symmetries, \
+        mechanisms taken away for an ablation: pixel-bank~stride, ~acceptance, ~draws, ~symmetries, ~aggregation, \
         combined as pixel-bank~draws~symmetries.
 
         Rows already in the CSV are not measured again, and rows that other tools append (the same \

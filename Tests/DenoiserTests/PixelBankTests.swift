@@ -168,6 +168,7 @@ struct PixelBankTests {
         #expect(open.stride == 3 && open.tau == .infinity && open.draws == 16)
         #expect(PixelBankSettings(reach: 1, without: [.draws]).draws == 1)
         #expect(!PixelBankSettings(reach: 1, without: [.symmetries]).symmetries)
+        #expect(white.aggregation && far.aggregation && !PixelBankSettings(reach: 1, without: [.aggregation]).aggregation)
         #expect(PixelBankSettings(reach: 3, stride: 2).stride == 2)
         // The output's passes: 16 draws up to half a megapixel, 8 draws and 8 symmetries up to a
         // megapixel, fewer above, at least 2.
@@ -228,13 +229,43 @@ struct PixelBankTests {
                                                      seed: seed, parallel: Parallel(threads: threads))
             #expect(made.trainer.train())
             #expect(made.trainer.lastLoss!.isFinite)
-            return PixelBankInference.denoise(image, channels: 1, height: h, width: w, network: made.trainer.network,
-                                              settings: settings, acceptance: made.acceptance, seed: seed,
-                                              parallel: Parallel(threads: threads))
+            var output = image
+            PixelBankInference.denoiseInPlace(&output, channels: 1, height: h, width: w, network: made.trainer.network,
+                                                     settings: settings, acceptance: made.acceptance, seed: seed,
+                                                     parallel: Parallel(threads: threads))
+            return output
         }
         let a = try run(3, threads: 2)
         #expect(try run(3, threads: 1) == a)
         #expect(try run(4, threads: 2) != a)
+    }
+
+    @Test("aggregation averages the noise left in flat regions away and keeps an edge and a lone bright pixel",
+          arguments: [1, 2])
+    func aggregation(stride: Int) {
+        // A first pass's output: two flat halves, a bright point on the dark one, a little noise.
+        let (h, w) = (48, 56)
+        let star = 20 * w + 12
+        var rng = Random(seed: 11)
+        let clean = (0..<(h * w)).map { i -> Float in i == star ? 1 : i % w < w / 2 ? 0.3 : 0.7 }
+        let first = clean.map { $0 + 0.02 * (rng.uniformFloat() - 0.5) }
+        func mse(_ a: [Float], where keep: (Int) -> Bool = { _ in true }) -> Float {
+            let idx = (0..<(h * w)).filter(keep)
+            return idx.reduce(0) { $0 + (a[$1] - clean[$1]) * (a[$1] - clean[$1]) } / Float(idx.count)
+        }
+        func aggregated(threads: Int) -> [Float] {
+            var out = [Float](repeating: .nan, count: first.count)
+            PixelBankInference.aggregate(first, into: &out, channels: 1, height: h, width: w, stride: stride, tau: 2,
+                                         percentile: 0.1, parallel: Parallel(threads: threads))
+            return out
+        }
+        let out = aggregated(threads: 2)
+        #expect(mse(out) < 0.5 * mse(first), "\(mse(out)) against \(mse(first))")
+        // The columns beside the edge stay on their own side.
+        let edge: (Int) -> Bool = { [w / 2 - 1, w / 2].contains($0 % w) }
+        #expect(mse(out, where: edge) < 0.5 * mse(first, where: edge), "\(mse(out, where: edge)) against \(mse(first, where: edge))")
+        #expect(abs(out[star] - first[star]) < 0.01, "the bright pixel went from \(first[star]) to \(out[star])")
+        #expect(aggregated(threads: 1) == out)
     }
 
     @Test("a large image's banks cover seeded regions, not the whole image")

@@ -5,6 +5,7 @@ import Engine
 /// independent averages out instead of being kept; with white noise averaged, half and half, with
 /// the flips and turns of the noisy image itself (`settings.ensemble`). Where a pixel's bank holds
 /// only itself (no match was good enough), every draw is the pixel, and the output there is F(y).
+/// Then (`settings.aggregation`) each pixel's output is averaged over a bank searched on the output.
 ///
 /// Tile by tile: each tile's banks are searched (against the whole image) with the acceptance fitted
 /// in training, so memory stays bounded by the tile, and the result does not depend on the threads.

@@ -18,4 +18,4 @@ threads=(); [ -n "${THREADS:-}" ] && threads=(--threads "$THREADS")
 exec "$ZSN2N" evaluate --set cc256=../shared/realnoise/cc@crop=256 --set fmd256=../shared/realnoise/fmd@crop=256 \
   --set gauss25-256="$work/gauss-images@gauss:25@crop=256" \
   --method pixel-bank --method pixel-bank~stride --method pixel-bank~acceptance --method pixel-bank~draws \
-  --method pixel-bank~symmetries "${threads[@]}" --csv "$out" --work "$work"
+  --method pixel-bank~symmetries --method pixel-bank~aggregation "${threads[@]}" --csv "$out" --work "$work"

@@ -17,6 +17,8 @@ for size in "${sizes[@]}"; do
   $ZSN2N noise "$work/clean.jpg" -o "$work/noisy.jpg" --model gauss:25 --seed 1 --force >/dev/null
   echo "== $size ($(python3 -c "print(round($w * $h / 1e6, 1))") megapixels)"
   # shellcheck disable=SC2086
-  /usr/bin/time -v $ZSN2N denoise "$work/noisy.jpg" -o "$work/denoised.jpg" --reference "$work/clean.jpg" --force $OPTIONS 2>"$work/time" | head -n 1
+  /usr/bin/time -v $ZSN2N denoise "$work/noisy.jpg" -o "$work/denoised.jpg" --reference "$work/clean.jpg" \
+    --sidecar "$work/sidecar.json" --force $OPTIONS 2>"$work/time" | head -n 1
   grep -E "Elapsed \(wall clock\)|Maximum resident set size" "$work/time" | sed 's/^\t//'
+  python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["metrics"]["reference"]; print("PSNR %.2f -> %.2f dB" % (r["psnr_input"], r["psnr_output"]))' "$work/sidecar.json"
 done

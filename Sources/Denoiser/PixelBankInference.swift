@@ -92,7 +92,10 @@ public enum PixelBankInference {
             }
         }
         if settings.aggregation {
-            aggregate(output, into: &pixels, channels: channels, height: height, width: width, stride: settings.stride,
+            // At least stride 2: a quarter of stride 1's candidates to search, and members two
+            // pixels apart or more, where what the network left of their noise is less alike
+            // (against stride 1: gauss:25 +0.02 dB, gray +0.01, FMD -0.02).
+            aggregate(output, into: &pixels, channels: channels, height: height, width: width, stride: max(2, settings.stride),
                       tau: acceptance.tau, percentile: settings.percentile, parallel: parallel)
         } else {
             swap(&pixels, &output)
@@ -124,18 +127,20 @@ public enum PixelBankInference {
                                  region: (y0, x0, th, tw), stride: stride, parallel: parallel)
             bank.accept(PixelBank.Acceptance(fitting: [bank], tau: tau, percentile: percentile))
             let scale = 1 / Float(bank.size)
-            output.withUnsafeMutableBufferPointer { output in
-                let output = output.baseAddress!
-                parallel.forEachRange(th, minimumPerThread: 8) { rows in
-                    for y in rows {
-                        for x in 0..<tw {
-                            for c in 0..<channels {
-                                var sum: Float = 0
+            first.withUnsafeBufferPointer { first in
+                output.withUnsafeMutableBufferPointer { output in
+                    let first = first.baseAddress!, output = output.baseAddress!
+                    parallel.forEachRange(th, minimumPerThread: 8) { rows in
+                        for y in rows {
+                            for x in 0..<tw {
+                                let target = (y0 + y) * width + x0 + x
+                                for c in 0..<channels { output[c * plane + target] = 0 }
                                 for m in 0..<bank.size {
                                     let s = bank.source(m, y: y, x: x)
-                                    sum += first[c * plane + s.y * width + s.x]
+                                    let source = s.y * width + s.x
+                                    for c in 0..<channels { output[c * plane + target] += first[c * plane + source] }
                                 }
-                                output[c * plane + (y0 + y) * width + x0 + x] = sum * scale
+                                for c in 0..<channels { output[c * plane + target] *= scale }
                             }
                         }
                     }

@@ -32,11 +32,8 @@ public enum PixelBankInference {
             workspaces["\(h)x\(w)"] = ws
             return ws
         }
-        let tilesY = (height + tile - 1) / tile, tilesX = (width + tile - 1) / tile
         let plane = height * width
-        for t in 0..<(tilesY * tilesX) {
-            let y0 = t / tilesX * tile, x0 = t % tilesX * tile
-            let y1 = min(height, y0 + tile), x1 = min(width, x0 + tile)
+        for (t, (y0, x0, y1, x1)) in tiles(height: height, width: width).enumerated() {
             let top = max(0, y0 - halo), left = max(0, x0 - halo)
             let rh = min(height, y1 + halo) - top, rw = min(width, x1 + halo) - left
             var bank = PixelBank(pixels: pixels, channels: channels, imageHeight: height, imageWidth: width,
@@ -119,10 +116,8 @@ public enum PixelBankInference {
                           stride: Int, tau: Float, percentile: Double, parallel: Parallel) {
         precondition(output.count == first.count)
         let plane = height * width
-        let tilesY = (height + tile - 1) / tile, tilesX = (width + tile - 1) / tile
-        for t in 0..<(tilesY * tilesX) {
-            let y0 = t / tilesX * tile, x0 = t % tilesX * tile
-            let th = min(height, y0 + tile) - y0, tw = min(width, x0 + tile) - x0
+        for (y0, x0, y1, x1) in tiles(height: height, width: width) {
+            let th = y1 - y0, tw = x1 - x0
             var bank = PixelBank(pixels: first, channels: channels, imageHeight: height, imageWidth: width,
                                  region: (y0, x0, th, tw), stride: stride, parallel: parallel)
             bank.accept(PixelBank.Acceptance(fitting: [bank], tau: tau, percentile: percentile))
@@ -146,6 +141,15 @@ public enum PixelBankInference {
                     }
                 }
             }
+        }
+    }
+
+    /// The `tile` x `tile` squares (smaller at the right and bottom edges) that cover the image, in
+    /// row order: both passes go through the same tiles, and a tile's place in the list names its
+    /// draws' streams.
+    static func tiles(height: Int, width: Int) -> [(y0: Int, x0: Int, y1: Int, x1: Int)] {
+        stride(from: 0, to: height, by: tile).flatMap { y0 in
+            stride(from: 0, to: width, by: tile).map { x0 in (y0, x0, min(height, y0 + tile), min(width, x0 + tile)) }
         }
     }
 

@@ -168,10 +168,13 @@ struct CLITests {
                    "a sanitizer's allocator replaces malloc, whose counters the measurement reads"),
           arguments: [(64, 1, 1), (96, 3, 2)])
     func benchMemoryPlan(size: Int, channels: Int, threads: Int) throws {
-        let r = try CLI.run(["bench", "--size", "\(size)", "--channels", "\(channels)", "--threads", "\(threads)",
-                             "--iterations", "1", "--json"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        func bench() throws -> [String: Any] {
+            let r = try CLI.run(["bench", "--size", "\(size)", "--channels", "\(channels)", "--threads", "\(threads)",
+                                 "--iterations", "1", "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        }
+        let doc = try bench()
         let planned = try #require(doc["memory_bytes"] as? Int)
         let measured = try #require(doc["memory_measured_bytes"] as? Int)
         let items = try #require(doc["memory"] as? [String: Int])
@@ -186,14 +189,8 @@ struct CLITests {
         // can lift one run's fraction above 1.3 too (seen once in four runs beside a denoising
         // run): up to two more runs, and the lowest fraction of each kind counts.
         var lowest = ["forward": Double.infinity, "weights": Double.infinity]
-        var document = doc
         for run in 0..<3 {
-            if run > 0 {
-                let again = try CLI.run(["bench", "--size", "\(size)", "--channels", "\(channels)", "--threads", "\(threads)",
-                                         "--iterations", "1", "--json"])
-                #expect(again.status == 0, "\(again.stderr)")
-                document = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
-            }
+            let document = run == 0 ? doc : try bench()
             let products = try #require(document["winograd_products_48"] as? [String: Double])
             for kind in ["forward", "weights"] {
                 let rate = try #require(products["\(kind)_gflops"]), fraction = try #require(products["\(kind)_fraction_of_peak"])

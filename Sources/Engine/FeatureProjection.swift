@@ -9,7 +9,7 @@ public final class FeatureProjection: @unchecked Sendable {
     private let partials: UnsafeMutablePointer<Float>
 
     public init(inChannels: Int, outChannels: Int, parallel: Parallel = .allCores) {
-        precondition(inChannels % 16 == 0, "input channels must fill AVX-512 vectors")
+        precondition(inChannels % 48 == 0, "input channels must fill blocks of three AVX-512 vectors")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.parallel = parallel

@@ -91,9 +91,13 @@ public struct Parallel: Sendable, Equatable {
             sums.update(repeating: 0, count: length)
             body(worker, part, sums)
         }
-        for part in 1..<max(parts, 1) {
-            let sums = buffer + part * length
-            for k in 0..<length { buffer[k] += sums[k] }
+        // Each float still adds the parts in part order; only the floats are shared out.
+        guard parts > 1 else { return }
+        forEachRange(length, minimumPerThread: 4096) { range in
+            for part in 1..<parts {
+                let sums = buffer + part * length
+                for k in range { buffer[k] += sums[k] }
+            }
         }
     }
 

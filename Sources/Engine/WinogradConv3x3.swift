@@ -1,3 +1,5 @@
+import Foundation
+
 /// 3x3 convolution, stride 1, zero padding 1, between feature maps, by Winograd's minimal
 /// filtering F(4x4, 3x3): each 4x4 block of outputs costs 36 multiplications per channel pair
 /// instead of 144. The output tiles are handled in blocks of up to 32 along a tile row; for each
@@ -21,6 +23,9 @@ public final class WinogradConv3x3: @unchecked Sendable {
 
     private let forwardU: UnsafeMutablePointer<Float>
     private let backwardU: UnsafeMutablePointer<Float>
+    /// The weights each U was last transformed from (NaN at first, equal to no weights).
+    private let forwardSource: UnsafeMutablePointer<Float>
+    private let backwardSource: UnsafeMutablePointer<Float>
     private let partials: UnsafeMutablePointer<Float>
     /// One block of transformed inputs and one of products per worker.
     private let scratch: [UnsafeMutablePointer<Float>]
@@ -32,8 +37,16 @@ public final class WinogradConv3x3: @unchecked Sendable {
         self.outChannels = outChannels
         self.parallel = parallel
         let u = WinogradConv3x3.transformedWeightCount(inChannels, outChannels)
+        // NaN until the first transform, like the sources: weights that compare equal to those
+        // (all NaN) give NaN, as a transform of them would.
         forwardU = .allocate(capacity: u)
+        forwardU.initialize(repeating: .nan, count: u)
         backwardU = .allocate(capacity: u)
+        backwardU.initialize(repeating: .nan, count: u)
+        forwardSource = .allocate(capacity: 9 * inChannels * outChannels)
+        forwardSource.initialize(repeating: .nan, count: 9 * inChannels * outChannels)
+        backwardSource = .allocate(capacity: 9 * inChannels * outChannels)
+        backwardSource.initialize(repeating: .nan, count: 9 * inChannels * outChannels)
         partials = .allocate(capacity: WinogradConv3x3.partialsCount(inChannels, outChannels))
         // Zeroed once, so that the spare rows a product reads past a short block are finite.
         let size = WinogradConv3x3.scratchCount(inChannels, outChannels)
@@ -48,16 +61,19 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private static func partialsCount(_ cin: Int, _ cout: Int) -> Int { weightParts * (winogradPoints * cin * cout + cout) }
     private static func scratchCount(_ cin: Int, _ cout: Int) -> Int { 2 * winogradPoints * tileCapacity * max(cin, cout) }
 
-    /// The bytes this layer allocates: both transformed weight sets, the weight-gradient parts and
+    /// The bytes this layer allocates: both transformed weight sets and their sources, the weight-gradient parts and
     /// one scratch block per thread.
     public static func byteCount(inChannels: Int, outChannels: Int, threads: Int) -> Int {
-        (2 * transformedWeightCount(inChannels, outChannels) + partialsCount(inChannels, outChannels)
+        (2 * transformedWeightCount(inChannels, outChannels) + 2 * 9 * inChannels * outChannels
+            + partialsCount(inChannels, outChannels)
             + threads * scratchCount(inChannels, outChannels)) * MemoryLayout<Float>.size
     }
 
     deinit {
         forwardU.deallocate()
         backwardU.deallocate()
+        forwardSource.deallocate()
+        backwardSource.deallocate()
         partials.deallocate()
         scratch.forEach { $0.deallocate() }
     }
@@ -66,12 +82,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     public func forward(input: FeatureMap, weights: UnsafePointer<Float>, output: FeatureMap, epilogue: FeatureEpilogue) {
         precondition(input.channels == inChannels && output.channels == outChannels)
         precondition(input.height == output.height && input.width == output.width)
-        for o in 0..<outChannels {
-            for i in 0..<inChannels {
-                WinogradConv3x3.transformKernel(weights + (o * inChannels + i) * 9, rotated: false,
-                                                into: forwardU + i * outChannels + o, xiStride: inChannels * outChannels)
-            }
-        }
+        transformKernels(weights, rotated: false, into: forwardU, source: forwardSource)
         run(input: input, u: forwardU, output: output, epilogue: epilogue)
     }
 
@@ -80,12 +91,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
                              epilogue: FeatureEpilogue) {
         precondition(gradOutput.channels == outChannels && gradInput.channels == inChannels)
         precondition(gradOutput.height == gradInput.height && gradOutput.width == gradInput.width)
-        for o in 0..<outChannels {
-            for i in 0..<inChannels {
-                WinogradConv3x3.transformKernel(weights + (o * inChannels + i) * 9, rotated: true,
-                                                into: backwardU + o * inChannels + i, xiStride: inChannels * outChannels)
-            }
-        }
+        transformKernels(weights, rotated: true, into: backwardU, source: backwardSource)
         run(input: gradOutput, u: backwardU, output: gradInput, epilogue: epilogue)
     }
 
@@ -114,13 +120,45 @@ public final class WinogradConv3x3: @unchecked Sendable {
         }
         let u = partials
         for o in 0..<cout { gradBias[o] += u[points * cin * cout + o] }
-        // dW = G^T dU G for every channel pair.
-        for o in 0..<cout {
-            for i in 0..<cin {
-                WinogradConv3x3.transformKernelGradient(u + o * cin + i, xiStride: cin * cout,
-                                                        into: gradWeights + (o * cin + i) * 9)
+        // dW = G^T dU G for every channel pair, output channels shared out.
+        parallel.forEachRange(cout) { outputs in
+            for o in outputs {
+                for i in 0..<cin {
+                    WinogradConv3x3.transformKernelGradient(u + o * cin + i, xiStride: cin * cout,
+                                                            into: gradWeights + (o * cin + i) * 9)
+                }
             }
         }
+    }
+
+    /// U = G g G^T for every kernel, unless `source` already holds these weights: a training
+    /// iteration runs f on two or three images with the same weights, and the transform, with its
+    /// writes 9 KB apart, cost a tenth of a 64x64 iteration. Output channels are shared out over
+    /// the threads. Forward's U is [xi][in][out]; backward-data's, of the kernels rotated by 180
+    /// degrees, is [xi][out][in]: the products read U's rows by input channel. The inner loop
+    /// walks U's rows in order.
+    private func transformKernels(_ weights: UnsafePointer<Float>, rotated: Bool, into u: UnsafeMutablePointer<Float>,
+                                  source: UnsafeMutablePointer<Float>) {
+        let cin = inChannels, cout = outChannels, count = cin * cout * 9
+        if memcmp(source, weights, count * MemoryLayout<Float>.size) == 0 { return }
+        parallel.forEachRange(cout) { outputs in
+            if rotated {
+                for o in outputs {
+                    for i in 0..<cin {
+                        WinogradConv3x3.transformKernel(weights + (o * cin + i) * 9, rotated: true,
+                                                        into: u + o * cin + i, xiStride: cin * cout)
+                    }
+                }
+            } else {
+                for i in 0..<cin {
+                    for o in outputs {
+                        WinogradConv3x3.transformKernel(weights + (o * cin + i) * 9, rotated: false,
+                                                        into: u + i * cout + o, xiStride: cin * cout)
+                    }
+                }
+            }
+        }
+        source.update(from: weights, count: count)
     }
 
     /// Tile rows, blocks per tile row and tiles per tile row for a map.

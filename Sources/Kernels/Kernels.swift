@@ -56,18 +56,20 @@ func leakyFactor(_ activation: Vec, slope: Float) -> Vec {
 
 typealias Six = (Vec, Vec, Vec, Vec, Vec, Vec)
 
-/// B^T applied to six values along one direction.
+/// B^T applied to six values along one direction: six adds and eight multiply-adds (the constants
+/// folded into FMAs, since Swift does not contract a multiply and an add on its own).
 @inline(__always)
 func inputTransform6(_ d: Six) -> Six {
-    let four = Vec(repeating: 4), two = Vec(repeating: 2), five = Vec(repeating: 5)
+    let four = Vec(repeating: 4), two = Vec(repeating: 2), minusTwo = Vec(repeating: -2)
+    let minusFour = Vec(repeating: -4), minusFive = Vec(repeating: -5)
     let a = d.3 + d.4, b = d.1 + d.2, c = d.4 - d.3, e = d.1 - d.2
     let f = d.4 - d.2, g = d.3 - d.1
-    return (fmadd(d.4 - five * d.2, four, d.0),
-            a - four * b,
-            fmadd(c, four, e),
-            fmadd(f, two, g),
-            f - two * g,
-            fmadd(d.5 - five * d.3, four, d.1))
+    return (fmadd(fmadd(d.4, d.0, four), d.2, minusFive),
+            fmadd(a, b, minusFour),
+            fmadd(c, e, four),
+            fmadd(f, g, two),
+            fmadd(f, g, minusTwo),
+            fmadd(fmadd(d.5, d.1, four), d.3, minusFive))
 }
 
 /// A^T applied to six values along one direction: four outputs.
@@ -153,6 +155,20 @@ func gemmBlock(_ a: UnsafePointer<Float>, aK: Int, aR: Int, _ b: UnsafePointer<F
         }
     }
     put(0, c00, c01, c02); put(1, c10, c11, c12); put(2, c20, c21, c22); put(3, c30, c31, c32)
+}
+
+/// The sum of a vector's lanes, halves added to halves (SIMD's `sum()` adds lane after lane, a
+/// chain as long as the vector).
+@inline(__always)
+func horizontalSum(_ v: SIMD16<Float>) -> Float { horizontalSum(v.lowHalf + v.highHalf) }
+
+@inline(__always)
+func horizontalSum(_ v: SIMD8<Float>) -> Float { horizontalSum(v.lowHalf + v.highHalf) }
+
+@inline(__always)
+func horizontalSum(_ v: SIMD4<Float>) -> Float {
+    let pair = v.lowHalf + v.highHalf
+    return pair[0] + pair[1]
 }
 
 /// Four pixels' worth of three vectors of features: the register block of the first layer.
@@ -367,7 +383,8 @@ extension Suite {
 
     // MARK: the last layer, a feature map to image planes (1x1, 48 -> 1..3)
 
-    /// out[c][y][x] = bias[c] + sum_i w[c][i] * features[y][x][i] for one row.
+    /// out[c][y][x] = bias[c] + sum_i w[c][i] * features[y][x][i] for one row. The lanes are
+    /// added as a tree (`horizontalSum`): `SIMD.sum()` adds them one after the other.
     public static func featureProjectRow(_ features: FeatureMap, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
                                          _ out: Tensor, y: Int) {
         let cin = features.channels, cout = out.channels
@@ -378,7 +395,7 @@ extension Suite {
                 var acc = Vec()
                 var i = 0
                 while i < cin { acc = fmadd(acc, load(f + i), load(wc + i)); i += lanes }
-                out.pointer(c, y, x).pointee = bias[c] + acc.sum()
+                out.pointer(c, y, x).pointee = bias[c] + horizontalSum(acc)
             }
         }
     }
@@ -400,22 +417,24 @@ extension Suite {
     }
 
     /// sums[c][i] += sum_x gradOut[c][y][x] * features[y][x][i], sums[c][cin] += sum_x gradOut[c][y][x].
+    /// Three vectors of features at a time: a single chain of FMAs would wait on each one's latency.
+    /// Each sum still runs along x in order.
     public static func featureProjectWeightRow(_ features: FeatureMap, _ gradOut: Tensor, y: Int,
                                                into sums: UnsafeMutablePointer<Float>) {
-        let cin = features.channels, rowLength = cin + 1
+        let cin = features.channels, rowLength = cin + 1, l = lanes
         for c in 0..<gradOut.channels {
             let g = gradOut.pointer(c, y, 0)
             let s = sums + c * rowLength
-            var i = 0
-            while i < cin {
-                var acc = Vec()
+            for i in stride(from: 0, to: cin, by: 3 * l) {
+                var a0 = Vec(), a1 = Vec(), a2 = Vec()
                 var f = features.pointer(y, 0) + i
                 for x in 0..<features.width {
-                    acc = fmadd(acc, Vec(repeating: g[x]), load(f))
+                    let gx = Vec(repeating: g[x])
+                    a0 = fmadd(a0, gx, load(f)); a1 = fmadd(a1, gx, load(f + l)); a2 = fmadd(a2, gx, load(f + 2 * l))
                     f += cin
                 }
-                store(load(s + i) + acc, s + i)
-                i += lanes
+                store(load(s + i) + a0, s + i); store(load(s + i + l) + a1, s + i + l)
+                store(load(s + i + 2 * l) + a2, s + i + 2 * l)
             }
             var total: Float = 0
             for x in 0..<features.width { total += g[x] }

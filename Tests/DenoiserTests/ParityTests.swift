@@ -7,7 +7,8 @@ import Denoiser
 /// loss, every gradient, the parameters after one Adam step and the denoised output, for every
 /// sampler, on a 13x10 input whose odd sizes exercise the samplers' edges. The reference computes in
 /// float64; we compute in float32, so the bound is relative: max |ours - ref| / max |ref| <= 1e-4
-/// per tensor (and |loss - ref| / |ref| <= 1e-4).
+/// per tensor (and |loss - ref| / |ref| <= 1e-4), except the Adam step of parameters whose gradient
+/// is within a hundred eps of zero, where that step magnifies the gradient's last bits (see `check`).
 struct ParityTests {
     static let tolerance = 1e-4
 
@@ -88,10 +89,24 @@ struct ParityTests {
             if err > worst { (worst, worstName) = (err, "gradient of " + entry.name) }
         }
 
-        let adam = Adam(parameterCount: network.layout.count, learningRate: 1e-3)
+        let learningRate = 1e-3
+        let before = network.parameters
+        let adam = Adam(parameterCount: network.layout.count, learningRate: learningRate)
         network.withParametersAndGradients { p, g in adam.step(parameters: p, gradients: g) }
         if let after = testCase.params_after_adam_step {
-            let err = Self.relativeError(network.parameters, loaded.flat(after))
+            // Adam's first step is lr g / (|g| + eps): where |g| is within a hundred eps of 0, the
+            // float32 rounding of g (1e-9 against gradients near 1e-2) moves the step by a visible
+            // part of lr. There the step is only checked to stay within lr; everywhere else the
+            // parameters are compared with the reference's.
+            let referenceGradients = loaded.flat(testCase.grads)
+            let reference = loaded.flat(after)
+            var ours = network.parameters, theirs = reference
+            for i in ours.indices where abs(referenceGradients[i]) < Float(100 * adam.epsilon) {
+                #expect(abs(network.parameters[i] - before[i]) <= Float(learningRate * 1.0001),
+                        "parameter \(i) moved by more than the learning rate")
+                (ours[i], theirs[i]) = (0, 0)
+            }
+            let err = Self.relativeError(ours, theirs)
             #expect(err <= Self.tolerance, "parameters after one Adam step: relative error \(err)")
             if err > worst { (worst, worstName) = (err, "parameters after Adam") }
         }

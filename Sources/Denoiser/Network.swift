@@ -101,14 +101,12 @@ public final class Network {
         parameters.withUnsafeBufferPointer { p in
             gradients.withUnsafeMutableBufferPointer { g in
                 let p = p.baseAddress!, g = g.baseAddress!
-                conv3.backwardWeights(features: ws.hidden2, gradOutput: ws.gradOutput,
-                                      gradWeights: g + l.conv3Weight.lowerBound, gradBias: g + l.conv3Bias.lowerBound)
-                conv3.backwardData(gradOutput: ws.gradOutput, weights: p + l.conv3Weight.lowerBound,
-                                   gradFeatures: da2, activation: ws.hidden2, slope: Network.slope)
-                conv2.backwardWeights(input: ws.hidden1, gradOutput: da2,
-                                      gradWeights: g + l.conv2Weight.lowerBound, gradBias: g + l.conv2Bias.lowerBound)
-                conv2.backwardData(gradOutput: da2, weights: p + l.conv2Weight.lowerBound, gradInput: da1,
-                                   epilogue: .leakyReLUDerivative(of: ws.hidden1, slope: Network.slope))
+                conv3.backward(features: ws.hidden2, gradOutput: ws.gradOutput, weights: p + l.conv3Weight.lowerBound,
+                               gradFeatures: da2, slope: Network.slope,
+                               gradWeights: g + l.conv3Weight.lowerBound, gradBias: g + l.conv3Bias.lowerBound)
+                conv2.backward(input: ws.hidden1, gradOutput: da2, weights: p + l.conv2Weight.lowerBound, gradInput: da1,
+                               epilogue: .leakyReLUDerivative(of: ws.hidden1, slope: Network.slope),
+                               gradWeights: g + l.conv2Weight.lowerBound, gradBias: g + l.conv2Bias.lowerBound)
                 conv1.backwardWeights(image: ws.input, gradOutput: da1,
                                       gradWeights: g + l.conv1Weight.lowerBound, gradBias: g + l.conv1Bias.lowerBound)
             }

@@ -58,6 +58,22 @@ public final class FeatureProjection: @unchecked Sendable {
     /// gradWeights += dL/dW, gradBias += dL/db.
     public func backwardWeights(features: FeatureMap, gradOutput: Tensor,
                                 gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>) {
+        backward(features: features, gradOutput: gradOutput, data: nil, gradWeights: gradWeights, gradBias: gradBias)
+    }
+
+    /// Both backward passes in one sweep over the rows, each row of `features` read once for both
+    /// (`features` is the activation whose derivative `backwardData` takes). The results are those
+    /// of `backwardWeights` and `backwardData`, bit for bit.
+    public func backward(features: FeatureMap, gradOutput: Tensor, weights: UnsafePointer<Float>, gradFeatures: FeatureMap,
+                         slope: Float, gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>) {
+        precondition(gradFeatures.hasSameShape(as: features))
+        backward(features: features, gradOutput: gradOutput, data: (weights, gradFeatures, slope),
+                 gradWeights: gradWeights, gradBias: gradBias)
+    }
+
+    private func backward(features: FeatureMap, gradOutput: Tensor,
+                          data: (weights: UnsafePointer<Float>, gradFeatures: FeatureMap, slope: Float)?,
+                          gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>) {
         precondition(features.channels == inChannels && gradOutput.channels == outChannels)
         precondition(features.height == gradOutput.height && features.width == gradOutput.width)
         let rowLength = inChannels + 1, partLength = outChannels * rowLength
@@ -65,6 +81,9 @@ public final class FeatureProjection: @unchecked Sendable {
         parallel.sumInParts(parts, length: partLength, buffer: partials) { _, part, sums in
             for y in Parallel.slice(height, part: part, of: parts) {
                 kernels.featureProjectWeightRow(features, gradOutput, y: y, into: sums)
+                if let (weights, gradFeatures, slope) = data {
+                    kernels.featureProjectBackwardRow(gradOutput, weights, gradFeatures, activation: features, slope: slope, y: y)
+                }
             }
         }
         for c in 0..<outChannels {

@@ -98,6 +98,23 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// gradWeights += dL/dW and gradBias += dL/db.
     public func backwardWeights(input: FeatureMap, gradOutput: FeatureMap,
                                 gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>) {
+        backward(input: input, gradOutput: gradOutput, data: nil, gradWeights: gradWeights, gradBias: gradBias)
+    }
+
+    /// Both backward passes in one sweep over the tiles: gradWeights += dL/dW, gradBias += dL/db
+    /// and gradInput = epilogue(conv_transpose(gradOutput, weights)). Each block of tiles reads the
+    /// same rows of `input` and `gradOutput` for both while they are in cache, instead of once per
+    /// pass from memory. The results are those of `backwardWeights` and `backwardData`, bit for bit.
+    public func backward(input: FeatureMap, gradOutput: FeatureMap, weights: UnsafePointer<Float>, gradInput: FeatureMap,
+                         epilogue: FeatureEpilogue, gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>) {
+        precondition(gradInput.hasSameShape(as: input))
+        transformKernels(weights, rotated: true, into: backwardU, source: backwardSource)
+        backward(input: input, gradOutput: gradOutput, data: (gradInput, epilogue),
+                 gradWeights: gradWeights, gradBias: gradBias)
+    }
+
+    private func backward(input: FeatureMap, gradOutput: FeatureMap, data: (gradInput: FeatureMap, epilogue: FeatureEpilogue)?,
+                          gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>) {
         precondition(input.channels == inChannels && gradOutput.channels == outChannels)
         precondition(input.height == gradOutput.height && input.width == gradOutput.width)
         let cin = inChannels, cout = outChannels, capacity = WinogradConv3x3.tileCapacity
@@ -106,7 +123,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
         let blocks = tileRows * blocksPerRow
         let parts = WinogradConv3x3.weightParts
-        let scratch = self.scratch, partials = self.partials, kernels = self.kernels
+        let scratch = self.scratch, partials = self.partials, kernels = self.kernels, backwardU = self.backwardU
         parallel.sumInParts(parts, length: partLength, buffer: partials) { worker, part, sums in
             let v = scratch[worker], dm = v + points * capacity * max(cin, cout)
             for block in Parallel.slice(blocks, part: part, of: parts) {
@@ -116,6 +133,11 @@ public final class WinogradConv3x3: @unchecked Sendable {
                 kernels.winogradGradientTransform(gradOutput, tileRow: r, firstTile: t0, count: n, into: dm,
                                           biasSums: sums + points * cin * cout)
                 kernels.winogradWeightProducts(dm: dm, v: v, du: sums, tiles: n, inChannels: cin, outChannels: cout)
+                if let (gradInput, epilogue) = data {
+                    kernels.winogradInputTransform(gradOutput, tileRow: r, firstTile: t0, count: n, into: v)
+                    kernels.winogradProducts(v: v, u: backwardU, m: dm, tiles: n, inChannels: cout, outChannels: cin)
+                    kernels.winogradOutputTransform(dm, into: gradInput, tileRow: r, firstTile: t0, count: n, epilogue: epilogue)
+                }
             }
         }
         let u = partials

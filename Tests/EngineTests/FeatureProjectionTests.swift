@@ -49,5 +49,13 @@ struct FeatureProjectionTests {
         #expect(relativeError(gw.map(Double.init), numericW) < 1e-3)
         #expect(relativeError(gb.map(Double.init), numericB) < 1e-3)
         #expect(borderValues(gradPre).allSatisfy { $0 == 0 })
+
+        // Both passes in one sweep: the same bits.
+        let fusedPre = FeatureMap(channels: 48, height: h, width: w)
+        var fw = [Float](repeating: 0, count: weights.count), fb = [Float](repeating: 0, count: cout)
+        conv.backward(features: activation, gradOutput: upstream, weights: weights.pointer, gradFeatures: fusedPre, slope: 0.2,
+                      gradWeights: &fw, gradBias: &fb)
+        #expect(fw == gw && fb == gb)
+        #expect(fusedPre.toPlanar() == gradPre.toPlanar())
     }
 }

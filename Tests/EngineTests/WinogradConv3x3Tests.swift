@@ -89,6 +89,49 @@ struct WinogradConv3x3Tests {
         #expect(relativeError(gb.map(Double.init), numericB) < 1e-3)
     }
 
+    @Test("both backward passes in one sweep give backward-weights and backward-data, bit for bit",
+          arguments: [(48, 48, 7, 5), (48, 96, 5, 140), (96, 48, 1, 1)])
+    func fusedBackward(cin: Int, cout: Int, h: Int, w: Int) {
+        var rng = Random(seed: UInt64(cin + 7 * cout + h * w))
+        let input = randomFeatureMap(cin, h, w, rng: &rng)
+        let upstream = randomFeatureMap(cout, h, w, rng: &rng)
+        let weights = randomValues(cout * cin * 9, rng: &rng)
+        let epilogue = FeatureEpilogue.leakyReLUDerivative(of: input, slope: 0.2)
+        let separate = WinogradConv3x3(inChannels: cin, outChannels: cout)
+        let gradInput = FeatureMap(channels: cin, height: h, width: w)
+        var gw = [Float](repeating: 0, count: weights.count), gb = [Float](repeating: 0, count: cout)
+        separate.backwardWeights(input: input, gradOutput: upstream, gradWeights: &gw, gradBias: &gb)
+        separate.backwardData(gradOutput: upstream, weights: weights, gradInput: gradInput, epilogue: epilogue)
+
+        let fused = WinogradConv3x3(inChannels: cin, outChannels: cout)
+        let fusedInput = FeatureMap(channels: cin, height: h, width: w)
+        var fw = [Float](repeating: 0, count: weights.count), fb = [Float](repeating: 0, count: cout)
+        fused.backward(input: input, gradOutput: upstream, weights: weights, gradInput: fusedInput, epilogue: epilogue,
+                       gradWeights: &fw, gradBias: &fb)
+        #expect(fw == gw && fb == gb)
+        #expect(fusedInput.toPlanar() == gradInput.toPlanar())
+        #expect(gradInput.toPlanar().contains { $0 != 0 })
+    }
+
+    @Test("weights changed in place between calls are transformed again")
+    func weightsChangedInPlace() {
+        var rng = Random(seed: 5)
+        let input = randomFeatureMap(48, 6, 9, rng: &rng)
+        let weights = Buffer(randomValues(48 * 48 * 9, rng: &rng)), bias = Buffer([Float](repeating: 0, count: 48))
+        let conv = WinogradConv3x3(inChannels: 48, outChannels: 48)
+        func output(of conv: WinogradConv3x3) -> [Float] {
+            let out = FeatureMap(channels: 48, height: 6, width: 9)
+            conv.forward(input: input, weights: weights.pointer, output: out, epilogue: .biasLeakyReLU(bias.pointer, slope: 0.2))
+            return out.toPlanar()
+        }
+        let before = output(of: conv)
+        #expect(output(of: conv) == before, "the same weights again")
+        weights.pointer[100] += 0.5
+        let after = output(of: conv)
+        #expect(after != before)
+        #expect(after == output(of: WinogradConv3x3(inChannels: 48, outChannels: 48)), "as a layer that never saw the old weights")
+    }
+
     @Test("results do not depend on the thread count")
     func threadIndependence() {
         var rng = Random(seed: 11)

@@ -17,6 +17,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     public let outChannels: Int
     public let parallel: Parallel
     static let tileCapacity = 32
+    /// The most parts the weight gradient is summed in (see `backward`).
     static let weightParts = 8
     static let channelMultiple = 48
     private let kernels = CPUPath.current.kernels
@@ -26,6 +27,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
     /// The weights each U was last transformed from (NaN at first, equal to no weights).
     private let forwardSource: UnsafeMutablePointer<Float>
     private let backwardSource: UnsafeMutablePointer<Float>
+    /// The weights rearranged for `transformKernels`.
+    private let taps: UnsafeMutablePointer<Float>
     private let partials: UnsafeMutablePointer<Float>
     /// One block of transformed inputs and one of products per worker.
     private let scratch: [UnsafeMutablePointer<Float>]
@@ -47,6 +50,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         forwardSource.initialize(repeating: .nan, count: 9 * inChannels * outChannels)
         backwardSource = .allocate(capacity: 9 * inChannels * outChannels)
         backwardSource.initialize(repeating: .nan, count: 9 * inChannels * outChannels)
+        taps = .allocate(capacity: 9 * inChannels * outChannels)
         partials = .allocate(capacity: WinogradConv3x3.partialsCount(inChannels, outChannels))
         // Zeroed once, so that the spare rows a product reads past a short block are finite.
         let size = WinogradConv3x3.scratchCount(inChannels, outChannels)
@@ -61,10 +65,10 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private static func partialsCount(_ cin: Int, _ cout: Int) -> Int { weightParts * (winogradPoints * cin * cout + cout) }
     private static func scratchCount(_ cin: Int, _ cout: Int) -> Int { 2 * winogradPoints * tileCapacity * max(cin, cout) }
 
-    /// The bytes this layer allocates: both transformed weight sets and their sources, the weight-gradient parts and
+    /// The bytes this layer allocates: both transformed weight sets, their sources and the rearranged weights, the weight-gradient parts and
     /// one scratch block per thread.
     public static func byteCount(inChannels: Int, outChannels: Int, threads: Int) -> Int {
-        (2 * transformedWeightCount(inChannels, outChannels) + 2 * 9 * inChannels * outChannels
+        (2 * transformedWeightCount(inChannels, outChannels) + 3 * 9 * inChannels * outChannels
             + partialsCount(inChannels, outChannels)
             + threads * scratchCount(inChannels, outChannels)) * MemoryLayout<Float>.size
     }
@@ -74,6 +78,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
         backwardU.deallocate()
         forwardSource.deallocate()
         backwardSource.deallocate()
+        taps.deallocate()
         partials.deallocate()
         scratch.forEach { $0.deallocate() }
     }
@@ -122,7 +127,9 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let partLength = points * cin * cout + cout
         let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
         let blocks = tileRows * blocksPerRow
-        let parts = WinogradConv3x3.weightParts
+        // Each part zeroes and then adds in a whole dU (330 KB at 48 channels): worth it for at
+        // least four blocks of tiles. The count depends on the map alone, never on the threads.
+        let parts = min(WinogradConv3x3.weightParts, max(1, blocks / 4))
         let scratch = self.scratch, partials = self.partials, kernels = self.kernels, backwardU = self.backwardU
         parallel.sumInParts(parts, length: partLength, buffer: partials) { worker, part, sums in
             let v = scratch[worker], dm = v + points * capacity * max(cin, cout)
@@ -142,42 +149,38 @@ public final class WinogradConv3x3: @unchecked Sendable {
         }
         let u = partials
         for o in 0..<cout { gradBias[o] += u[points * cin * cout + o] }
-        // dW = G^T dU G for every channel pair, output channels shared out.
-        parallel.forEachRange(cout) { outputs in
-            for o in outputs {
-                for i in 0..<cin {
-                    WinogradConv3x3.transformKernelGradient(u + o * cin + i, xiStride: cin * cout,
-                                                            into: gradWeights + (o * cin + i) * 9)
-                }
+        // dW = G^T dU G for every channel pair, sixteen input channels at a time (dU is [xi][out][in]).
+        for o in 0..<cout {
+            for i in stride(from: 0, to: cin, by: 16) {
+                WinogradConv3x3.transformKernelGradients16(u + o * cin + i, xiStride: cin * cout,
+                                                           into: gradWeights + (o * cin + i) * 9)
             }
         }
     }
 
-    /// U = G g G^T for every kernel, unless `source` already holds these weights: a training
-    /// iteration runs f on two or three images with the same weights, and the transform, with its
-    /// writes 9 KB apart, cost a tenth of a 64x64 iteration. Output channels are shared out over
-    /// the threads. Forward's U is [xi][in][out]; backward-data's, of the kernels rotated by 180
-    /// degrees, is [xi][out][in]: the products read U's rows by input channel. The inner loop
-    /// walks U's rows in order.
+    /// U = G g G^T for every kernel, unless `source` already holds these weights: a ZS-N2N
+    /// iteration runs f on three images with the same weights. Sixteen kernels that lie side by side
+    /// in U are transformed as one vector, from a copy of the weights laid out [row][tap][column]
+    /// in U's terms: forward's U is [xi][in][out]; backward-data's, of the kernels rotated by 180
+    /// degrees, is [xi][out][in] (the products read U's rows by input channel).
     private func transformKernels(_ weights: UnsafePointer<Float>, rotated: Bool, into u: UnsafeMutablePointer<Float>,
                                   source: UnsafeMutablePointer<Float>) {
         let cin = inChannels, cout = outChannels, count = cin * cout * 9
         if memcmp(source, weights, count * MemoryLayout<Float>.size) == 0 { return }
-        parallel.forEachRange(cout) { outputs in
-            if rotated {
-                for o in outputs {
-                    for i in 0..<cin {
-                        WinogradConv3x3.transformKernel(weights + (o * cin + i) * 9, rotated: true,
-                                                        into: u + o * cin + i, xiStride: cin * cout)
-                    }
+        let t = taps
+        for o in 0..<cout {
+            for i in 0..<cin {
+                for k in 0..<9 {
+                    let value = weights[(o * cin + i) * 9 + k]
+                    if rotated { t[(o * 9 + 8 - k) * cin + i] = value } else { t[(i * 9 + k) * cout + o] = value }
                 }
-            } else {
-                for i in 0..<cin {
-                    for o in outputs {
-                        WinogradConv3x3.transformKernel(weights + (o * cin + i) * 9, rotated: false,
-                                                        into: u + i * cout + o, xiStride: cin * cout)
-                    }
-                }
+            }
+        }
+        let (rows, columns) = rotated ? (cout, cin) : (cin, cout)
+        for row in 0..<rows {
+            for column in stride(from: 0, to: columns, by: 16) {
+                WinogradConv3x3.transformKernels16(t + row * 9 * columns + column, tapStride: columns,
+                                                   into: u + row * columns + column, xiStride: cin * cout)
             }
         }
         source.update(from: weights, count: count)
@@ -238,45 +241,53 @@ public final class WinogradConv3x3: @unchecked Sendable {
         }
     }
 
-    /// U = G g G^T for one 3x3 kernel (rotated by 180 degrees if asked), written to u[xi * xiStride].
+    /// U = G g G^T for sixteen 3x3 kernels at once: tap j of kernel l at g[j * tapStride + l], U's
+    /// point xi of kernel l written to u[xi * xiStride + l]. Each lane does the arithmetic of one
+    /// kernel's transform, operation for operation.
     @inline(__always)
-    static func transformKernel(_ g: UnsafePointer<Float>, rotated: Bool, into u: UnsafeMutablePointer<Float>, xiStride: Int) {
-        @inline(__always) func k(_ j: Int) -> Float { g[rotated ? 8 - j : j] }
+    static func transformKernels16(_ g: UnsafePointer<Float>, tapStride: Int, into u: UnsafeMutablePointer<Float>, xiStride: Int) {
+        typealias V = SIMD16<Float>
+        @inline(__always) func k(_ j: Int) -> V { UnsafeRawPointer(g + j * tapStride).loadUnaligned(as: V.self) }
         // G applied to three values: six.
-        @inline(__always) func apply(_ a: Float, _ b: Float, _ c: Float) -> (Float, Float, Float, Float, Float, Float) {
+        @inline(__always) func apply(_ a: V, _ b: V, _ c: V) -> (V, V, V, V, V, V) {
             (a / 4, -(a + b + c) / 6, -(a - b + c) / 6, a / 24 + b / 12 + c / 6, a / 24 - b / 12 + c / 6, c)
         }
         let c0 = apply(k(0), k(3), k(6)), c1 = apply(k(1), k(4), k(7)), c2 = apply(k(2), k(5), k(8))
-        @inline(__always) func put(_ row: Int, _ a: Float, _ b: Float, _ c: Float) {
+        @inline(__always) func put(_ row: Int, _ a: V, _ b: V, _ c: V) {
             let r = apply(a, b, c)
-            let p = u + 6 * row * xiStride
-            p[0] = r.0; p[xiStride] = r.1; p[2 * xiStride] = r.2
-            p[3 * xiStride] = r.3; p[4 * xiStride] = r.4; p[5 * xiStride] = r.5
+            let p = UnsafeMutableRawPointer(u + 6 * row * xiStride), step = xiStride * MemoryLayout<Float>.size
+            p.storeBytes(of: r.0, as: V.self); (p + step).storeBytes(of: r.1, as: V.self)
+            (p + 2 * step).storeBytes(of: r.2, as: V.self); (p + 3 * step).storeBytes(of: r.3, as: V.self)
+            (p + 4 * step).storeBytes(of: r.4, as: V.self); (p + 5 * step).storeBytes(of: r.5, as: V.self)
         }
         put(0, c0.0, c1.0, c2.0); put(1, c0.1, c1.1, c2.1); put(2, c0.2, c1.2, c2.2)
         put(3, c0.3, c1.3, c2.3); put(4, c0.4, c1.4, c2.4); put(5, c0.5, c1.5, c2.5)
     }
 
-    /// dW += G^T dU G for one kernel, dU read from du[xi * xiStride].
+    /// dW += G^T dU G for sixteen kernels side by side in dU (point xi of kernel l at
+    /// du[xi * xiStride + l]), kernel l's nine weights at dw[9 l ..< 9 l + 9].
     @inline(__always)
-    static func transformKernelGradient(_ du: UnsafePointer<Float>, xiStride: Int, into dw: UnsafeMutablePointer<Float>) {
+    static func transformKernelGradients16(_ du: UnsafePointer<Float>, xiStride: Int, into dw: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
         // G^T applied to six values: three.
-        @inline(__always) func apply(_ x: (Float, Float, Float, Float, Float, Float)) -> (Float, Float, Float) {
+        @inline(__always) func apply(_ x: (V, V, V, V, V, V)) -> (V, V, V) {
             (x.0 / 4 - (x.1 + x.2) / 6 + (x.3 + x.4) / 24,
              (x.2 - x.1) / 6 + (x.3 - x.4) / 12,
              -(x.1 + x.2) / 6 + (x.3 + x.4) / 6 + x.5)
         }
-        @inline(__always) func column(_ c: Int) -> (Float, Float, Float) {
-            apply((du[c * xiStride], du[(6 + c) * xiStride], du[(12 + c) * xiStride],
-                   du[(18 + c) * xiStride], du[(24 + c) * xiStride], du[(30 + c) * xiStride]))
+        @inline(__always) func point(_ xi: Int) -> V { UnsafeRawPointer(du + xi * xiStride).loadUnaligned(as: V.self) }
+        @inline(__always) func column(_ c: Int) -> (V, V, V) {
+            apply((point(c), point(6 + c), point(12 + c), point(18 + c), point(24 + c), point(30 + c)))
         }
         let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3), c4 = column(4), c5 = column(5)
-        @inline(__always) func put(_ row: Int, _ x: (Float, Float, Float, Float, Float, Float)) {
-            let r = apply(x)
-            dw[3 * row] += r.0; dw[3 * row + 1] += r.1; dw[3 * row + 2] += r.2
+        let r0 = apply((c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
+        let r1 = apply((c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
+        let r2 = apply((c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
+        for lane in 0..<16 {
+            let w = dw + 9 * lane
+            w[0] += r0.0[lane]; w[1] += r0.1[lane]; w[2] += r0.2[lane]
+            w[3] += r1.0[lane]; w[4] += r1.1[lane]; w[5] += r1.2[lane]
+            w[6] += r2.0[lane]; w[7] += r2.1[lane]; w[8] += r2.2[lane]
         }
-        put(0, (c0.0, c1.0, c2.0, c3.0, c4.0, c5.0))
-        put(1, (c0.1, c1.1, c2.1, c3.1, c4.1, c5.1))
-        put(2, (c0.2, c1.2, c2.2, c3.2, c4.2, c5.2))
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Speed beside the PyTorch reference, in one run: alternates `zsn2n bench` on each kernel path and
 # `zsn2n_torch.py --speed` (all 2 threads, paper recipe, whole image) ROUNDS times per
-# configuration and prints the median milliseconds per iteration of each and their ratios.
+# configuration and prints the median milliseconds per iteration of each, their ratio, and the
+# median of each round's own ratio.
 #   scripts/bench-vs-reference.sh            (256x256, gray and RGB, 3 rounds of 20 iterations)
 # Env: SIZE (256), CHANNELS ("1 3"), ROUNDS (3), ITERS (20), THREADS (2), ZSN2N (.build/release/zsn2n),
 #      PY (python with torch; default /work/ref/bin/python), REF (../shared/reference),
@@ -33,7 +34,11 @@ for cpu in cpus:
     o = statistics.median(x["ms_per_iteration"] for x in ours)
     og = statistics.median(x["gflops"] for x in ours)
     frac = statistics.median(x["fraction_of_peak"] for x in ours)
+    # Each round's own ratio too: the machine's speed drifts between rounds, and a ratio taken
+    # within a round (the runs a few seconds apart) drifts less than one of two medians.
+    per_round = [a["ms_per_iteration"] / b["ms_per_iter"] for a, b in zip(ours, theirs)]
     print(f"  zsn2n {cpu}: {o:.1f} ms/iteration ({og:.0f} GFLOP/s nominal, {100 * frac:.0f}% of its FMA peak), "
-          f"ratio {o / t:.2f}  (rounds: {[round(x['ms_per_iteration'], 1) for x in ours]})")
+          f"ratio {o / t:.2f}, median of the rounds' ratios {statistics.median(per_round):.2f}  "
+          f"(rounds: {[round(x['ms_per_iteration'], 1) for x in ours]}; ratios {[round(r, 2) for r in per_round]})")
 PY
 done

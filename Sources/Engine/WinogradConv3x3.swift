@@ -8,7 +8,8 @@ import Foundation
 ///
 /// Backward-data is the same convolution of the output gradient with the weights transposed and
 /// rotated by 180 degrees. Backward-weights runs the products the other way, summing over tiles, in
-/// a fixed number of parts added in order, so results do not depend on the thread count.
+/// parts added in order whose number the map's size fixes, so results do not depend on the thread
+/// count. `backward` runs both backward passes in one sweep.
 /// Weights are OIHW (`[out][in][ky][kx]`); channel counts must be multiples of 48, the widest
 /// register block of the products (three AVX-512 vectors), so that a layer valid on one CPU path is
 /// valid on the other.
@@ -65,8 +66,9 @@ public final class WinogradConv3x3: @unchecked Sendable {
     private static func partialsCount(_ cin: Int, _ cout: Int) -> Int { weightParts * (winogradPoints * cin * cout + cout) }
     private static func scratchCount(_ cin: Int, _ cout: Int) -> Int { 2 * winogradPoints * tileCapacity * max(cin, cout) }
 
-    /// The bytes this layer allocates: both transformed weight sets, their sources and the rearranged weights, the weight-gradient parts and
-    /// one scratch block per thread.
+    /// The bytes this layer allocates: both transformed weight sets, the weights each came from, the
+    /// weights rearranged for the transform, the weight-gradient parts and one scratch block per
+    /// thread.
     public static func byteCount(inChannels: Int, outChannels: Int, threads: Int) -> Int {
         (2 * transformedWeightCount(inChannels, outChannels) + 3 * 9 * inChannels * outChannels
             + partialsCount(inChannels, outChannels)
@@ -197,7 +199,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     }
 
     // The transforms' arithmetic per lane, counted in Sources/Kernels (count again when they change):
-    // inputTransform6 4 multiply-adds and 14 other operations, outputTransform6 3 and 7,
+    // inputTransform6 8 multiply-adds and 6 other operations, outputTransform6 3 and 7,
     // gradientTransform4 2 and 7 (and 4 adds a row for the bias sums).
 
     /// What `forward` (or `backwardData`, with the channel counts swapped) does on a map of this size.
@@ -212,8 +214,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
         // (`height` of them down each column of tiles).
         let outputCalls = tilesPerRow * (6 * tileRows + height)
         return EngineWork(productMultiplyAdds: tileRows * productTiles * winogradPoints * cin * cout,
-                          otherMultiplyAdds: tiles * 12 * 4 * cin + outputCalls * 3 * cout,
-                          otherFlops: tiles * 12 * 14 * cin + outputCalls * 7 * cout)
+                          otherMultiplyAdds: tiles * 12 * 8 * cin + outputCalls * 3 * cout,
+                          otherFlops: tiles * 12 * 6 * cin + outputCalls * 7 * cout)
     }
 
     /// What `backwardWeights` does on a map of this size.
@@ -221,8 +223,8 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let (tileRows, _, tilesPerRow) = WinogradConv3x3.tiling(height: height, width: width)
         let tiles = tileRows * tilesPerRow, cin = inChannels, cout = outChannels
         return EngineWork(productMultiplyAdds: tiles * winogradPoints * cin * cout,
-                          otherMultiplyAdds: tiles * (12 * 4 * cin + 10 * 2 * cout),
-                          otherFlops: tiles * (12 * 14 * cin + (10 * 7 + 4 * 4) * cout))
+                          otherMultiplyAdds: tiles * (12 * 8 * cin + 10 * 2 * cout),
+                          otherFlops: tiles * (12 * 6 * cin + (10 * 7 + 4 * 4) * cout))
     }
 
     private func run(input: FeatureMap, u: UnsafeMutablePointer<Float>, output: FeatureMap, epilogue: FeatureEpilogue) {

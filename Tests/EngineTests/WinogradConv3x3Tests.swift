@@ -157,10 +157,10 @@ struct EngineWorkTests {
         let conv = WinogradConv3x3(inChannels: 48, outChannels: 96)
         let forward = conv.runWork(height: 5, width: 7, inChannels: 48, outChannels: 96)
         #expect(forward.productMultiplyAdds == 2 * 4 * 36 * 48 * 96)
-        // Input transform: 12 row and column transforms of 4 multiply-adds per tile and input
+        // Input transform: 12 row and column transforms of 8 multiply-adds per tile and input
         // channel; output transform: 6 columns per tile and 5 rows per column of tiles, 3 each.
-        #expect(forward.otherMultiplyAdds == 4 * 12 * 4 * 48 + 2 * (6 * 2 + 5) * 3 * 96)
-        #expect(forward.otherFlops == 4 * 12 * 14 * 48 + 2 * (6 * 2 + 5) * 7 * 96)
+        #expect(forward.otherMultiplyAdds == 4 * 12 * 8 * 48 + 2 * (6 * 2 + 5) * 3 * 96)
+        #expect(forward.otherFlops == 4 * 12 * 6 * 48 + 2 * (6 * 2 + 5) * 7 * 96)
         let weights = conv.backwardWeightsWork(height: 5, width: 7)
         #expect(weights.productMultiplyAdds == 4 * 36 * 48 * 96, "the weight products sum over the tiles there are")
         #expect(weights.flops == 2 * weights.multiplyAdds + weights.otherFlops)

@@ -226,7 +226,7 @@ public struct PixelBank: Sendable {
                                         let list = best + at, listIndex = bestIndex + at
                                         var kept = Lane.load(list + (slots - 1) * lanes)
                                         let better = sum .< kept
-                                        guard any(better) else { continue }
+                                        guard anyLane(better) else { continue }
                                         // An insertion network from the last slot down: where the new distance
                                         // is smaller than the one before, that one moves up; where it lies
                                         // between, it goes in (after any equal: ties stay ahead). It ends where
@@ -246,7 +246,7 @@ public struct PixelBank: Sendable {
                                             let index = keptIndex.replacing(with: candidate, where: sum .< kept)
                                                 .replacing(with: beforeIndex, where: movesUp)
                                             SIMD8<Int32>.store(index, listIndex + j * lanes)
-                                            guard !first && any(movesUp) else { break }
+                                            guard !first && anyLane(movesUp) else { break }
                                             (kept, keptIndex) = (before, beforeIndex)
                                             j -= 1
                                         }
@@ -287,6 +287,16 @@ public struct PixelBank: Sendable {
 
 /// The search's vector: eight pixels of a row (this module is compiled for AVX2).
 private typealias Lane = SIMD8<Float>
+
+/// Whether any lane of a comparison holds. The standard `any` takes the minimum of the eight lanes
+/// one lane at a time (eight extractions and compares, in the search's innermost loop); halves
+/// or-ed into halves take a few vector operations.
+@inline(__always)
+private func anyLane(_ mask: SIMDMask<SIMD8<Int32>>) -> Bool {
+    let lanes = SIMD8<Int32>(repeating: 0).replacing(with: 1, where: mask)
+    let four = lanes.lowHalf | lanes.highHalf, two = four.lowHalf | four.highHalf
+    return (two[0] | two[1]) != 0
+}
 
 private extension SIMD {
     @inline(__always) static func load(_ p: UnsafeMutablePointer<Scalar>) -> Self {

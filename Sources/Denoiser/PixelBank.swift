@@ -198,27 +198,11 @@ public struct PixelBank: Sendable {
                                 for py in 0..<ph {
                                     let out = d2 + py * d2Width
                                     // The first channel's row of the window, the others a plane apart, and the
-                                    // candidate's `shift` away; one and three channels written out (the loop over a
-                                    // count read from memory cost a fifth of the search). The same sums.
+                                    // candidate's `shift` away, from pointers taken once per row; one and three
+                                    // channels as constants, so that their copies of the loop have no channel loop
+                                    // left (a loop over a count read from memory cost a fifth of the search).
                                     let row = local + (py + reach) * nw + reach, plane = nh * nw, shift = o.dy * nw + o.dx
-                                    if channels == 3 {
-                                        for px in Swift.stride(from: 0, to: d2Width, by: lanes) {
-                                            let p = row + px
-                                            var sum = Lane()
-                                            var d = Lane.load(p) - Lane.load(p + shift)
-                                            sum += d * d
-                                            d = Lane.load(p + plane) - Lane.load(p + plane + shift)
-                                            sum += d * d
-                                            d = Lane.load(p + 2 * plane) - Lane.load(p + 2 * plane + shift)
-                                            sum += d * d
-                                            Lane.store(sum, out + px)
-                                        }
-                                    } else if channels == 1 {
-                                        for px in Swift.stride(from: 0, to: d2Width, by: lanes) {
-                                            let d = Lane.load(row + px) - Lane.load(row + px + shift)
-                                            Lane.store(Lane() + d * d, out + px)
-                                        }
-                                    } else {
+                                    @inline(__always) func squaredDifferences(_ channels: Int) {
                                         for px in Swift.stride(from: 0, to: d2Width, by: lanes) {
                                             var sum = Lane()
                                             for c in 0..<channels {
@@ -228,6 +212,11 @@ public struct PixelBank: Sendable {
                                             }
                                             Lane.store(sum, out + px)
                                         }
+                                    }
+                                    switch channels {
+                                    case 3: squaredDifferences(3)
+                                    case 1: squaredDifferences(1)
+                                    default: squaredDifferences(channels)
                                     }
                                     // Row sums over the window, eight pixels at a time.
                                     let rowOut = rows + py * rowWidth

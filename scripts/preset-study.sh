@@ -17,7 +17,7 @@ for spec in "$@"; do
     for noise in $NOISES; do
       clean=$work/$img-clean.png; noisy=$work/$img-${noise/:/}.png
       [ -f "$noisy" ] || $ZSN2N noise ../shared/testdata/$img.* --crop "$CROP" --clean-output "$clean" -o "$noisy" \
-        --model "$noise" --seed 100 --bit-depth 16 >/dev/null
+        --model "$noise" --seed 100 --bit-depth 16 --force >/dev/null
       for ((s = 0; s < SEEDS; s++)); do
         grep -q "^$plan,$img,$noise,$s," "$out" && continue
         # shellcheck disable=SC2086

@@ -13,16 +13,20 @@ public struct MemoryPlan: Sendable, Equatable {
     public var items: [Item]
     public var totalBytes: Int { items.reduce(0) { $0 + $1.bytes } }
 
-    /// Training on `height` x `width` pixels per pass (the whole image, or one crop).
-    public static func training(channels: Int, height: Int, width: Int, sampler: Sampler, threads: Int) -> MemoryPlan {
-        MemoryPlan(items: [
+    /// ZS-N2N's training on `height` x `width` pixels per sample (the whole image, or one crop),
+    /// `batch` samples per iteration. A batch of two or more adds its lanes' copies of f, and
+    /// each lane its own passes (`ZSN2NObjective`).
+    public static func training(channels: Int, height: Int, width: Int, sampler: Sampler, batch: Int = 1,
+                                threads: Int) -> MemoryPlan {
+        let lanes = ZSN2NObjective.bytes(channels: channels, sampler: sampler, crop: (height, width), batch: batch,
+                                         threads: threads)
+        return MemoryPlan(items: [
             Item(name: "parameters and gradients", bytes: Network.parameterBytes(channels: channels)),
             Item(name: "optimiser state", bytes: Adam.byteCount(parameterCount: ParameterLayout(channels: channels).count)),
             Item(name: "layers", bytes: Network.layerBytes(channels: channels, threads: threads)),
-            Item(name: "full-size pass", bytes: Objective.fullImageBytes(channels: channels, height: height, width: width)),
-            Item(name: "half-size passes", bytes: Objective.halfImageBytes(channels: channels, sampler: sampler,
-                                                                            height: height, width: width)),
-        ])
+            Item(name: "full-size pass", bytes: lanes.fullSize),
+            Item(name: "half-size passes", bytes: lanes.halfSize),
+        ] + (batch > 1 ? [Item(name: "sample lanes", bytes: lanes.lanes)] : []))
     }
 
     /// Denoising a `height` x `width` image in place, tile by tile (`Inference`), beside the

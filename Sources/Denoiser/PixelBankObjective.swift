@@ -12,12 +12,7 @@ import Engine
 /// image when it is small). With white noise (`augment`), each sample is also flipped or turned
 /// (one of the eight symmetries, four for a crop that is not square).
 ///
-/// The samples of a batch run at once, each on a lane of its own (a copy of f with its own
-/// workspace, on a share of the threads): with two crops on two cores each core runs one crop from
-/// start to end, instead of both cores meeting at the joins of every layer's loops and waiting
-/// through the layers' serial stretches (kernel transforms, sums of parts). Each sample's gradient
-/// is kept apart and the batch's are added in sample order, so the result is the same bits
-/// whatever the thread count.
+/// The samples of a batch run at once, each on a lane of its own (`SampleLanes`).
 public final class PixelBankObjective: TrainingObjective {
     /// The trained network: its parameters are what Adam steps; the lanes copy them.
     public let network: Network
@@ -26,23 +21,18 @@ public final class PixelBankObjective: TrainingObjective {
     let height: Int
     let width: Int
     let augment: Bool
-    private let lanes: [Lane]
-    /// Each sample's gradient and loss, `batch` of them, added in order after the batch.
-    private let sampleGradients: UnsafeMutablePointer<Float>
-    private let sampleLosses: UnsafeMutablePointer<Double>
+    let crop: (height: Int, width: Int)
+    private let lanes: SampleLanes<LaneBuffers>
     private var draws: [SampleDraw] = []
-    private let batch: Int
     private var random: Random
 
-    /// One sample's engine: a copy of f (its layers' scratch), f's workspace at the crop size (its
-    /// input holds x1) and the target x2.
-    final class Lane {
-        let network: Network
+    /// One sample's buffers beside its lane's copy of f: f's workspace at the crop size (its input
+    /// holds x1) and the target x2.
+    struct LaneBuffers {
         let workspace: Workspace
         let target: Tensor
 
-        init(channels: Int, crop: (height: Int, width: Int), parameters: [Float], parallel: Parallel) {
-            network = Network(channels: channels, parameters: parameters, parallel: parallel)
+        init(channels: Int, crop: (height: Int, width: Int)) {
             workspace = Workspace(channels: channels, height: crop.height, width: crop.width)
             target = Tensor(channels: channels, height: crop.height, width: crop.width)
         }
@@ -69,41 +59,24 @@ public final class PixelBankObjective: TrainingObjective {
         self.height = height
         self.width = width
         self.augment = augment
-        self.batch = batch
-        let threads = network.parallel.threads, count = PixelBankObjective.laneCount(batch: batch, threads: threads)
-        lanes = (0..<count).map { lane in
-            // The threads shared out among the lanes, the first lanes taking any left over.
-            let share = threads / count + (lane < threads % count ? 1 : 0)
-            return Lane(channels: channels, crop: crop, parameters: network.parameters, parallel: Parallel(threads: share))
-        }
-        sampleGradients = .allocate(capacity: batch * network.layout.count)
-        sampleLosses = .allocate(capacity: batch)
+        self.crop = crop
+        lanes = SampleLanes(network: network, batch: batch) { _ in LaneBuffers(channels: channels, crop: crop) }
         draws.reserveCapacity(batch)
         random = Random(seed: seed, stream: RandomStream.bankDraws)
     }
 
-    deinit {
-        sampleGradients.deallocate()
-        sampleLosses.deallocate()
-    }
-
-    /// Lanes for a batch on `threads` threads: a sample each, as far as the threads go.
-    public static func laneCount(batch: Int, threads: Int) -> Int { max(1, min(batch, threads)) }
-
-    /// The bytes beside the main network's: each lane's copy of f, its workspace at the crop size
-    /// and its target, and the batch's gradients.
+    /// The bytes beside the main network's: the lanes (`SampleLanes`), each with its workspace at
+    /// the crop size and its target.
     public static func bytes(channels: Int, crop: (height: Int, width: Int), batch: Int, threads: Int) -> Int {
-        let lanes = laneCount(batch: batch, threads: threads)
-        let lane = Network.parameterBytes(channels: channels)
-            + Network.layerBytes(channels: channels, threads: max(1, threads / lanes))
-            + Workspace.byteCount(channels: channels, height: crop.height, width: crop.width, training: true)
+        let buffers = Workspace.byteCount(channels: channels, height: crop.height, width: crop.width, training: true)
             + Tensor.byteCount(channels: channels, height: crop.height, width: crop.width)
-        return lanes * lane + batch * ParameterLayout(channels: channels).count * MemoryLayout<Float>.size
+        return SampleLanes<LaneBuffers>.bytes(channels: channels, batch: batch, threads: threads)
+            + SampleLanes<LaneBuffers>.count(batch: batch, threads: threads) * buffers
     }
 
     /// One pass of f, forward and backward, on the crop.
     public var workPerSample: EngineWork {
-        network.work(height: lanes[0].workspace.height, width: lanes[0].workspace.width)
+        network.work(height: crop.height, width: crop.width)
     }
 
     /// One sample (a batch of one).
@@ -114,8 +87,7 @@ public final class PixelBankObjective: TrainingObjective {
     /// `count` samples (at most the batch it was made for), each on a lane; their gradients are
     /// added to `network`'s in sample order. Returns the sum of their losses.
     public func evaluateBatch(_ count: Int, image: UnsafeBufferPointer<Float>) -> Double {
-        precondition(count >= 1 && count <= batch)
-        let (h, w) = (lanes[0].workspace.height, lanes[0].workspace.width)
+        let (h, w) = crop
         let symmetries = h == w ? Dihedral.all : Dihedral.shapePreserving
         draws.removeAll(keepingCapacity: true)
         for _ in 0..<count {
@@ -124,38 +96,14 @@ public final class PixelBankObjective: TrainingObjective {
             let transform = augment ? symmetries[random.int(below: symmetries.count)] : Dihedral(0)
             draws.append(SampleDraw(bank: b, top: top, left: left, transform: transform, rowSeed: random.next()))
         }
-        let parameterCount = network.layout.count
-        let gradients = sampleGradients, losses = sampleLosses, lanes = lanes, draws = draws
-        network.withParametersAndGradients { parameters, _ in
-            for lane in lanes {
-                lane.network.withParametersAndGradients { p, _ in p.update(from: parameters, count: parameterCount) }
-            }
-        }
-        network.parallel.forEachPart(lanes.count) { _, l in
-            let lane = lanes[l]
-            for sample in Swift.stride(from: l, to: count, by: lanes.count) {
-                lane.network.zeroGradients()
-                losses[sample] = evaluate(draws[sample], on: lane, image: image)
-                lane.network.withParametersAndGradients { _, g in
-                    (gradients + sample * parameterCount).update(from: g, count: parameterCount)
-                }
-            }
-        }
-        var loss = 0.0
-        network.withParametersAndGradients { _, g in
-            for sample in 0..<count {
-                let s = gradients + sample * parameterCount
-                for i in 0..<parameterCount { g[i] += s[i] }
-                loss += losses[sample]
-            }
-        }
-        return loss
+        let draws = draws
+        return lanes.run(count) { sample, lane in evaluate(draws[sample], on: lane, image: image) }
     }
 
     /// One sample's loss on `lane`, its gradient in the lane's network.
-    private func evaluate(_ draw: SampleDraw, on lane: Lane, image: UnsafeBufferPointer<Float>) -> Double {
+    private func evaluate(_ draw: SampleDraw, on lane: SampleLanes<LaneBuffers>.Lane, image: UnsafeBufferPointer<Float>) -> Double {
         let bank = banks[draw.bank]
-        let input = lane.workspace.input, target = lane.target
+        let input = lane.state.workspace.input, target = lane.state.target
         let (h, w) = (input.height, input.width)
         let plane = height * width, size = bank.size, channels = channels, width = width
         let (top, left, transform) = (draw.top, draw.left, draw.transform)
@@ -176,7 +124,7 @@ public final class PixelBankObjective: TrainingObjective {
                 }
             }
         }
-        return PixelBankObjective.loss(network: lane.network, workspace: lane.workspace, target: target)
+        return PixelBankObjective.loss(network: lane.network, workspace: lane.state.workspace, target: target)
     }
 
     /// L = mean((x1 - f(x1) - x2)^2) for x1 in `workspace.input` and x2 in `target`; adds dL/dθ to

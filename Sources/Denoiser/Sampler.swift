@@ -48,9 +48,12 @@ public struct Sampler: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// True when D draws anew at every call.
-    public var isRandom: Bool {
-        if case .pools(let a, let b) = kind { return a == .random || b == .random }
-        return false
+    public var isRandom: Bool { randomPoolCount > 0 }
+
+    /// The draws one application of D1 and D2 takes: one per random pool.
+    public var randomPoolCount: Int {
+        if case .pools(let a, let b) = kind { return [a, b].filter { $0 == .random }.count }
+        return 0
     }
 
     /// The size of D1(y) and D2(y) for a height x width image (0 in a dimension that is too small).

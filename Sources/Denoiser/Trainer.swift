@@ -34,13 +34,11 @@ public final class Trainer {
                             plan: TrainingPlan, seed: UInt64, parallel: Parallel = .allCores) throws {
         let crop = Trainer.cropSize(plan, height: height, width: width)
         let memory = MemoryPlan.training(channels: channels, height: crop.height, width: crop.width, sampler: sampler,
-                                         threads: parallel.threads)
+                                         batch: plan.batch, threads: parallel.threads)
         try self.init(pixels: pixels, channels: channels, height: height, width: width, plan: plan, seed: seed,
                       parallel: parallel, memory: memory) { network in
-            let objective = try ZSN2NObjective(network: network, sampler: sampler, channels: channels, height: height,
-                                               width: width, crop: crop, seed: seed)
-            if crop.height == height && crop.width == width { objective.objective.full.input.load(pixels) }
-            return objective
+            try ZSN2NObjective(network: network, sampler: sampler, pixels: pixels, channels: channels, height: height,
+                               width: width, crop: crop, batch: plan.batch, seed: seed)
         }
     }
 

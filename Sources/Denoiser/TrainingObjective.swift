@@ -22,40 +22,87 @@ extension TrainingObjective {
     }
 }
 
-/// ZS-N2N's objective on one image: the sampler's loss (`Objective`) on the whole image, or on a
-/// random crop of it drawn from the seed's crop stream.
+/// ZS-N2N's objective on one image: the sampler's loss (`Objective`) on the whole image, or on
+/// random crops of it drawn from the seed's crop stream, a batch's crops each on a lane of its own
+/// (`SampleLanes`, one `Objective` per lane).
 final class ZSN2NObjective: TrainingObjective {
-    let objective: Objective
+    let network: Network
     let channels: Int
     let height: Int
     let width: Int
+    let crop: (height: Int, width: Int)
+    private let lanes: SampleLanes<Objective>
     private var draws: RandomPoolDraws
     private var cropRandom: Random
-    var network: Network { objective.network }
-    var workPerSample: EngineWork { objective.work }
+    /// The random pools' draws of one sample: both passes' (of y and of z), two pools each.
+    private let drawsPerSample: Int
+    /// Each sample's crop and pool draws, drawn before the batch runs in the order in which one
+    /// sample after another would draw them, so that lanes may run the samples in any order.
+    private var samples: [Sample] = []
+    var workPerSample: EngineWork { lanes.lanes[0].state.work }
 
-    init(network: Network, sampler: Sampler, channels: Int, height: Int, width: Int,
-         crop: (height: Int, width: Int), seed: UInt64) throws {
-        objective = try Objective(network: network, sampler: sampler, height: crop.height, width: crop.width)
+    struct Sample {
+        var top: Int
+        var left: Int
+        var draws: RecordedPoolDraws
+    }
+
+    /// `pixels` is the planar noisy image; on the whole image it is loaded once, here.
+    init(network: Network, sampler: Sampler, pixels: [Float], channels: Int, height: Int, width: Int,
+         crop: (height: Int, width: Int), batch: Int, seed: UInt64) throws {
+        self.network = network
         self.channels = channels
         self.height = height
         self.width = width
+        self.crop = crop
+        lanes = try SampleLanes(network: network, batch: batch) { lane in
+            try Objective(network: lane, sampler: sampler, height: crop.height, width: crop.width)
+        }
+        if crop.height == height && crop.width == width {
+            for lane in lanes.lanes { lane.state.full.input.load(pixels) }
+        }
         draws = RandomPoolDraws(rng: Random(seed: seed, stream: RandomStream.sampler))
         cropRandom = Random(seed: seed, stream: RandomStream.crops)
+        drawsPerSample = 2 * sampler.randomPoolCount
+        samples.reserveCapacity(batch)
+    }
+
+    /// The bytes beside the main network's: the lanes (`SampleLanes`), each with its `Objective`'s
+    /// buffers at the crop size.
+    static func bytes(channels: Int, sampler: Sampler, crop: (height: Int, width: Int), batch: Int, threads: Int)
+        -> (lanes: Int, fullSize: Int, halfSize: Int) {
+        let count = SampleLanes<Objective>.count(batch: batch, threads: threads)
+        return (SampleLanes<Objective>.bytes(channels: channels, batch: batch, threads: threads),
+                count * Objective.fullImageBytes(channels: channels, height: crop.height, width: crop.width),
+                count * Objective.halfImageBytes(channels: channels, sampler: sampler, height: crop.height, width: crop.width))
     }
 
     func evaluateSample(image: UnsafeBufferPointer<Float>) -> Double {
-        let target = objective.full.input
-        if target.height < height || target.width < width {
-            let top = cropRandom.int(below: height - target.height + 1)
-            let left = cropRandom.int(below: width - target.width + 1)
-            for c in 0..<channels {
-                for y in 0..<target.height {
-                    target.pointer(c, y, 0).update(from: image.baseAddress! + (c * height + top + y) * width + left,
-                                                   count: target.width)
+        evaluateBatch(1, image: image)
+    }
+
+    func evaluateBatch(_ count: Int, image: UnsafeBufferPointer<Float>) -> Double {
+        let cropping = crop.height < height || crop.width < width
+        samples.removeAll(keepingCapacity: true)
+        for _ in 0..<count {
+            let top = cropping ? cropRandom.int(below: height - crop.height + 1) : 0
+            let left = cropping ? cropRandom.int(below: width - crop.width + 1) : 0
+            let picks = (0..<drawsPerSample).map { _ in draws.draw(height: crop.height, width: crop.width) }
+            samples.append(Sample(top: top, left: left, draws: RecordedPoolDraws(picks)))
+        }
+        let samples = samples, (channels, height, width) = (channels, height, width)
+        return lanes.run(count) { sample, lane in
+            var sample = samples[sample]
+            let target = lane.state.full.input
+            if cropping {
+                for c in 0..<channels {
+                    for y in 0..<target.height {
+                        target.pointer(c, y, 0).update(from: image.baseAddress! + (c * height + sample.top + y) * width + sample.left,
+                                                       count: target.width)
+                    }
                 }
             }
+            return lane.state.evaluate(draws: &sample.draws)
         }
-        return objective.evaluate(draws: &draws)
     }
 }

@@ -6,11 +6,12 @@ import Platform
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time paper-recipe training iterations on a random image.",
+        abstract: "Time ZS-N2N training iterations on a random image: the paper's, on the whole image, or a batch of crops.",
         discussion: """
         FLOP per iteration are counted as the PyTorch reference counts them:
         3 * 2 * (9*C*48 + 9*48*48 + 48*C) * H*W * 1.5 (forward on the image and both half images, \
-        backward about twice the forward). Beside it, the arithmetic the engine really performs \
+        backward about twice the forward), with H*W the pixels trained on per iteration (--batch crops \
+        of --crop, or the whole image). Beside it, the arithmetic the engine really performs \
         (Winograd products and transforms as implemented; EngineWork) and the fraction of the FMA \
         peak measured on this machine with the same kernel path that this makes; and the speed of \
         the 48->48 Winograd products alone (one full block of tiles per thread, forward and weight \
@@ -21,6 +22,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Colour channels: 1 or 3.") var channels = 1
     @Option(help: "Timed iterations (after 3 warm-up iterations).") var iterations = 20
     @Option(help: "Sampler.") var sampler = "original"
+    @Option(help: "Train on random crops of this side (as `balanced` does with 128), not the whole image.") var crop: Int?
+    @Option(help: "Crops per iteration, each on a lane of its own (with --crop).") var batch = 1
     @Option(help: "Threads (default: every core).") var threads: Int?
     @Flag(help: "Print JSON.") var json = false
 
@@ -28,6 +31,8 @@ struct Bench: ParsableCommand {
         guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
         guard size >= 4 else { throw ValidationError("--size must be at least 4") }
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
+        guard crop.map({ $0 >= 4 && $0 <= size }) ?? true else { throw ValidationError("--crop must be from 4 to --size") }
+        guard batch >= 1, batch == 1 || crop != nil else { throw ValidationError("--batch needs --crop, and must be at least 1") }
     }
 
     func run() throws {
@@ -35,7 +40,8 @@ struct Bench: ParsableCommand {
         guard let chosen = Sampler.named(sampler) else { throw ValidationError("unknown sampler \(sampler)") }
         var rng = Random(seed: 7)
         let pixels = (0..<(channels * size * size)).map { _ in rng.uniformFloat() }
-        let plan = TrainingPlan(iterations: iterations + 3, stepSize: 1000)
+        let plan = TrainingPlan(iterations: iterations + 3, stepSize: 1000, crop: crop, batch: batch)
+        let side = crop ?? size
         // The heap before and after the trainer and its first steps (which allocate the gradient
         // maps): what the engine really allocated, beside what its memory plan says.
         let heapBefore = HeapUsage.bytesInUse
@@ -47,7 +53,7 @@ struct Bench: ParsableCommand {
         for _ in 0..<iterations { trainer.step() }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let e = Double(Network.features), c = Double(channels)
-        let flop = 3 * 2 * (9 * c * e + 9 * e * e + e * c) * Double(size * size) * 1.5
+        let flop = 3 * 2 * (9 * c * e + 9 * e * e + e * c) * Double(batch * side * side) * 1.5
         let ms = 1000 * seconds / Double(iterations)
         let gflops = flop * Double(iterations) / seconds / 1e9
         let work = trainer.workPerIteration
@@ -67,7 +73,7 @@ struct Bench: ParsableCommand {
         let fraction = realGflops / peak
         if json {
             let memory = trainer.memory
-            let doc: [String: Any] = ["size": size, "channels": channels, "iterations": iterations,
+            let doc: [String: Any] = ["size": size, "crop": side, "batch": batch, "channels": channels, "iterations": iterations,
                                       "threads": parallel.threads, "sampler": chosen.name, "cpu": CPUPath.current.rawValue,
                                       "ms_per_iteration": ms, "gflops": gflops,
                                       "work_per_iteration": ["multiply_adds": work.multiplyAdds,
@@ -81,8 +87,9 @@ struct Bench: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "%dx%d, %d channel(s), %d threads, %@ kernels: %.1f ms per iteration, %.1f GFLOP/s, %.1f MB of buffers (%.1f MB allocated)",
-                         size, size, channels, parallel.threads, CPUPath.current.rawValue, ms, gflops, Double(trainer.memory.totalBytes) / 1e6,
+            let trained = crop == nil ? "" : String(format: " (%d crop(s) of %dx%d)", batch, side, side)
+            print(String(format: "%dx%d%@, %d channel(s), %d threads, %@ kernels: %.1f ms per iteration, %.1f GFLOP/s, %.1f MB of buffers (%.1f MB allocated)",
+                         size, size, trained, channels, parallel.threads, CPUPath.current.rawValue, ms, gflops, Double(trainer.memory.totalBytes) / 1e6,
                          Double(measuredBytes) / 1e6))
             print(String(format: "real arithmetic: %.2f G multiply-adds (%.2f G in Winograd products) + %.2f G other FLOP per iteration, %.1f GFLOP/s, %.0f%% of the measured %@ FMA peak (%@)",
                          Double(work.multiplyAdds) / 1e9, Double(work.productMultiplyAdds) / 1e9, Double(work.otherFlops) / 1e9,

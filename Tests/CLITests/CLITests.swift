@@ -166,11 +166,13 @@ struct CLITests {
     @Test("bench --json reports the engine's memory plan, and the plan is what the engine allocates",
           .enabled(if: ProcessInfo.processInfo.environment["ZSN2N_SANITIZER"] == nil,
                    "a sanitizer's allocator replaces malloc, whose counters the measurement reads"),
-          arguments: [(64, 1, 1), (96, 3, 2)])
-    func benchMemoryPlan(size: Int, channels: Int, threads: Int) throws {
+          arguments: [(64, 1, 1, nil), (96, 3, 2, nil), (96, 3, 2, 48)])
+    func benchMemoryPlan(size: Int, channels: Int, threads: Int, crop: Int?) throws {
+        // With a crop, a batch of two on two lanes (each its own copy of f and its own passes).
+        let batch = crop.map { ["--crop", "\($0)", "--batch", "2"] } ?? []
         func bench() throws -> [String: Any] {
             let r = try CLI.run(["bench", "--size", "\(size)", "--channels", "\(channels)", "--threads", "\(threads)",
-                                 "--iterations", "1", "--json"])
+                                 "--iterations", "1", "--json"] + batch)
             #expect(r.status == 0, "\(r.stderr)")
             return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         }
@@ -179,7 +181,8 @@ struct CLITests {
         let measured = try #require(doc["memory_measured_bytes"] as? Int)
         let items = try #require(doc["memory"] as? [String: Int])
         #expect(items.values.reduce(0, +) == planned)
-        #expect(items.keys.sorted() == ["full-size pass", "half-size passes", "layers", "optimiser state", "parameters and gradients"])
+        #expect(items.keys.sorted() == ["full-size pass", "half-size passes", "layers", "optimiser state", "parameters and gradients"]
+                + (crop == nil ? [] : ["sample lanes"]))
         // Within 3%: the rest is the small arrays around the buffers (draws, packed kernels).
         #expect(abs(Double(measured - planned)) < 0.03 * Double(planned), "planned \(planned), allocated \(measured)")
         #expect(doc["threads"] as? Int == threads)

@@ -1,6 +1,6 @@
 import Testing
 import Engine
-import Denoiser
+@testable import Denoiser
 
 /// The whole ZS-N2N loss, through every sampler and all three passes of f, against central finite
 /// differences by a sample of the parameters of every layer.
@@ -100,6 +100,52 @@ struct TrainerTests {
         #expect(try run(seed: 1, threads: 2, sampler: .randomPair) == a)
         #expect(try run(seed: 1, threads: 1, sampler: .randomPair) == a)
         #expect(try run(seed: 2, threads: 2, sampler: .randomPair) != a)
+        // A batch of two runs on as many lanes as there are threads, up to two.
+        func batch(threads: Int) throws -> [Float] {
+            let trainer = try Trainer(pixels: image, channels: 3, height: 20, width: 17, sampler: .randomPair,
+                                      plan: TrainingPlan(iterations: 4, stepSize: 2, crop: 12, batch: 2), seed: 1,
+                                      parallel: Parallel(threads: threads))
+            #expect(trainer.train())
+            return trainer.denoise()
+        }
+        let b = try batch(threads: 2)
+        #expect(try batch(threads: 1) == b)
+        #expect(try batch(threads: 3) == b)
+    }
+
+    @Test("a batch on lanes is its samples one after another: the same crops and draws, the gradients added in sample order")
+    func batchOnLanes() throws {
+        let (c, h, w) = (3, 20, 17)
+        let image = Self.noisyRamp(c, h, w)
+        let start = Network(channels: c, seed: 5).parameters
+        var rng = Random(seed: 6)
+        let moved = start.map { $0 + 0.05 * (rng.uniformFloat() - 0.5) }
+        func objective(batch: Int, threads: Int) throws -> ZSN2NObjective {
+            let network = Network(channels: c, parameters: start, parallel: Parallel(threads: threads))
+            return try ZSN2NObjective(network: network, sampler: .randomPair, pixels: image, channels: c, height: h,
+                                      width: w, crop: (12, 10), batch: batch, seed: 9)
+        }
+        // Four samples one at a time, each gradient apart; the parameters move after the second.
+        let single = try objective(batch: 1, threads: 1)
+        var losses: [Double] = [], gradients: [[Float]] = []
+        for sample in 0..<4 {
+            if sample == 2 { single.network.setParameters(moved) }
+            single.network.zeroGradients()
+            losses.append(image.withUnsafeBufferPointer { single.evaluateSample(image: $0) })
+            gradients.append(single.network.gradients)
+        }
+        #expect(Set(losses).count == 4, "four different crops and draws")
+        for threads in [1, 2, 3] {
+            let batched = try objective(batch: 2, threads: threads)
+            for round in 0..<2 {
+                if round == 1 { batched.network.setParameters(moved) }
+                batched.network.zeroGradients()
+                let loss = image.withUnsafeBufferPointer { batched.evaluateBatch(2, image: $0) }
+                #expect(loss == losses[2 * round] + losses[2 * round + 1], "\(threads) threads, batch \(round)")
+                #expect(batched.network.gradients == zip(gradients[2 * round], gradients[2 * round + 1]).map { $0 + $1 },
+                        "\(threads) threads, batch \(round)")
+            }
+        }
     }
 
     @Test("training lowers the loss, and progress can stop it")

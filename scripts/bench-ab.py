@@ -5,6 +5,7 @@ round's own ratio OTHER/BASE, with its quartiles. On a shared machine whose spee
 within minutes, a ratio taken within a round is the figure to go by.
 
     scripts/bench-ab.py BASE OTHER [--size 256] [--channels 3] [--rounds 12] [--iterations 15] [--threads 2]
+                        [--crop 128 --batch 2]      (ZS-N2N `balanced`'s iteration; both builds need these options)
 
 BASE and OTHER are zsn2n binaries (copy .build/release/zsn2n aside before rebuilding)."""
 import argparse, json, statistics, subprocess
@@ -14,11 +15,14 @@ parser.add_argument("base"); parser.add_argument("other")
 parser.add_argument("--size", default="256"); parser.add_argument("--channels", default="3")
 parser.add_argument("--rounds", type=int, default=12); parser.add_argument("--iterations", default="15")
 parser.add_argument("--threads", default="2")
+parser.add_argument("--crop"); parser.add_argument("--batch")
 args = parser.parse_args()
 
 def bench(binary):
+    crops = (["--crop", args.crop] if args.crop else []) + (["--batch", args.batch] if args.batch else [])
     out = subprocess.run([binary, "bench", "--size", args.size, "--channels", args.channels, "--iterations",
-                          args.iterations, "--threads", args.threads, "--json"], capture_output=True, text=True, check=True)
+                          args.iterations, "--threads", args.threads, "--json"] + crops,
+                         capture_output=True, text=True, check=True)
     return json.loads(out.stdout)["ms_per_iteration"]
 
 base, other, ratios = [], [], []

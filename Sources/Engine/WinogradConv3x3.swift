@@ -130,8 +130,11 @@ public final class WinogradConv3x3: @unchecked Sendable {
         let (tileRows, blocksPerRow, tilesPerRow) = tiling(input)
         let blocks = tileRows * blocksPerRow
         // Each part zeroes and then adds in a whole dU (330 KB at 48 channels): worth it for at
-        // least four blocks of tiles. The count depends on the map alone, never on the threads.
-        let parts = min(WinogradConv3x3.weightParts, max(1, blocks / 4))
+        // least eight blocks of tiles (a 128x128 crop, 32 blocks, then takes 4 parts instead of 8:
+        // 0.90 of the time of a batch of one on two threads, 0.93-0.98 of a batch of two on lanes,
+        // `scripts/bench-ab.py`; 2 parts took 1.15). The count depends on the map alone, never on
+        // the threads.
+        let parts = min(WinogradConv3x3.weightParts, max(1, blocks / 8))
         let scratch = self.scratch, partials = self.partials, kernels = self.kernels, backwardU = self.backwardU
         parallel.sumInParts(parts, length: partLength, buffer: partials) { worker, part, sums in
             let v = scratch[worker], dm = v + points * capacity * max(cin, cout)

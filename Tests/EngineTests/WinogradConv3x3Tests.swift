@@ -135,9 +135,9 @@ struct WinogradConv3x3Tests {
     @Test("results do not depend on the thread count")
     func threadIndependence() {
         var rng = Random(seed: 11)
-        // 10 tile rows of 2 blocks: the weight gradient is summed in 5 parts.
-        let input = randomFeatureMap(48, 37, 150, rng: &rng)
-        let upstream = randomFeatureMap(48, 37, 150, rng: &rng)
+        // 20 tile rows of 2 blocks: the weight gradient is summed in 5 parts.
+        let input = randomFeatureMap(48, 77, 150, rng: &rng)
+        let upstream = randomFeatureMap(48, 77, 150, rng: &rng)
         let weights = randomValues(48 * 48 * 9, rng: &rng)
         func run(threads: Int) -> [Float] {
             let conv = WinogradConv3x3(inChannels: 48, outChannels: 48, parallel: Parallel(threads: threads))

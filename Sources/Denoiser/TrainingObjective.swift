@@ -34,7 +34,8 @@ final class ZSN2NObjective: TrainingObjective {
     private let lanes: SampleLanes<Objective>
     private var draws: RandomPoolDraws
     private var cropRandom: Random
-    /// The random pools' draws of one sample: both passes' (of y and of z), two pools each.
+    /// The draws one sample takes: one per random pool of the sampler, in each of its two passes
+    /// (of y, then of z).
     private let drawsPerSample: Int
     /// Each sample's crop and pool draws, drawn before the batch runs in the order in which one
     /// sample after another would draw them, so that lanes may run the samples in any order.

@@ -94,7 +94,8 @@ public final class Network {
     }
 
     /// Adds to `gradients` the gradient of the loss whose derivative by f's output is
-    /// `workspace.gradOutput`. The input is data, so no gradient flows back into it.
+    /// `workspace.gradOutput`. The input is data, so no gradient flows back into it. The
+    /// workspace's `hidden2` then holds its gradient (see `Workspace`), not the activation.
     public func backward(_ ws: Workspace) {
         let l = layout
         let (da2, da1) = ws.gradientBuffers()

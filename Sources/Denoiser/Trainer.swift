@@ -24,7 +24,7 @@ public final class Trainer {
     private let adam: Adam
     private let schedule: StepLR
 
-    /// The most training buffers one job may plan (about whole-image training of 1 megapixel); a
+    /// The most training buffers one job may plan (whole-image training of 1.3 megapixels); a
     /// larger plan is refused before anything is allocated.
     public static let memoryBudget = 1_300_000_000
 

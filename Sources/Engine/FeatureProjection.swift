@@ -63,7 +63,8 @@ public final class FeatureProjection: @unchecked Sendable {
 
     /// Both backward passes in one sweep over the rows, each row of `features` read once for both
     /// (`features` is the activation whose derivative `backwardData` takes). The results are those
-    /// of `backwardWeights` and `backwardData`, bit for bit.
+    /// of `backwardWeights` and `backwardData`, bit for bit. `gradFeatures` may be `features`
+    /// itself: each row is read for the weights before it is overwritten.
     public func backward(features: FeatureMap, gradOutput: Tensor, weights: UnsafePointer<Float>, gradFeatures: FeatureMap,
                          slope: Float, gradWeights: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>) {
         precondition(gradFeatures.hasSameShape(as: features))

@@ -49,7 +49,7 @@ struct InferenceTests {
 
     @Test("whole-image training of a large image is refused with a clear error")
     func wholeImageLimit() {
-        let side = 1100
+        let side = 1200
         #expect(throws: SamplerError.self) {
             try Trainer(pixels: [Float](repeating: 0, count: side * side), channels: 1, height: side, width: side,
                         sampler: .original, plan: Preset.paper.plan, seed: 0)

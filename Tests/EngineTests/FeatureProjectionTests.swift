@@ -57,5 +57,13 @@ struct FeatureProjectionTests {
                       gradWeights: &fw, gradBias: &fb)
         #expect(fw == gw && fb == gb)
         #expect(fusedPre.toPlanar() == gradPre.toPlanar())
+
+        // In place, the gradient written over the activation (as `Network` runs it): the same bits.
+        var iw = [Float](repeating: 0, count: weights.count), ib = [Float](repeating: 0, count: cout)
+        conv.backward(features: activation, gradOutput: upstream, weights: weights.pointer, gradFeatures: activation, slope: 0.2,
+                      gradWeights: &iw, gradBias: &ib)
+        #expect(iw == gw && ib == gb)
+        #expect(activation.toPlanar() == gradPre.toPlanar())
+        #expect(borderValues(activation).allSatisfy { $0 == 0 })
     }
 }

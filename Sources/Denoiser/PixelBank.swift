@@ -93,12 +93,22 @@ public struct PixelBank: Sendable {
 
     /// Keeps the matches `acceptance` accepts (the others become the pixel itself) and drops the
     /// distances.
-    public mutating func accept(_ acceptance: Acceptance) {
+    public mutating func accept(_ acceptance: Acceptance, parallel: Parallel = Parallel(threads: 1)) {
         precondition(!distances.isEmpty, "a bank is accepted once")
-        let plane = height * width
-        for p in 0..<plane {
-            let limit = acceptance.limit(brightness: brightness[p])
-            for m in 1..<size where distances[(m - 1) * plane + p] > limit { members[m * plane + p] = 0 }
+        let plane = height * width, size = size
+        distances.withUnsafeBufferPointer { distances in
+            brightness.withUnsafeBufferPointer { brightness in
+                members.withUnsafeMutableBufferPointer { members in
+                    let (distances, brightness, members) = (distances.baseAddress!, brightness.baseAddress!, members.baseAddress!)
+                    // Pixels are independent: any split gives the same bank.
+                    parallel.forEachRange(plane, minimumPerThread: 4096) { pixels in
+                        for p in pixels {
+                            let limit = acceptance.limit(brightness: brightness[p])
+                            for m in 1..<size where distances[(m - 1) * plane + p] > limit { members[m * plane + p] = 0 }
+                        }
+                    }
+                }
+            }
         }
         distances = []
         brightness = []

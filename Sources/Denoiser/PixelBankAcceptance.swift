@@ -32,14 +32,15 @@ extension PixelBank {
         /// Fitted on banks not yet accepted; the percentile is the white-noise one unless given.
         public init(fitting banks: [PixelBank], tau: Float, percentile: Double = Acceptance.percentile(stride: 1)) {
             let brightness = banks.flatMap(\.brightness)
-            let nearest = banks.flatMap { $0.distances.prefix($0.height * $0.width) }
+            var nearest = banks.flatMap { $0.distances.prefix($0.height * $0.width) }
             precondition(!brightness.isEmpty && brightness.count == nearest.count, "fit on banks before they are accepted")
-            let sorted = brightness.sorted()
-            edges = (1..<Acceptance.bins).map { Acceptance.quantile(sorted, Double($0) / Double(Acceptance.bins)) }
+            var reordered = brightness
+            let edges = Quantiles.of(&reordered, (1..<Acceptance.bins).map { Double($0) / Double(Acceptance.bins) })
             var byBin = [[Float]](repeating: [], count: Acceptance.bins)
             for (b, d) in zip(brightness, nearest) { byBin[Acceptance.bin(b, edges: edges)].append(d) }
-            let overall = Acceptance.quantile(nearest.sorted(), percentile)
-            references = byBin.map { $0.isEmpty ? overall : Acceptance.quantile($0.sorted(), percentile) }
+            let overall = Quantiles.of(&nearest, [percentile])[0]
+            references = byBin.indices.map { byBin[$0].isEmpty ? overall : Quantiles.of(&byBin[$0], [percentile])[0] }
+            self.edges = edges
             self.tau = tau
         }
 
@@ -57,14 +58,6 @@ extension PixelBank {
                 if edges[mid] < value { lo = mid + 1 } else { hi = mid }
             }
             return lo
-        }
-
-        /// The q-quantile of sorted values, interpolated linearly (as numpy's and PyTorch's default).
-        static func quantile(_ sorted: [Float], _ q: Double) -> Float {
-            guard sorted.count > 1 else { return sorted.first ?? 0 }
-            let position = q * Double(sorted.count - 1)
-            let below = Int(position), fraction = Float(position - Double(below))
-            return below + 1 < sorted.count ? sorted[below] + fraction * (sorted[below + 1] - sorted[below]) : sorted[below]
         }
     }
 }

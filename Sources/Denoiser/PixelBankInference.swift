@@ -38,7 +38,7 @@ public enum PixelBankInference {
             let rh = min(height, y1 + halo) - top, rw = min(width, x1 + halo) - left
             var bank = PixelBank(pixels: pixels, channels: channels, imageHeight: height, imageWidth: width,
                                  region: (top, left, rh, rw), stride: settings.stride, parallel: parallel)
-            bank.accept(acceptance)
+            bank.accept(acceptance, parallel: parallel)
             var sum = [Float](repeating: 0, count: channels * rh * rw)
             // The average over draws of x - f(x). Each row of each draw from a stream of its own (tile,
             // draw, row), so that rows are drawn in parallel and the result does not depend on the threads.
@@ -120,7 +120,7 @@ public enum PixelBankInference {
             let th = y1 - y0, tw = x1 - x0
             var bank = PixelBank(pixels: first, channels: channels, imageHeight: height, imageWidth: width,
                                  region: (y0, x0, th, tw), stride: stride, parallel: parallel)
-            bank.accept(PixelBank.Acceptance(fitting: [bank], tau: tau, percentile: percentile))
+            bank.accept(PixelBank.Acceptance(fitting: [bank], tau: tau, percentile: percentile), parallel: parallel)
             let scale = 1 / Float(bank.size)
             first.withUnsafeBufferPointer { first in
                 output.withUnsafeMutableBufferPointer { output in

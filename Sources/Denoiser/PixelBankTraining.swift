@@ -49,7 +49,7 @@ public enum PixelBankTraining {
                           stride: settings.stride, parallel: parallel)
             }
             let fitted = PixelBank.Acceptance(fitting: banks, tau: settings.tau, percentile: settings.percentile)
-            for i in banks.indices { banks[i].accept(fitted) }
+            for i in banks.indices { banks[i].accept(fitted, parallel: parallel) }
             acceptance = fitted
             kept = banks.reduce(0) { $0 + $1.keptFraction } / Double(banks.count)
             return PixelBankObjective(network: network, banks: banks, channels: channels, height: height, width: width,

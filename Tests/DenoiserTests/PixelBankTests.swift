@@ -298,7 +298,15 @@ struct PixelBankTests {
         // between, the more tau allows, the more is kept.
         #expect(kept(0) == 0 && kept(1e9) == 1)
         #expect(kept(1) < kept(2) && kept(2) <= kept(4) && kept(4) <= kept(8), "\(kept(1)) \(kept(2)) \(kept(4)) \(kept(8))")
-        #expect(PixelBank.Acceptance.quantile([1, 2, 3, 4, 5], 0.1) == 1.4)
+        // Pixels are independent: accepted on two threads (a bank large enough to be split), the same bank.
+        let side = 100
+        let larger = (0..<(side * side)).map { i -> Float in 0.2 + 0.6 * Float(i % side) / Float(side) + 0.1 * rng.uniformFloat() }
+        let large = PixelBank(pixels: larger, channels: 1, imageHeight: side, imageWidth: side, stride: 2, parallel: Parallel(threads: 2))
+        let middling = PixelBank.Acceptance(fitting: [large], tau: 1)
+        var one = large, two = large
+        one.accept(middling)
+        two.accept(middling, parallel: Parallel(threads: 2))
+        #expect(one.members == two.members && one.keptFraction < 1 && one.keptFraction > 0)
         #expect(PixelBank.Acceptance.bin(2, edges: [1, 2, 3]) == 1 && PixelBank.Acceptance.bin(2.5, edges: [1, 2, 3]) == 2)
     }
 

@@ -86,24 +86,34 @@ public struct NoiseCorrelation: Sendable, Equatable {
         var residuals = [Double](repeating: 0, count: tilesX * tilesY * n)
         var variances = [Double](repeating: 0, count: tilesX * tilesY)
         var means = [Double](repeating: 0, count: tilesX * tilesY)
-        var tileValues = [Double](repeating: 0, count: n)
-        for ty in 0..<tilesY {
-            for tx in 0..<tilesX {
-                let index = ty * tilesX + tx
-                for y in 0..<t {
-                    for x in 0..<t { tileValues[y * t + x] = Double(luma[(ty * t + y) * w + tx * t + x]) }
+        // Tiles are independent: rows of tiles in parallel, each tile computed as it would be alone.
+        residuals.withUnsafeMutableBufferPointer { residuals in
+            variances.withUnsafeMutableBufferPointer { variances in
+                means.withUnsafeMutableBufferPointer { means in
+                    let chunks = min(tilesY, 32)
+                    MetricKernels.parallelFor(chunks) { k in
+                        var tileValues = [Double](repeating: 0, count: n)
+                        for ty in (tilesY * k / chunks)..<(tilesY * (k + 1) / chunks) {
+                            for tx in 0..<tilesX {
+                                let index = ty * tilesX + tx
+                                for y in 0..<t {
+                                    for x in 0..<t { tileValues[y * t + x] = Double(luma[(ty * t + y) * w + tx * t + x]) }
+                                }
+                                means[index] = tileValues.reduce(0, +) / Double(n)
+                                // What the surface leaves: the value minus its projection on the (orthonormal) basis.
+                                let coefficients = basis.map { q in zip(q, tileValues).reduce(0) { $0 + $1.0 * $1.1 } }
+                                var variance = 0.0
+                                for i in 0..<n {
+                                    var r = tileValues[i]
+                                    for (q, a) in zip(basis, coefficients) { r -= a * q[i] }
+                                    residuals[index * n + i] = r
+                                    variance += r * r
+                                }
+                                variances[index] = variance / Double(n)
+                            }
+                        }
+                    }
                 }
-                means[index] = tileValues.reduce(0, +) / Double(n)
-                // What the surface leaves: the value minus its projection on the (orthonormal) basis.
-                let coefficients = basis.map { q in zip(q, tileValues).reduce(0) { $0 + $1.0 * $1.1 } }
-                var variance = 0.0
-                for i in 0..<n {
-                    var r = tileValues[i]
-                    for (q, a) in zip(basis, coefficients) { r -= a * q[i] }
-                    residuals[index * n + i] = r
-                    variance += r * r
-                }
-                variances[index] = variance / Double(n)
             }
         }
         // Two selections of flat tiles. Texture and shading add correlation and never take it away,
@@ -137,23 +147,31 @@ public struct NoiseCorrelation: Sendable, Equatable {
         tiles.sorted { values[$0] != values[$1] ? values[$0] < values[$1] : $0 < $1 }
     }
 
-    /// The normalised autocorrelation at each lag of the residuals of `tiles`, summed over them.
+    /// The normalised autocorrelation at each lag of the residuals of `tiles`, summed over them
+    /// (the lags in parallel, each summed in tile order).
     static func correlations(_ residuals: [Double], tiles: [Int]) -> [Double] {
+        var values = [Double](repeating: 0, count: lags.count)
+        values.withUnsafeMutableBufferPointer { values in
+            MetricKernels.parallelFor(lags.count) { k in values[k] = correlation(residuals, tiles: tiles, lag: lags[k]) }
+        }
+        return values
+    }
+
+    /// One lag's normalised autocorrelation, summed over `tiles` in order.
+    private static func correlation(_ residuals: [Double], tiles: [Int], lag: (dy: Int, dx: Int)) -> Double {
         let t = tile, n = t * t
-        return lags.map { lag in
-            var ab = 0.0, aa = 0.0, bb = 0.0
-            let y0 = max(0, -lag.dy), y1 = t - max(0, lag.dy), x0 = max(0, -lag.dx), x1 = t - max(0, lag.dx)
-            for index in tiles {
-                let r = index * n
-                for y in y0..<y1 {
-                    for x in x0..<x1 {
-                        let a = residuals[r + y * t + x], b = residuals[r + (y + lag.dy) * t + x + lag.dx]
-                        ab += a * b; aa += a * a; bb += b * b
-                    }
+        var ab = 0.0, aa = 0.0, bb = 0.0
+        let y0 = max(0, -lag.dy), y1 = t - max(0, lag.dy), x0 = max(0, -lag.dx), x1 = t - max(0, lag.dx)
+        for index in tiles {
+            let r = index * n
+            for y in y0..<y1 {
+                for x in x0..<x1 {
+                    let a = residuals[r + y * t + x], b = residuals[r + (y + lag.dy) * t + x + lag.dx]
+                    ab += a * b; aa += a * a; bb += b * b
                 }
             }
-            return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : 0
         }
+        return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : 0
     }
 
     /// An orthonormal basis (Gram-Schmidt) of the quadratic surfaces over a tile: 1, y, x, y^2,

@@ -16,7 +16,7 @@ public struct MemoryPlan: Sendable, Equatable {
     /// ZS-N2N's training on `height` x `width` pixels per sample (the whole image, or one crop),
     /// `batch` samples per iteration. A batch of two or more adds its lanes' copies of f, and
     /// each lane its own passes (`ZSN2NObjective`).
-    public static func training(channels: Int, height: Int, width: Int, sampler: Sampler, batch: Int = 1,
+    public static func training(channels: Int, height: Int, width: Int, sampler: Sampler, batch: Int,
                                 threads: Int) -> MemoryPlan {
         let lanes = ZSN2NObjective.bytes(channels: channels, sampler: sampler, crop: (height, width), batch: batch,
                                          threads: threads)

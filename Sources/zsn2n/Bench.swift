@@ -22,7 +22,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Colour channels: 1 or 3.") var channels = 1
     @Option(help: "Timed iterations (after 3 warm-up iterations).") var iterations = 20
     @Option(help: "Sampler.") var sampler = "original"
-    @Option(help: "Train on random crops of this side (as `balanced` does with 128), not the whole image.") var crop: Int?
+    @Option(help: "Train on random crops of this side (as ZS-N2N's `balanced` does with 104), not the whole image.") var crop: Int?
     @Option(help: "Crops per iteration, each on a lane of its own (with --crop).") var batch = 1
     @Option(help: "Threads (default: every core).") var threads: Int?
     @Flag(help: "Print JSON.") var json = false

@@ -14,6 +14,7 @@ enum JournalSupport {
     /// present). A socket file alone proves nothing: one left by a journald that has since died
     /// refuses every entry, so the test would read back an empty journal.
     static let available: Bool = {
+        _ = since
         if listening() { return true }
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: journald) else { return false }
         try? FileManager.default.createDirectory(atPath: "/run/systemd/journal", withIntermediateDirectories: true)
@@ -26,6 +27,12 @@ enum JournalSupport {
         for _ in 0..<50 where !listening() { usleep(100_000) }
         return listening()
     }()
+
+    /// When this test process first asked for the journal. A journald outlives a test run, and on
+    /// a machine that has run the suite before its journal holds earlier daemons' entries, some
+    /// under a PID that a daemon of this run has again (seen: another run's "started" and "done"
+    /// read as this daemon's). Entries before this moment (less a second) are not this run's.
+    static let since = Date()
 
     /// Whether a datagram connect to the journal socket succeeds (it is refused when nobody listens).
     static func listening() -> Bool {
@@ -48,11 +55,12 @@ enum JournalSupport {
         "journald is not running and cannot be started here (needs root and \(journald))"
     }
 
-    /// Every entry the process `pid` sent with SYSLOG_IDENTIFIER=zsn2nd, oldest first.
+    /// Every entry the process `pid` sent with SYSLOG_IDENTIFIER=zsn2nd since this run began, oldest first.
     static func entries(pid: Int32) -> [[String: String]] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/journalctl")
-        process.arguments = ["-o", "json", "--no-pager", "SYSLOG_IDENTIFIER=zsn2nd", "_PID=\(pid)"]
+        process.arguments = ["-o", "json", "--no-pager", "--since=@\(Int(since.timeIntervalSince1970) - 1)",
+                             "SYSLOG_IDENTIFIER=zsn2nd", "_PID=\(pid)"]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

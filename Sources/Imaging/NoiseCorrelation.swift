@@ -90,10 +90,11 @@ public struct NoiseCorrelation: Sendable, Equatable {
         residuals.withUnsafeMutableBufferPointer { residuals in
             variances.withUnsafeMutableBufferPointer { variances in
                 means.withUnsafeMutableBufferPointer { means in
-                    let chunks = min(tilesY, 32)
+                    // Rows of tiles, each tilesX * n pixels: at least two (32 pixel rows) a chunk.
+                    let chunks = MetricKernels.rowChunks(rows: tilesY, width: tilesX * n, minRows: 2)
                     MetricKernels.parallelFor(chunks) { k in
                         var tileValues = [Double](repeating: 0, count: n)
-                        for ty in (tilesY * k / chunks)..<(tilesY * (k + 1) / chunks) {
+                        for ty in MetricKernels.chunkRange(k, of: chunks, rows: tilesY) {
                             for tx in 0..<tilesX {
                                 let index = ty * tilesX + tx
                                 for y in 0..<t {

@@ -37,8 +37,7 @@ final class SampleLanes<State> {
         }
         let threads = network.parallel.threads, count = SampleLanes.count(batch: batch, threads: threads)
         lanes = try (0..<count).map { lane in
-            // The threads shared out among the lanes, the first lanes taking any left over.
-            let share = threads / count + (lane < threads % count ? 1 : 0)
+            let share = SampleLanes.threads(lane: lane, of: count, threads: threads)
             let copy = Network(channels: network.channels, parameters: network.parameters, parallel: Parallel(threads: share))
             return Lane(network: copy, state: try makeState(copy))
         }
@@ -54,14 +53,22 @@ final class SampleLanes<State> {
     /// Lanes for a batch on `threads` threads: a sample each, as far as the threads go.
     static func count(batch: Int, threads: Int) -> Int { max(1, min(batch, threads)) }
 
+    /// The threads of lane `lane` of `count`: shared out evenly, the first lanes taking any left over.
+    static func threads(lane: Int, of count: Int, threads: Int) -> Int {
+        threads / count + (lane < threads % count ? 1 : 0)
+    }
+
     /// The bytes of the lanes' copies of f and of the batch's gradients (none for a batch of one),
     /// beside each lane's `State`.
     static func bytes(channels: Int, batch: Int, threads: Int) -> Int {
         guard batch > 1 else { return 0 }
         let lanes = count(batch: batch, threads: threads)
-        let copy = Network.parameterBytes(channels: channels)
-            + Network.layerBytes(channels: channels, threads: max(1, threads / lanes))
-        return lanes * copy + batch * ParameterLayout(channels: channels).count * MemoryLayout<Float>.size
+        // Each copy's layers keep scratch per thread of its own share.
+        let copies = (0..<lanes).reduce(0) { total, lane in
+            total + Network.parameterBytes(channels: channels)
+                + Network.layerBytes(channels: channels, threads: self.threads(lane: lane, of: lanes, threads: threads))
+        }
+        return copies + batch * ParameterLayout(channels: channels).count * MemoryLayout<Float>.size
     }
 
     /// `count` samples (at most the batch): `evaluate(sample, lane)` runs sample `sample` on a

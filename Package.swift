@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Engine", dependencies: ["EngineCore", "KernelsAVX2", "KernelsAVX512", "CCPU"], swiftSettings: hotCode),
         .target(name: "Imaging", dependencies: ["CCodecs", "Engine", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: hotCode),
-        .target(name: "Denoiser", dependencies: ["Engine"], swiftSettings: hotCode),
+        .target(name: "Denoiser", dependencies: ["Engine", "Imaging"], swiftSettings: hotCode),
         // One image file, start to finish: decode, measure, train, denoise, encode, sidecar.
         // `zsn2n denoise` and the daemon both run it as it is.
         .target(name: "Pipeline", dependencies: ["Platform", "Engine", "Imaging", "Denoiser",

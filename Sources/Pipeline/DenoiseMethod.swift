@@ -6,8 +6,8 @@ public enum DenoiseMethod: String, Sendable, CaseIterable, Equatable {
     /// pixels, the bank's candidates spread as far as the noise is correlated (measured).
     case pixelBank = "pixel-bank"
 
-    /// The default: ours, which gains on real noise where ZS-N2N gains almost nothing (README, "The
-    /// pixel-bank method").
+    /// The default: ours, which gains on real noise where ZS-N2N gains almost nothing
+    /// (docs/measurements.md, "Quality on real and synthetic noise").
     public static let standard = DenoiseMethod.pixelBank
 
     public var summary: String {

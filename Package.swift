@@ -40,7 +40,7 @@ let package = Package(
         // cpuid (through the compiler's __builtin_cpu_supports): which kernels the engine runs.
         .target(name: "CCPU"),
 
-        // Layers, each importing only those above it in this list (README, "Layout").
+        // Layers, each importing only those above it in this list (docs/design.md, "Layout").
         // Platform: the POSIX calls (swift-system's FileDescriptor, Stat, Errno, and thin wrappers
         // where it has none), the one atomic write and the one durable append.
         .target(name: "Platform", dependencies: ["CPlatform", .product(name: "SystemPackage", package: "swift-system")]),

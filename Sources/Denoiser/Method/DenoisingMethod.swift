@@ -91,7 +91,7 @@ public struct MethodSettings: Sendable, Equatable {
 /// Every method zsn2n knows, by name: the two built in, and any registered since (the tests' toy).
 public enum DenoisingMethods {
     /// The default: ours, which gains on real noise where ZS-N2N gains almost nothing
-    /// (docs/method.md, "The pixel-bank method").
+    /// (docs/measurements.md, "Quality on real and synthetic noise").
     public static let standard: any DenoisingMethod.Type = PixelBankMethod.self
 
     private static let registered = Mutex<[any DenoisingMethod.Type]>([ZSN2NMethod.self, PixelBankMethod.self])

@@ -36,7 +36,7 @@ public struct PixelBankMethod: DenoisingMethod, Equatable {
 
     /// Many short steps on small crops at twice ZS-N2N's rate, the rate halved every third of the
     /// way: each iteration draws new pairs from the banks, so many short steps on small crops learn
-    /// more per second than few long ones (docs/method.md, "The pixel-bank method"). On the whole
+    /// more per second than few long ones (docs/measurements.md, "Presets"). On the whole
     /// image (`paper`): a third of ZS-N2N's iterations.
     static let plans: [String: TrainingPlan] = [
         Preset.paper.name: TrainingPlan(iterations: 1000, stepSize: 333),

@@ -58,8 +58,9 @@ public struct PixelBankSettings: Sendable, Equatable {
 }
 
 /// The parts of the pixel-bank method that can each be taken away, for the ablation that shows what
-/// each adds on its own (`zsn2n evaluate --method 'pixel-bank~acceptance'`, README). Without any of
-/// them the method is still whole: pairs drawn pixel by pixel from banks of similar pixels.
+/// each adds on its own (`zsn2n evaluate --method 'pixel-bank~acceptance'`; docs/method.md, "The
+/// ablation"). Without any of them the method is still whole: pairs drawn pixel by pixel from banks
+/// of similar pixels.
 public enum PixelBankMechanism: String, Sendable, CaseIterable {
     /// The candidates spread as far as the noise is correlated (measured); without it, stride 1.
     case stride

@@ -1,5 +1,5 @@
 /// A named choice of how long and on what to train; each method states its plan for each preset
-/// (`DenoisingMethod.plan`), measured for it (docs/method.md, "Presets").
+/// (`DenoisingMethod.plan`), measured for it (docs/measurements.md, "Presets").
 public struct Preset: Sendable, Equatable {
     public var name: String
     public var summary: String

@@ -30,7 +30,7 @@ public struct ZSN2NMethod: DenoisingMethod, Equatable {
 
     /// The study's recipe (`paper`); two 104x104 crops an iteration (`balanced`: 0.12 dB below
     /// `paper`, in 0.65 of two 128x128 crops' time); one 128x128 crop, a third of the iterations
-    /// (`fast`). docs/method.md, "Presets".
+    /// (`fast`). docs/measurements.md, "Presets".
     static let plans: [String: TrainingPlan] = [
         Preset.paper.name: TrainingPlan(iterations: 3000, stepSize: 1000),
         Preset.balanced.name: TrainingPlan(iterations: 3000, stepSize: 1000, crop: 104, batch: 2),

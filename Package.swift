@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DenoiserTests", dependencies: ["Denoiser"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DenoiserTests", dependencies: ["Denoiser", "Platform"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Platform", "Imaging", "Denoiser"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Platform", "Engine"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Denoiser", "Imaging"]),

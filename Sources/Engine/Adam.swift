@@ -10,8 +10,11 @@ public final class Adam {
     public let beta2: Double
     public let epsilon: Double
     public private(set) var stepCount = 0
-    private var m: [Float]
-    private var v: [Float]
+    private let buffers: FloatBuffers
+    /// The moment estimates, one float each per parameter.
+    private let m: UnsafeMutablePointer<Float>
+    private let v: UnsafeMutablePointer<Float>
+    private let parameterCount: Int
 
     public init(parameterCount: Int, learningRate: Double = 1e-3, beta1: Double = 0.9,
                 beta2: Double = 0.999, epsilon: Double = 1e-8) {
@@ -19,12 +22,16 @@ public final class Adam {
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
-        m = [Float](repeating: 0, count: parameterCount)
-        v = [Float](repeating: 0, count: parameterCount)
+        self.parameterCount = parameterCount
+        buffers = FloatBuffers(Adam.memory(parameterCount: parameterCount))
+        m = buffers["first moments"]
+        v = buffers["second moments"]
     }
 
-    /// The bytes of the moment estimates, two floats per parameter.
-    public static func byteCount(parameterCount: Int) -> Int { 2 * parameterCount * MemoryLayout<Float>.size }
+    /// What the optimiser allocates: the two moment estimates of every parameter.
+    public static func memory(parameterCount: Int) -> MemoryPlan {
+        MemoryPlan(floats: ["first moments": parameterCount, "second moments": parameterCount])
+    }
 
     /// params -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
     public func step(parameters: UnsafeMutablePointer<Float>, gradients: UnsafePointer<Float>) {
@@ -33,16 +40,12 @@ public final class Adam {
         let stepSize = Float(learningRate / (1 - pow(beta1, t)))
         let correction2 = Float((1 - pow(beta2, t)).squareRoot())
         let b1 = Float(1 - beta1), b2 = Float(beta2), c2 = Float(1 - beta2), eps = Float(epsilon)
-        m.withUnsafeMutableBufferPointer { m in
-            v.withUnsafeMutableBufferPointer { v in
-                for i in 0..<m.count {
-                    let g = gradients[i]
-                    m[i] += (g - m[i]) * b1
-                    v[i] = v[i] * b2 + c2 * g * g
-                    let denominator = v[i].squareRoot() / correction2 + eps
-                    parameters[i] -= stepSize * (m[i] / denominator)
-                }
-            }
+        for i in 0..<parameterCount {
+            let g = gradients[i]
+            m[i] += (g - m[i]) * b1
+            v[i] = v[i] * b2 + c2 * g * g
+            let denominator = v[i].squareRoot() / correction2 + eps
+            parameters[i] -= stepSize * (m[i] / denominator)
         }
     }
 }

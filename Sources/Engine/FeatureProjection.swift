@@ -6,6 +6,7 @@ public final class FeatureProjection: @unchecked Sendable {
     public let parallel: Parallel
     static let parts = 8
     private let kernels = CPUPath.current.kernels
+    private let buffers: FloatBuffers
     private let partials: UnsafeMutablePointer<Float>
 
     public init(inChannels: Int, outChannels: Int, parallel: Parallel = .allCores) {
@@ -13,19 +14,14 @@ public final class FeatureProjection: @unchecked Sendable {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.parallel = parallel
-        partials = .allocate(capacity: FeatureProjection.partialsCount(inChannels, outChannels))
+        buffers = FloatBuffers(FeatureProjection.memory(inChannels: inChannels, outChannels: outChannels))
+        partials = buffers["weight-gradient parts"]
     }
 
-    private static func partialsCount(_ inChannels: Int, _ outChannels: Int) -> Int {
-        parts * outChannels * (inChannels + 1)
+    /// What this layer allocates: the parts of the weight gradient.
+    public static func memory(inChannels: Int, outChannels: Int) -> MemoryPlan {
+        MemoryPlan(floats: ["weight-gradient parts": parts * outChannels * (inChannels + 1)])
     }
-
-    /// The bytes this layer allocates: the weight-gradient parts.
-    public static func byteCount(inChannels: Int, outChannels: Int) -> Int {
-        partialsCount(inChannels, outChannels) * MemoryLayout<Float>.size
-    }
-
-    deinit { partials.deallocate() }
 
     /// What `forward`, `backwardData` and `backwardWeights` each do on a map of this size (the
     /// forward's horizontal sums and the bias sums aside).

@@ -7,22 +7,22 @@ public final class ImageConv3x3: @unchecked Sendable {
     public let parallel: Parallel
     static let parts = 8
     private let kernels = CPUPath.current.kernels
+    private let buffers: FloatBuffers
     private let packed: UnsafeMutablePointer<Float>
     private let partials: UnsafeMutablePointer<Float>
 
     public init(inChannels: Int, parallel: Parallel = .allCores) {
         self.inChannels = inChannels
         self.parallel = parallel
-        packed = .allocate(capacity: ImageConv3x3.packedCount(inChannels))
-        partials = .allocate(capacity: ImageConv3x3.partialsCount(inChannels))
+        buffers = FloatBuffers(ImageConv3x3.memory(inChannels: inChannels))
+        packed = buffers["packed weights"]
+        partials = buffers["weight-gradient parts"]
     }
 
-    private static func packedCount(_ inChannels: Int) -> Int { inChannels * 9 * 48 }
-    private static func partialsCount(_ inChannels: Int) -> Int { parts * (inChannels * 9 + 1) * 48 }
-
-    /// The bytes this layer allocates: the packed weights and the weight-gradient parts.
-    public static func byteCount(inChannels: Int) -> Int {
-        (packedCount(inChannels) + partialsCount(inChannels)) * MemoryLayout<Float>.size
+    /// What this layer allocates: the weights packed for the forward pass, and the parts of the
+    /// weight gradient.
+    public static func memory(inChannels: Int) -> MemoryPlan {
+        MemoryPlan(floats: ["packed weights": inChannels * 9 * 48, "weight-gradient parts": parts * (inChannels * 9 + 1) * 48])
     }
 
     /// What `forward` does on an image of this size: every row in register blocks of four pixels.
@@ -34,11 +34,6 @@ public final class ImageConv3x3: @unchecked Sendable {
     public func backwardWeightsWork(height: Int, width: Int) -> EngineWork {
         EngineWork(otherMultiplyAdds: height * width * ((inChannels * 9 + 3) / 4 * 4) * outChannels,
                    otherFlops: height * width * outChannels)
-    }
-
-    deinit {
-        packed.deallocate()
-        partials.deallocate()
     }
 
     /// output = leakyReLU(conv(image, weights) + bias).

@@ -23,6 +23,7 @@ public final class WinogradConv3x3: @unchecked Sendable {
     static let channelMultiple = 48
     private let kernels = CPUPath.current.kernels
 
+    private let buffers: FloatBuffers
     private let forwardU: UnsafeMutablePointer<Float>
     private let backwardU: UnsafeMutablePointer<Float>
     /// The weights each U was last transformed from (NaN at first, equal to no weights).
@@ -40,49 +41,39 @@ public final class WinogradConv3x3: @unchecked Sendable {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.parallel = parallel
-        let u = WinogradConv3x3.transformedWeightCount(inChannels, outChannels)
+        buffers = FloatBuffers(WinogradConv3x3.memory(inChannels: inChannels, outChannels: outChannels, threads: parallel.threads))
+        forwardU = buffers["forward weights, transformed"]
+        backwardU = buffers["backward weights, transformed"]
+        forwardSource = buffers["forward weights' source"]
+        backwardSource = buffers["backward weights' source"]
+        taps = buffers["weight taps"]
+        partials = buffers["weight-gradient parts"]
         // NaN until the first transform, like the sources: weights that compare equal to those
         // (all NaN) give NaN, as a transform of them would.
-        forwardU = .allocate(capacity: u)
-        forwardU.initialize(repeating: .nan, count: u)
-        backwardU = .allocate(capacity: u)
-        backwardU.initialize(repeating: .nan, count: u)
-        forwardSource = .allocate(capacity: 9 * inChannels * outChannels)
-        forwardSource.initialize(repeating: .nan, count: 9 * inChannels * outChannels)
-        backwardSource = .allocate(capacity: 9 * inChannels * outChannels)
-        backwardSource.initialize(repeating: .nan, count: 9 * inChannels * outChannels)
-        taps = .allocate(capacity: 9 * inChannels * outChannels)
-        partials = .allocate(capacity: WinogradConv3x3.partialsCount(inChannels, outChannels))
-        // Zeroed once, so that the spare rows a product reads past a short block are finite.
-        let size = WinogradConv3x3.scratchCount(inChannels, outChannels)
-        scratch = (0..<parallel.threads).map { _ in
-            let block = UnsafeMutablePointer<Float>.allocate(capacity: size)
-            block.initialize(repeating: 0, count: size)
-            return block
+        let u = winogradPoints * inChannels * outChannels, weights = 9 * inChannels * outChannels
+        for (buffer, count) in [(forwardU, u), (backwardU, u), (forwardSource, weights), (backwardSource, weights)] {
+            buffer.update(repeating: .nan, count: count)
         }
+        // Zeroed (as every buffer is), so that the spare rows a product reads past a short block are finite.
+        let size = WinogradConv3x3.scratchCount(inChannels, outChannels)
+        scratch = (0..<parallel.threads).map { [buffers] in buffers["scratch"] + $0 * size }
     }
 
-    private static func transformedWeightCount(_ cin: Int, _ cout: Int) -> Int { winogradPoints * cin * cout }
-    private static func partialsCount(_ cin: Int, _ cout: Int) -> Int { weightParts * (winogradPoints * cin * cout + cout) }
     private static func scratchCount(_ cin: Int, _ cout: Int) -> Int { 2 * winogradPoints * tileCapacity * max(cin, cout) }
 
-    /// The bytes this layer allocates: both transformed weight sets, the weights each came from, the
+    /// What this layer allocates: both transformed weight sets, the weights each came from, the
     /// weights rearranged for the transform, the weight-gradient parts and one scratch block per
     /// thread.
-    public static func byteCount(inChannels: Int, outChannels: Int, threads: Int) -> Int {
-        (2 * transformedWeightCount(inChannels, outChannels) + 3 * 9 * inChannels * outChannels
-            + partialsCount(inChannels, outChannels)
-            + threads * scratchCount(inChannels, outChannels)) * MemoryLayout<Float>.size
-    }
-
-    deinit {
-        forwardU.deallocate()
-        backwardU.deallocate()
-        forwardSource.deallocate()
-        backwardSource.deallocate()
-        taps.deallocate()
-        partials.deallocate()
-        scratch.forEach { $0.deallocate() }
+    public static func memory(inChannels cin: Int, outChannels cout: Int, threads: Int) -> MemoryPlan {
+        MemoryPlan(floats: [
+            "forward weights, transformed": winogradPoints * cin * cout,
+            "backward weights, transformed": winogradPoints * cin * cout,
+            "forward weights' source": 9 * cin * cout,
+            "backward weights' source": 9 * cin * cout,
+            "weight taps": 9 * cin * cout,
+            "weight-gradient parts": weightParts * (winogradPoints * cin * cout + cout),
+            "scratch": threads * scratchCount(cin, cout),
+        ])
     }
 
     /// output = epilogue(conv(input, weights)).

@@ -27,7 +27,7 @@ public final class FeatureMap: @unchecked Sendable {
         self.width = width
         rowStride = FeatureMap.rowStride(channels: channels, width: width)
         storedRows = FeatureMap.storedRows(height: height)
-        let bytes = FeatureMap.byteCount(channels: channels, height: height, width: width)
+        let bytes = FeatureMap.memory("map", channels: channels, height: height, width: width).totalBytes
         allocation = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         allocation.initializeMemory(as: Float.self, repeating: 0, count: bytes / 4)
         base = allocation.assumingMemoryBound(to: Float.self) + FeatureMap.slack
@@ -36,10 +36,11 @@ public final class FeatureMap: @unchecked Sendable {
     private static func rowStride(channels: Int, width: Int) -> Int { ((width + 3) / 4 * 4 + 2) * channels }
     private static func storedRows(height: Int) -> Int { (height + 3) / 4 * 4 + 2 }
 
-    /// The bytes a map of this shape allocates: its rows rounded up to the 4x4 grid, the border
-    /// and the slack.
-    public static func byteCount(channels: Int, height: Int, width: Int) -> Int {
-        (rowStride(channels: channels, width: width) * storedRows(height: height) + 2 * slack) * MemoryLayout<Float>.size
+    /// What a map of this shape allocates, as the buffer `name`: its rows rounded up to the 4x4
+    /// grid, the border and the slack.
+    public static func memory(_ name: String, channels: Int, height: Int, width: Int) -> MemoryPlan {
+        MemoryPlan(name, bytes: (rowStride(channels: channels, width: width) * storedRows(height: height) + 2 * slack)
+                   * MemoryLayout<Float>.size)
     }
 
     deinit { allocation.deallocate() }

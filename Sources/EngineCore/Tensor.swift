@@ -28,15 +28,16 @@ public final class Tensor: @unchecked Sendable {
         self.pad = pad
         rowStride = width + 2 * pad
         planeStride = (height + 2 * pad) * rowStride
-        let bytes = Tensor.byteCount(channels: channels, height: height, width: width, pad: pad)
+        let bytes = Tensor.memory("tensor", channels: channels, height: height, width: width, pad: pad).totalBytes
         allocation = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         allocation.initializeMemory(as: Float.self, repeating: 0, count: bytes / 4)
         base = allocation.assumingMemoryBound(to: Float.self) + Tensor.slack
     }
 
-    /// The bytes a tensor of this shape allocates: its planes with their borders, and the slack.
-    public static func byteCount(channels: Int, height: Int, width: Int, pad: Int = 0) -> Int {
-        (channels * (height + 2 * pad) * (width + 2 * pad) + 2 * slack) * MemoryLayout<Float>.size
+    /// What a tensor of this shape allocates, as the buffer `name`: its planes with their borders,
+    /// and the slack.
+    public static func memory(_ name: String, channels: Int, height: Int, width: Int, pad: Int = 0) -> MemoryPlan {
+        MemoryPlan(name, bytes: (channels * (height + 2 * pad) * (width + 2 * pad) + 2 * slack) * MemoryLayout<Float>.size)
     }
 
     deinit { allocation.deallocate() }

@@ -26,7 +26,8 @@ struct IdentityMethod: DenoisingMethod, Equatable {
     }
 
     func prepare(_ image: Image, plan: TrainingPlan, seed: UInt64, parallel: Parallel) throws -> any DenoisingRun {
-        let memory = MemoryPlan(items: [.init(name: "parameters and gradients", bytes: Network.parameterBytes(channels: image.channels))])
+        let memory = Network.memory(channels: image.channels, threads: parallel.threads)
+            + Workspace.memory(channels: image.channels, height: 4, width: 4, training: true)
         let trainer = try Trainer(pixels: image.pixels, channels: image.channels, height: image.height, width: image.width,
                                   plan: plan, seed: seed, parallel: parallel, memory: memory) { network in
             ZeroObjective(network: network, channels: image.channels)
@@ -68,6 +69,7 @@ struct IdentityMethod: DenoisingMethod, Equatable {
             self.trainer = trainer
             self.label = label
         }
+        var inferenceMemory: MemoryPlan { MemoryPlan() }
         func denoise(_ pixels: inout [Float]) {}
         var report: MethodReport { MethodReport(headline: "identity", fields: ["identity": ["output": label]]) }
     }

@@ -45,6 +45,8 @@ extension DenoisingMethod where Self: Equatable {
 public protocol DenoisingRun: AnyObject {
     /// The trainer, with the memory plan it was checked against (`Trainer.memory`).
     var trainer: Trainer { get }
+    /// What `denoise` allocates beside the image, at its peak.
+    var inferenceMemory: MemoryPlan { get }
     /// Replaces the noisy image (the one the trainer hands back, so that a large photo is held
     /// once) by the denoised one, in [0, 1].
     func denoise(_ pixels: inout [Float])

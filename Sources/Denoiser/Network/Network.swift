@@ -55,17 +55,13 @@ public final class Network {
             + conv1.backwardWeightsWork(height: h, width: w)
     }
 
-    /// The bytes the parameters and their gradients take.
-    public static func parameterBytes(channels: Int) -> Int {
-        2 * ParameterLayout(channels: channels).count * MemoryLayout<Float>.size
-    }
-
-    /// The bytes the three layers allocate for themselves (packed and transformed weights,
-    /// reduction parts, per-thread scratch).
-    public static func layerBytes(channels: Int, threads: Int) -> Int {
-        ImageConv3x3.byteCount(inChannels: channels)
-            + WinogradConv3x3.byteCount(inChannels: features, outChannels: features, threads: threads)
-            + FeatureProjection.byteCount(inChannels: features, outChannels: channels)
+    /// What a network allocates: its parameters and their gradients, and what its three layers
+    /// allocate for themselves (packed and transformed weights, reduction parts, per-thread scratch).
+    public static func memory(channels: Int, threads: Int) -> MemoryPlan {
+        MemoryPlan("parameters and gradients", bytes: 2 * ParameterLayout(channels: channels).count * MemoryLayout<Float>.size)
+            + (ImageConv3x3.memory(inChannels: channels)
+                + WinogradConv3x3.memory(inChannels: features, outChannels: features, threads: threads)
+                + FeatureProjection.memory(inChannels: features, outChannels: channels)).named("layers")
     }
 
     /// Replaces every parameter (used by tests and when a trained state is restored).

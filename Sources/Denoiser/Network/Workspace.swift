@@ -28,14 +28,16 @@ public final class Workspace {
         gradOutput = Tensor(channels: channels, height: height, width: width)
     }
 
-    /// The bytes a workspace of this size allocates; `training` adds the gradient map that the
-    /// first backward pass allocates.
-    public static func byteCount(channels: Int, height: Int, width: Int, training: Bool) -> Int {
+    /// What a workspace of this size allocates, in the order `init` does; `training` adds the
+    /// gradient map that the first backward pass allocates.
+    public static func memory(channels: Int, height: Int, width: Int, training: Bool) -> MemoryPlan {
         let e = Network.features
-        let map = FeatureMap.byteCount(channels: e, height: height, width: width)
-        let plane = Tensor.byteCount(channels: channels, height: height, width: width)
-        return Tensor.byteCount(channels: channels, height: height, width: width, pad: 1) + 2 * map + 2 * plane
-            + (training ? map : 0)
+        return Tensor.memory("input", channels: channels, height: height, width: width, pad: 1)
+            + FeatureMap.memory("first hidden layer", channels: e, height: height, width: width)
+            + FeatureMap.memory("second hidden layer", channels: e, height: height, width: width)
+            + Tensor.memory("output", channels: channels, height: height, width: width)
+            + Tensor.memory("output gradient", channels: channels, height: height, width: width)
+            + (training ? FeatureMap.memory("first hidden layer's gradient", channels: e, height: height, width: width) : MemoryPlan())
     }
 
     /// The gradient buffers of both hidden layers: the second's is `hidden2` itself; the first's

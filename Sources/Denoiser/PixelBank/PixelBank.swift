@@ -48,6 +48,12 @@ public struct PixelBank: Sendable {
     private(set) var brightness: [Float]
 
     public static let defaultSize = 12
+
+    /// The members of a bank on the lattice of `stride` asked for `requested`: as many as there are
+    /// candidates, at most.
+    public static func size(stride: Int, requested: Int = defaultSize) -> Int {
+        min(requested, candidates(stride: stride).count)
+    }
     public static let patch = 7
     public static let radius = 12
     public static let minimumSteps = 4
@@ -79,16 +85,17 @@ public struct PixelBank: Sendable {
         self.stride = stride
         offsets = PixelBank.candidates(stride: stride)
         precondition(offsets.count <= Int(UInt16.max), "candidate indices are 16-bit")
-        self.size = min(size, offsets.count)
+        self.size = PixelBank.size(stride: stride, requested: size)
         (members, distances, brightness) = PixelBank.search(pixels, channels: channels, imageHeight: imageHeight,
                                                              imageWidth: imageWidth, region: region, offsets: offsets,
                                                              keep: self.size, parallel: parallel)
     }
 
-    /// The bytes of a bank of `size` members over `pixels` pixels, while it is built and after.
-    public static func byteCount(pixels: Int, size: Int) -> (building: Int, kept: Int) {
-        let kept = size * pixels * MemoryLayout<UInt16>.size
-        return (kept + (size - 1 + 1) * pixels * MemoryLayout<Float>.size, kept)
+    /// What a bank of `size` members over `pixels` pixels holds: its members, and until `accept`
+    /// also each member's distance but the first's and each pixel's brightness (`building`).
+    public static func memory(pixels: Int, size: Int) -> (building: MemoryPlan, kept: MemoryPlan) {
+        let members = MemoryPlan("bank members", bytes: size * pixels * MemoryLayout<UInt16>.size)
+        return (members + MemoryPlan("bank distances and brightness", bytes: size * pixels * MemoryLayout<Float>.size), members)
     }
 
     /// Keeps the matches `acceptance` accepts (the others become the pixel itself) and drops the
@@ -150,20 +157,24 @@ public struct PixelBank: Sendable {
                        region: (top: Int, left: Int, height: Int, width: Int), offsets: [Offset], keep: Int,
                        parallel: Parallel) -> (members: [UInt16], distances: [Float], brightness: [Float]) {
         let (top, left, height, width) = region
-        let tile = 48, half = patch / 2
+        let tile = searchTile, half = patch / 2
         let reach = offsets.reduce(0) { max($0, abs($1.dy), abs($1.dx)) }
         let tilesY = (height + tile - 1) / tile, tilesX = (width + tile - 1) / tile
         let plane = height * width
         var members = [UInt16](repeating: 0, count: keep * plane)
         var distances = [Float](repeating: .infinity, count: (keep - 1) * plane)
         var brightness = [Float](repeating: 0, count: plane)
+        // Each worker's scratch, for the largest tile (the first), allocated once for the search.
+        let scratch = SearchScratch(channels: channels, height: height, width: width, reach: reach, keep: keep)
+        let workers = min(parallel.threads, tilesY * tilesX)
+        let buffers = FloatBuffers(workers * scratch.memory)
         members.withUnsafeMutableBufferPointer { membersOut in
             distances.withUnsafeMutableBufferPointer { distancesOut in
                 brightness.withUnsafeMutableBufferPointer { brightnessOut in
                     pixels.withUnsafeBufferPointer { image in
                         let membersOut = membersOut.baseAddress!, distancesOut = distancesOut.baseAddress!
                         let brightnessOut = brightnessOut.baseAddress!, image = image.baseAddress!
-                        parallel.forEachPart(tilesY * tilesX) { _, t in
+                        parallel.forEachPart(tilesY * tilesX) { worker, t in
                             let ty = t / tilesX * tile, tx = t % tilesX * tile
                             let th = min(tile, height - ty), tw = min(tile, width - tx)
                             let lanes = Lane.scalarCount
@@ -172,8 +183,7 @@ public struct PixelBank: Sendable {
                             // and a vector's width beyond (the padding).
                             let margin = reach + half
                             let nh = th + 2 * margin, nw = rowWidth + 2 * reach + 2 * half + lanes
-                            let local = UnsafeMutablePointer<Float>.allocate(capacity: channels * nh * nw)
-                            defer { local.deallocate() }
+                            let local = scratch.neighbourhood(in: buffers, worker: worker)
                             for c in 0..<channels {
                                 for y in 0..<nh {
                                     let sy = reflect(top + ty + y - margin, imageHeight)
@@ -183,15 +193,13 @@ public struct PixelBank: Sendable {
                             }
                             // d2[py][px]: the squared difference at pixel (py - half, px - half) of the tile.
                             let ph = th + 2 * half, d2Width = rowWidth + lanes
-                            let d2 = UnsafeMutablePointer<Float>.allocate(capacity: ph * d2Width)
-                            let rows = UnsafeMutablePointer<Float>.allocate(capacity: ph * rowWidth)
+                            let d2 = scratch.squaredDifferences(in: buffers, worker: worker)
+                            let rows = scratch.rowSums(in: buffers, worker: worker)
                             // Each pixel's short list, the keep-1 best in order, eight pixels at a time:
                             // slot j of the eight pixels of a row is one vector (and their candidates'
                             // indices another), so that the eight insert at once.
                             let chunks = rowWidth / lanes, slots = keep - 1
-                            let best = UnsafeMutablePointer<Float>.allocate(capacity: th * rowWidth * slots)
-                            let bestIndex = UnsafeMutablePointer<Int32>.allocate(capacity: th * rowWidth * slots)
-                            defer { d2.deallocate(); rows.deallocate(); best.deallocate(); bestIndex.deallocate() }
+                            let (best, bestIndex) = scratch.shortLists(in: buffers, worker: worker)
                             // Lists start empty (+infinity); the padding's lanes are full (-infinity), so
                             // nothing ever comes out better there.
                             let lastChunkPixels = Int32(tw - (chunks - 1) * lanes)
@@ -304,6 +312,59 @@ public struct PixelBank: Sendable {
             }
         }
         return (members, distances, brightness)
+    }
+}
+
+extension PixelBank {
+    /// The side of the search's tiles.
+    static let searchTile = 48
+
+    /// What the search of a region allocates while it runs, on `threads` threads: its workers'
+    /// scratch, stated by `SearchScratch`.
+    public static func searchMemory(channels: Int, height: Int, width: Int, stride: Int, size: Int = defaultSize,
+                                    threads: Int) -> MemoryPlan {
+        let reach = candidates(stride: stride).reduce(0) { max($0, abs($1.dy), abs($1.dx)) }
+        let tiles = ((height + searchTile - 1) / searchTile) * ((width + searchTile - 1) / searchTile)
+        return min(threads, tiles) * SearchScratch(channels: channels, height: height, width: width, reach: reach,
+                                                   keep: PixelBank.size(stride: stride, requested: size)).memory
+    }
+
+    /// One search worker's buffers, sized for the largest tile of a region: the tile's
+    /// neighbourhood, one candidate's squared differences and their row sums, and each pixel's
+    /// short list of the best with their candidates' indices. The search lays the tile out in rows
+    /// padded to a whole vector (`Lane`), the neighbourhood a vector wider still.
+    struct SearchScratch {
+        let neighbourhood: Int, squaredDifferences: Int, rowSums: Int, shortLists: Int
+
+        init(channels: Int, height: Int, width: Int, reach: Int, keep: Int) {
+            let half = patch / 2, lanes = Lane.scalarCount
+            let th = min(searchTile, height), tw = min(searchTile, width)
+            let rowWidth = (tw + lanes - 1) / lanes * lanes, ph = th + 2 * half
+            neighbourhood = channels * (th + 2 * (reach + half)) * (rowWidth + 2 * reach + 2 * half + lanes)
+            squaredDifferences = ph * (rowWidth + lanes)
+            rowSums = ph * rowWidth
+            shortLists = th * rowWidth * (keep - 1)
+        }
+
+        var memory: MemoryPlan {
+            MemoryPlan(floats: ["neighbourhood": neighbourhood, "squared differences": squaredDifferences,
+                                "row sums": rowSums, "short lists": shortLists, "short lists' candidates": shortLists])
+        }
+
+        func neighbourhood(in buffers: FloatBuffers, worker: Int) -> UnsafeMutablePointer<Float> {
+            buffers["neighbourhood"] + worker * FloatBuffers.stride(floats: neighbourhood)
+        }
+        func squaredDifferences(in buffers: FloatBuffers, worker: Int) -> UnsafeMutablePointer<Float> {
+            buffers["squared differences"] + worker * FloatBuffers.stride(floats: squaredDifferences)
+        }
+        func rowSums(in buffers: FloatBuffers, worker: Int) -> UnsafeMutablePointer<Float> {
+            buffers["row sums"] + worker * FloatBuffers.stride(floats: rowSums)
+        }
+        func shortLists(in buffers: FloatBuffers, worker: Int) -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) {
+            let offset = worker * FloatBuffers.stride(floats: shortLists)
+            let indices = UnsafeMutableRawPointer(buffers["short lists' candidates"] + offset)
+            return (buffers["short lists"] + offset, indices.bindMemory(to: Int32.self, capacity: shortLists))
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import Engine
+
 extension PixelBank {
     /// Which matches a bank keeps: a match is kept when its patch distance is at most `tau` times
     /// the reference distance at the pixel's brightness. The reference is a low percentile of the
@@ -30,18 +32,48 @@ extension PixelBank {
         public static func percentile(stride: Int) -> Double { stride >= 2 ? 0.25 : 0.1 }
 
         /// Fitted on banks not yet accepted; the percentile is the white-noise one unless given.
+        /// Holds three floats per pixel of the banks while it fits (`fittingMemory`): their
+        /// brightness, their best match's distance, and those distances grouped by bin.
         public init(fitting banks: [PixelBank], tau: Float, percentile: Double = Acceptance.percentile(stride: 1)) {
-            let brightness = banks.flatMap(\.brightness)
-            var nearest = banks.flatMap { $0.distances.prefix($0.height * $0.width) }
+            let pixels = banks.reduce(0) { $0 + $1.height * $1.width }
+            var brightness = [Float](), nearest = [Float]()
+            brightness.reserveCapacity(pixels)
+            nearest.reserveCapacity(pixels)
+            for bank in banks {
+                brightness += bank.brightness
+                nearest += bank.distances.prefix(bank.height * bank.width)
+            }
             precondition(!brightness.isEmpty && brightness.count == nearest.count, "fit on banks before they are accepted")
-            var reordered = brightness
-            let edges = Quantiles.of(&reordered, (1..<Acceptance.bins).map { Double($0) / Double(Acceptance.bins) })
-            var byBin = [[Float]](repeating: [], count: Acceptance.bins)
-            for (b, d) in zip(brightness, nearest) { byBin[Acceptance.bin(b, edges: edges)].append(d) }
+            // The quantiles reorder what they are given: the edges from a copy, released here.
+            let edges: [Float] = {
+                var reordered = brightness
+                return Quantiles.of(&reordered, (1..<Acceptance.bins).map { Double($0) / Double(Acceptance.bins) })
+            }()
+            // The distances grouped by bin, each bin's in the pixels' order (a counting sort).
+            let bins = Acceptance.bins
+            var starts = [Int](repeating: 0, count: bins + 1)
+            for b in brightness { starts[Acceptance.bin(b, edges: edges) + 1] += 1 }
+            for k in 0..<bins { starts[k + 1] += starts[k] }
+            var grouped = [Float](repeating: 0, count: pixels), next = starts
+            for (b, d) in zip(brightness, nearest) {
+                let k = Acceptance.bin(b, edges: edges)
+                grouped[next[k]] = d
+                next[k] += 1
+            }
             let overall = Quantiles.of(&nearest, [percentile])[0]
-            references = byBin.indices.map { byBin[$0].isEmpty ? overall : Quantiles.of(&byBin[$0], [percentile])[0] }
+            references = grouped.withUnsafeMutableBufferPointer { grouped in
+                (0..<bins).map { k in
+                    starts[k] == starts[k + 1] ? overall
+                        : Quantiles.of(UnsafeMutableBufferPointer(rebasing: grouped[starts[k]..<starts[k + 1]]), [percentile])[0]
+                }
+            }
             self.edges = edges
             self.tau = tau
+        }
+
+        /// What fitting on banks of `pixels` pixels in all holds while it runs.
+        public static func fittingMemory(pixels: Int) -> MemoryPlan {
+            MemoryPlan("acceptance fitting", bytes: 3 * pixels * MemoryLayout<Float>.size)
         }
 
         /// The largest distance kept at this brightness.

@@ -22,20 +22,127 @@ public enum PixelBankInference {
     public static func denoiseInPlace(_ pixels: inout [Float], channels: Int, height: Int, width: Int, network: Network,
                                       settings: PixelBankSettings, acceptance: PixelBank.Acceptance, seed: UInt64,
                                       parallel: Parallel) {
-        var output = [Float](repeating: 0, count: pixels.count)
-        var workspaces: [String: Workspace] = [:]
-        func workspace(_ h: Int, _ w: Int) -> Workspace {
-            if let ws = workspaces["\(h)x\(w)"] { return ws }
-            // One size at a time besides its turned twin: edge tiles have other sizes.
-            if workspaces.count >= 2 { workspaces.removeAll() }
-            let ws = Workspace(channels: channels, height: h, width: w)
-            workspaces["\(h)x\(w)"] = ws
-            return ws
+        var output = firstPass(pixels, channels: channels, height: height, width: width, network: network,
+                               settings: settings, acceptance: acceptance, seed: seed, parallel: parallel)
+        if settings.aggregation {
+            // At least stride 2: a quarter of stride 1's candidates to search, and members two
+            // pixels apart or more, where what the network left of their noise is less alike
+            // (against stride 1: gauss:25 +0.02 dB, gray +0.01, FMD -0.02).
+            aggregate(output, into: &pixels, channels: channels, height: height, width: width,
+                      stride: aggregationStride(settings), tau: acceptance.tau, percentile: settings.percentile,
+                      parallel: parallel)
+        } else {
+            swap(&pixels, &output)
         }
+    }
+
+    static func aggregationStride(_ settings: PixelBankSettings) -> Int { max(2, settings.stride) }
+
+    /// What `denoiseInPlace` holds at its peak beside the image: the output of the first pass, and
+    /// the larger of the first pass's peak and the aggregation's.
+    public static func memory(channels: Int, height: Int, width: Int, settings: PixelBankSettings, threads: Int) -> MemoryPlan {
+        MemoryPlan("first pass's output", bytes: channels * height * width * MemoryLayout<Float>.size)
+            + .peak(firstPassMemory(channels: channels, height: height, width: width, settings: settings, threads: threads),
+                    settings.aggregation ? aggregationMemory(channels: channels, height: height, width: width,
+                                                             settings: settings, threads: threads) : MemoryPlan())
+    }
+
+    /// The first pass's peak beside its output, the largest over its tiles, walked as it walks them.
+    static func firstPassMemory(channels: Int, height: Int, width: Int, settings: PixelBankSettings, threads: Int) -> MemoryPlan {
+        let size = PixelBank.size(stride: settings.stride)
+        func workspaces(_ sizes: [Size]) -> MemoryPlan {
+            sizes.reduce(MemoryPlan()) { $0 + Workspace.memory(channels: channels, height: $1.height, width: $1.width, training: false) }
+                .named("workspaces")
+        }
+        var peak = MemoryPlan(), held: [Size] = []
+        for (_, region) in firstPassTiles(height: height, width: width) {
+            let bank = PixelBank.memory(pixels: region.height * region.width, size: size)
+            // The bank searched beside the workspaces still held from the tile before; then the
+            // accepted bank and the tile's sum beside the workspaces held after each one asked for.
+            peak = .peak(peak, workspaces(held) + bank.building.named("bank (while built)")
+                            + PixelBank.searchMemory(channels: channels, height: region.height, width: region.width,
+                                                     stride: settings.stride, threads: threads).named("bank search"))
+            let sizes = [Size(height: region.height, width: region.width)] + settings.ensemble.map { transform in
+                let (th, tw) = transform.size(height: region.height, width: region.width)
+                return Size(height: th, width: tw)
+            }
+            for size in sizes {
+                // Asking for a new size lets the others go before it is allocated, but the tile's
+                // own stays held until the tile is done.
+                let released = WorkspaceCache.held(after: size, given: held)
+                held = released.contains(sizes[0]) ? released : [sizes[0]] + released
+                peak = .peak(peak, workspaces(held) + bank.kept.named("bank")
+                                + MemoryPlan("tile sum", bytes: channels * region.height * region.width * MemoryLayout<Float>.size))
+                held = released
+            }
+        }
+        return peak
+    }
+
+    /// The aggregation's peak beside the two images: a tile's bank searched on the output, then the
+    /// acceptance fitted on it, the largest over the tiles.
+    static func aggregationMemory(channels: Int, height: Int, width: Int, settings: PixelBankSettings, threads: Int) -> MemoryPlan {
+        let stride = aggregationStride(settings)
+        return tiles(height: height, width: width).reduce(MemoryPlan()) { peak, tile in
+            let (th, tw) = (tile.y1 - tile.y0, tile.x1 - tile.x0)
+            let bank = PixelBank.memory(pixels: th * tw, size: PixelBank.size(stride: stride)).building.named("bank (while built)")
+            return .peak(peak, bank + .peak(PixelBank.searchMemory(channels: channels, height: th, width: tw, stride: stride,
+                                                                   threads: threads).named("bank search"),
+                                            PixelBank.Acceptance.fittingMemory(pixels: th * tw)))
+        }
+    }
+
+    /// The first pass's tiles, each with the region f runs on: the tile and a halo, cut where the
+    /// image ends.
+    static func firstPassTiles(height: Int, width: Int)
+        -> [(tile: (y0: Int, x0: Int, y1: Int, x1: Int), region: (top: Int, left: Int, height: Int, width: Int))] {
+        tiles(height: height, width: width).map { tile in
+            let top = max(0, tile.y0 - halo), left = max(0, tile.x0 - halo)
+            return (tile, (top, left, min(height, tile.y1 + halo) - top, min(width, tile.x1 + halo) - left))
+        }
+    }
+
+    struct Size: Equatable {
+        var height: Int
+        var width: Int
+    }
+
+    /// The workspaces of the sizes in use: one size at a time besides its turned twin (edge tiles
+    /// have other sizes).
+    struct WorkspaceCache {
+        let channels: Int
+        private var held: [(size: Size, workspace: Workspace)] = []
+
+        init(channels: Int) { self.channels = channels }
+
+        mutating func workspace(_ h: Int, _ w: Int) -> Workspace {
+            let size = Size(height: h, width: w)
+            if let found = held.first(where: { $0.size == size }) { return found.workspace }
+            // Those let go are released before the new one is allocated.
+            let kept = WorkspaceCache.held(after: size, given: held.map(\.size)).dropLast()
+            held.removeAll { entry in !kept.contains(entry.size) }
+            let workspace = Workspace(channels: channels, height: h, width: w)
+            held.append((size, workspace))
+            return workspace
+        }
+
+        /// The sizes held once a workspace of `size` is asked for, when `sizes` were: the policy,
+        /// which the memory plan follows too. A third size lets the other two go.
+        static func held(after size: Size, given sizes: [Size]) -> [Size] {
+            if sizes.contains(size) { return sizes }
+            return (sizes.count >= 2 ? [] : sizes) + [size]
+        }
+    }
+
+    /// The network's average over the bank draws (and the flips and turns), tile by tile.
+    static func firstPass(_ pixels: [Float], channels: Int, height: Int, width: Int, network: Network,
+                          settings: PixelBankSettings, acceptance: PixelBank.Acceptance, seed: UInt64,
+                          parallel: Parallel) -> [Float] {
+        var output = [Float](repeating: 0, count: pixels.count)
+        var workspaces = WorkspaceCache(channels: channels)
+        func workspace(_ h: Int, _ w: Int) -> Workspace { workspaces.workspace(h, w) }
         let plane = height * width
-        for (t, (y0, x0, y1, x1)) in tiles(height: height, width: width).enumerated() {
-            let top = max(0, y0 - halo), left = max(0, x0 - halo)
-            let rh = min(height, y1 + halo) - top, rw = min(width, x1 + halo) - left
+        for (t, ((y0, x0, y1, x1), (top, left, rh, rw))) in firstPassTiles(height: height, width: width).enumerated() {
             var bank = PixelBank(pixels: pixels, channels: channels, imageHeight: height, imageWidth: width,
                                  region: (top, left, rh, rw), stride: settings.stride, parallel: parallel)
             bank.accept(acceptance, parallel: parallel)
@@ -88,15 +195,7 @@ public enum PixelBankInference {
                 }
             }
         }
-        if settings.aggregation {
-            // At least stride 2: a quarter of stride 1's candidates to search, and members two
-            // pixels apart or more, where what the network left of their noise is less alike
-            // (against stride 1: gauss:25 +0.02 dB, gray +0.01, FMD -0.02).
-            aggregate(output, into: &pixels, channels: channels, height: height, width: width, stride: max(2, settings.stride),
-                      tau: acceptance.tau, percentile: settings.percentile, parallel: parallel)
-        } else {
-            swap(&pixels, &output)
-        }
+        return output
     }
 
     /// The second pass: each pixel's output replaced by the mean of the first pass's outputs at the
@@ -120,7 +219,8 @@ public enum PixelBankInference {
             let th = y1 - y0, tw = x1 - x0
             var bank = PixelBank(pixels: first, channels: channels, imageHeight: height, imageWidth: width,
                                  region: (y0, x0, th, tw), stride: stride, parallel: parallel)
-            bank.accept(PixelBank.Acceptance(fitting: [bank], tau: tau, percentile: percentile), parallel: parallel)
+            let acceptance = PixelBank.Acceptance(fitting: [bank], tau: tau, percentile: percentile)
+            bank.accept(acceptance, parallel: parallel)
             let scale = 1 / Float(bank.size)
             first.withUnsafeBufferPointer { first in
                 output.withUnsafeMutableBufferPointer { output in

@@ -86,16 +86,25 @@ public struct PixelBankMethod: DenoisingMethod, Equatable {
         return (0..<regions).map { _ in (random.int(below: height - h + 1), random.int(below: width - w + 1), h, w) }
     }
 
-    public static func memory(channels: Int, height: Int, width: Int, crop: (height: Int, width: Int),
-                              regions: [(top: Int, left: Int, height: Int, width: Int)], size: Int,
-                              batch: Int, threads: Int) -> MemoryPlan {
-        MemoryPlan(items: [
-            .init(name: "parameters and gradients", bytes: Network.parameterBytes(channels: channels)),
-            .init(name: "optimiser state", bytes: Adam.byteCount(parameterCount: ParameterLayout(channels: channels).count)),
-            .init(name: "layers", bytes: Network.layerBytes(channels: channels, threads: threads)),
-            .init(name: "sample lanes", bytes: PixelBankObjective.bytes(channels: channels, crop: crop, batch: batch, threads: threads)),
-            .init(name: "pixel banks (while built)", bytes: regions.reduce(0) { $0 + PixelBank.byteCount(pixels: $1.height * $1.width, size: size).building }),
-        ])
+    /// What the method's training allocates: the network, and the larger of what the banks hold
+    /// while they are built (searched one after another, then an acceptance fitted on them all)
+    /// and what training then holds (the accepted banks, the lanes' workspaces, the optimiser).
+    public static func trainingMemory(channels: Int, crop: (height: Int, width: Int),
+                                      regions: [(top: Int, left: Int, height: Int, width: Int)], stride: Int,
+                                      batch: Int, threads: Int) -> MemoryPlan {
+        let size = PixelBank.size(stride: stride)
+        let banks = regions.map { PixelBank.memory(pixels: $0.height * $0.width, size: size) }
+        let search = regions.reduce(MemoryPlan()) { plan, region in
+            .peak(plan, PixelBank.searchMemory(channels: channels, height: region.height, width: region.width,
+                                               stride: stride, threads: threads))
+        }
+        let building = banks.reduce(MemoryPlan()) { $0 + $1.building }.named("pixel banks (while built)")
+            + .peak(search.named("bank search"),
+                    PixelBank.Acceptance.fittingMemory(pixels: regions.reduce(0) { $0 + $1.height * $1.width }))
+        let training = banks.reduce(MemoryPlan()) { $0 + $1.kept }.named("pixel banks")
+            + PixelBankObjective.memory(channels: channels, crop: crop, batch: batch, threads: threads)
+            + Adam.memory(parameterCount: ParameterLayout(channels: channels).count).named("optimiser state")
+        return Network.memory(channels: channels, threads: threads) + .peak(building, training)
     }
 
     /// A trainer of the pixel-bank method on the planar image `pixels`, as `settings` say, the plan
@@ -106,9 +115,8 @@ public struct PixelBankMethod: DenoisingMethod, Equatable {
         -> (trainer: Trainer, acceptance: PixelBank.Acceptance, keptFraction: Double, regions: Int) {
         let crop = Trainer.cropSize(plan, height: height, width: width)
         let regions = regions(height: height, width: width, crop: crop, seed: seed)
-        let size = min(PixelBank.defaultSize, PixelBank.candidates(stride: settings.stride).count)
-        let memory = memory(channels: channels, height: height, width: width, crop: crop, regions: regions, size: size,
-                            batch: plan.batch, threads: parallel.threads)
+        let memory = trainingMemory(channels: channels, crop: crop, regions: regions, stride: settings.stride,
+                                    batch: plan.batch, threads: parallel.threads)
         var acceptance: PixelBank.Acceptance?
         var kept = 0.0
         let trainer = try Trainer(pixels: pixels, channels: channels, height: height, width: width, plan: plan, seed: seed,
@@ -143,6 +151,11 @@ public struct PixelBankMethod: DenoisingMethod, Equatable {
             bankReport = report
             self.seed = seed
             self.parallel = parallel
+        }
+
+        var inferenceMemory: MemoryPlan {
+            PixelBankInference.memory(channels: trainer.channels, height: trainer.height, width: trainer.width,
+                                      settings: settings, threads: parallel.threads)
         }
 
         func denoise(_ pixels: inout [Float]) {
@@ -206,7 +219,7 @@ public struct PixelBankReport: Encodable, Sendable, Equatable {
     init(settings s: PixelBankSettings, keptFraction: Double, regions: Int, correlation: NoiseCorrelation) {
         stride = s.stride
         strideMeasured = s.strideMeasured
-        bankSize = min(PixelBank.defaultSize, PixelBank.candidates(stride: s.stride).count)
+        bankSize = PixelBank.size(stride: s.stride)
         patch = PixelBank.patch
         radius = PixelBank.radius
         tau = s.tau.isFinite ? Double(s.tau) : nil

@@ -65,13 +65,13 @@ public final class PixelBankObjective: TrainingObjective {
         random = Random(seed: seed, stream: RandomStream.bankDraws)
     }
 
-    /// The bytes beside the main network's: the lanes (`SampleLanes`), each with its workspace at
-    /// the crop size and its target.
-    public static func bytes(channels: Int, crop: (height: Int, width: Int), batch: Int, threads: Int) -> Int {
-        let buffers = Workspace.byteCount(channels: channels, height: crop.height, width: crop.width, training: true)
-            + Tensor.byteCount(channels: channels, height: crop.height, width: crop.width)
-        return SampleLanes<LaneBuffers>.bytes(channels: channels, batch: batch, threads: threads)
-            + SampleLanes<LaneBuffers>.count(batch: batch, threads: threads) * buffers
+    /// What the objective allocates beside the main network: the lanes (`SampleLanes`), each with
+    /// its workspace at the crop size and its target.
+    public static func memory(channels: Int, crop: (height: Int, width: Int), batch: Int, threads: Int) -> MemoryPlan {
+        let buffers = Workspace.memory(channels: channels, height: crop.height, width: crop.width, training: true)
+            + Tensor.memory("target", channels: channels, height: crop.height, width: crop.width)
+        return SampleLanes<LaneBuffers>.memory(channels: channels, batch: batch, threads: threads,
+                                               state: buffers.named("sample workspaces"))
     }
 
     /// One pass of f, forward and backward, on the crop.

@@ -8,6 +8,11 @@
 enum Quantiles {
     /// The `qs`-quantiles of `values`, which come back reordered.
     static func of(_ values: inout [Float], _ qs: [Double]) -> [Float] {
+        values.withUnsafeMutableBufferPointer { of($0, qs) }
+    }
+
+    /// The `qs`-quantiles of the floats of `values`, which come back reordered.
+    static func of(_ values: UnsafeMutableBufferPointer<Float>, _ qs: [Double]) -> [Float] {
         let n = values.count
         guard n > 1 else { return qs.map { _ in values.first ?? 0 } }
         let positions = qs.map { $0 * Double(n - 1) }
@@ -16,7 +21,7 @@ enum Quantiles {
             ranks.insert(Int(p))
             if Int(p) + 1 < n { ranks.insert(Int(p) + 1) }
         }
-        values.withUnsafeMutableBufferPointer { select($0, ranks: ranks.sorted()[...], lo: 0, hi: n - 1) }
+        select(values, ranks: ranks.sorted()[...], lo: 0, hi: n - 1)
         return positions.map { p in
             let below = Int(p), fraction = Float(p - Double(below))
             return below + 1 < n ? values[below] + fraction * (values[below + 1] - values[below]) : values[below]

@@ -20,6 +20,7 @@ final class SampleLanes<State> {
     let lanes: [Lane]
     let batch: Int
     /// Each sample's gradient and loss, added in sample order after the batch (a batch of two or more).
+    private let buffers: FloatBuffers?
     private let sampleGradients: UnsafeMutablePointer<Float>?
     private let sampleLosses: UnsafeMutablePointer<Double>?
 
@@ -31,8 +32,7 @@ final class SampleLanes<State> {
         self.batch = batch
         guard batch > 1 else {
             lanes = [Lane(network: network, state: try makeState(network))]
-            sampleGradients = nil
-            sampleLosses = nil
+            (buffers, sampleGradients, sampleLosses) = (nil, nil, nil)
             return
         }
         let threads = network.parallel.threads, count = SampleLanes.count(batch: batch, threads: threads)
@@ -41,13 +41,16 @@ final class SampleLanes<State> {
             let copy = Network(channels: network.channels, parameters: network.parameters, parallel: Parallel(threads: share))
             return Lane(network: copy, state: try makeState(copy))
         }
-        sampleGradients = .allocate(capacity: batch * network.layout.count)
-        sampleLosses = .allocate(capacity: batch)
+        let buffers = FloatBuffers(SampleLanes.sampleMemory(parameters: network.layout.count, batch: batch))
+        self.buffers = buffers
+        sampleGradients = buffers["sample gradients"]
+        sampleLosses = UnsafeMutableRawPointer(buffers["sample losses"]).bindMemory(to: Double.self, capacity: batch)
     }
 
-    deinit {
-        sampleGradients?.deallocate()
-        sampleLosses?.deallocate()
+    /// Each sample's gradient and loss.
+    private static func sampleMemory(parameters: Int, batch: Int) -> MemoryPlan {
+        MemoryPlan(floats: ["sample gradients": batch * parameters,
+                            "sample losses": batch * MemoryLayout<Double>.size / MemoryLayout<Float>.size])
     }
 
     /// Lanes for a batch on `threads` threads: a sample each, as far as the threads go.
@@ -58,17 +61,18 @@ final class SampleLanes<State> {
         threads / count + (lane < threads % count ? 1 : 0)
     }
 
-    /// The bytes of the lanes' copies of f and of the batch's gradients (none for a batch of one),
-    /// beside each lane's `State`.
-    static func bytes(channels: Int, batch: Int, threads: Int) -> Int {
-        guard batch > 1 else { return 0 }
+    /// What the lanes allocate beside the trained network: each lane's `state` (one lane's, the
+    /// same whatever its threads), and for a batch of two or more ("sample lanes") the lanes'
+    /// copies of f, whose layers keep scratch per thread of their own share, and the batch's
+    /// gradients and losses.
+    static func memory(channels: Int, batch: Int, threads: Int, state: MemoryPlan) -> MemoryPlan {
+        guard batch > 1 else { return state }
         let lanes = count(batch: batch, threads: threads)
-        // Each copy's layers keep scratch per thread of its own share.
-        let copies = (0..<lanes).reduce(0) { total, lane in
-            total + Network.parameterBytes(channels: channels)
-                + Network.layerBytes(channels: channels, threads: self.threads(lane: lane, of: lanes, threads: threads))
+        let copies = (0..<lanes).reduce(MemoryPlan()) { plan, lane in
+            plan + Network.memory(channels: channels, threads: self.threads(lane: lane, of: lanes, threads: threads))
         }
-        return copies + batch * ParameterLayout(channels: channels).count * MemoryLayout<Float>.size
+        return lanes * state
+            + (copies + sampleMemory(parameters: ParameterLayout(channels: channels).count, batch: batch)).named("sample lanes")
     }
 
     /// `count` samples (at most the batch): `evaluate(sample, lane)` runs sample `sample` on a

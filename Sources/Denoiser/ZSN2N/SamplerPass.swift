@@ -22,10 +22,10 @@ public final class SamplerPass {
         argmax = [[Int32]](repeating: [Int32](repeating: 0, count: channels * outHeight * outWidth), count: 2)
     }
 
-    /// The bytes a pass at this size keeps: both max pools' winners.
-    public static func byteCount(sampler: Sampler, channels: Int, height: Int, width: Int) -> Int {
+    /// What a pass at this size keeps: both max pools' winners.
+    public static func memory(sampler: Sampler, channels: Int, height: Int, width: Int) -> MemoryPlan {
         let (h, w) = sampler.outputSize(height: height, width: width)
-        return 2 * channels * h * w * MemoryLayout<Int32>.size
+        return MemoryPlan("max pools' winners", bytes: 2 * channels * h * w * MemoryLayout<Int32>.size)
     }
 
     /// first = D1(input), second = D2(input), drawing random picks from `source`.

@@ -11,14 +11,28 @@ public enum ZSN2NInference {
     public static let defaultTile = 256
     static let halo = 4
 
-    /// The largest region (a tile with its halo) that `denoiseInPlace` runs f on.
-    public static func largestRegion(height: Int, width: Int, tile: Int = defaultTile) -> (height: Int, width: Int) {
-        (min(height, tile + 2 * halo), min(width, tile + 2 * halo))
+    /// The rows (or columns) of the tile that starts at `start`, and of the region f runs on: the
+    /// tile with its halo, cut where the image ends.
+    static func span(from start: Int, length: Int, tile: Int) -> (tile: Range<Int>, region: Range<Int>) {
+        let end = min(length, start + tile)
+        return (start..<end, max(0, start - halo)..<min(length, end + halo))
     }
 
-    /// The bytes of the output band and of the saved rows above it.
-    public static func bandBytes(channels: Int, height: Int, width: Int, tile: Int = defaultTile) -> Int {
-        channels * (min(tile, height) + halo) * width * MemoryLayout<Float>.size
+    /// The largest region (a tile with its halo) that `denoiseInPlace` runs f on.
+    public static func largestRegion(height: Int, width: Int, tile: Int = defaultTile) -> (height: Int, width: Int) {
+        func largest(_ length: Int) -> Int {
+            stride(from: 0, to: length, by: tile).map { span(from: $0, length: length, tile: tile).region.count }.max() ?? 0
+        }
+        return (largest(height), largest(width))
+    }
+
+    /// What `denoiseInPlace` allocates beside the image: the workspace of its largest region (one
+    /// at a time), the output band and the original rows saved above it.
+    public static func memory(channels: Int, height: Int, width: Int, tile: Int = defaultTile) -> MemoryPlan {
+        let region = largestRegion(height: height, width: width, tile: tile)
+        return Workspace.memory(channels: channels, height: region.height, width: region.width, training: false).named("tile workspace")
+            + MemoryPlan("output band", bytes: channels * min(tile, height) * width * MemoryLayout<Float>.size)
+            + MemoryPlan("rows above the band", bytes: channels * halo * width * MemoryLayout<Float>.size)
     }
 
     /// Replaces the planar image `pixels` (channels x height x width) by its denoised version.
@@ -35,12 +49,12 @@ public enum ZSN2NInference {
         var band = [Float](repeating: 0, count: channels * bandRows * width)
         var y0 = 0
         while y0 < height {
-            let y1 = min(height, y0 + tile)
-            let top = max(0, y0 - halo), bottom = min(height, y1 + halo)
+            let rows = span(from: y0, length: height, tile: tile)
+            let (y1, top, bottom) = (rows.tile.upperBound, rows.region.lowerBound, rows.region.upperBound)
             var x0 = 0
             while x0 < width {
-                let x1 = min(width, x0 + tile)
-                let left = max(0, x0 - halo), right = min(width, x1 + halo)
+                let columns = span(from: x0, length: width, tile: tile)
+                let (x1, left, right) = (columns.tile.upperBound, columns.region.lowerBound, columns.region.upperBound)
                 if workspace?.height != bottom - top || workspace?.width != right - left {
                     workspace = nil  // released before the next is allocated
                     workspace = Workspace(channels: channels, height: bottom - top, width: right - left)

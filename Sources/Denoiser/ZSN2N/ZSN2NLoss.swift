@@ -50,19 +50,18 @@ public final class ZSN2NLoss {
             + network.work(height: full.height, width: full.width)
     }
 
-    /// The bytes of f's workspace on the trained image, at `height` x `width`.
-    public static func fullImageBytes(channels c: Int, height: Int, width: Int) -> Int {
-        Workspace.byteCount(channels: c, height: height, width: width, training: true)
-    }
-
-    /// The bytes of everything else the objective plans: both half images' workspaces, both
-    /// sampler passes, z and its gradient, and D(z).
-    public static func halfImageBytes(channels c: Int, sampler: Sampler, height: Int, width: Int) -> Int {
+    /// What the loss allocates at `height` x `width`: f's workspace on the trained image (the
+    /// full-size pass); and both half images' workspaces, both sampler passes, z and its gradient,
+    /// and D(z) (the half-size passes, as `init` allocates them).
+    public static func memory(channels c: Int, sampler: Sampler, height: Int, width: Int) -> MemoryPlan {
         let (h, w) = sampler.outputSize(height: height, width: width)
-        return 2 * Workspace.byteCount(channels: c, height: h, width: w, training: true)
-            + 2 * SamplerPass.byteCount(sampler: sampler, channels: c, height: height, width: width)
-            + 2 * Tensor.byteCount(channels: c, height: height, width: width)
-            + 2 * Tensor.byteCount(channels: c, height: h, width: w)
+        let half = 2 * Workspace.memory(channels: c, height: h, width: w, training: true)
+            + 2 * SamplerPass.memory(sampler: sampler, channels: c, height: height, width: width)
+            + Tensor.memory("z", channels: c, height: height, width: width)
+            + Tensor.memory("z's gradient", channels: c, height: height, width: width)
+            + 2 * Tensor.memory("D(z)", channels: c, height: h, width: w)
+        return Workspace.memory(channels: c, height: height, width: width, training: true).named("full-size pass")
+            + half.named("half-size passes")
     }
 
     /// The loss at the current parameters for the image in `full.input`; adds its gradient to

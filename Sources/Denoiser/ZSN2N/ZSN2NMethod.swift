@@ -60,13 +60,21 @@ public struct ZSN2NMethod: DenoisingMethod, Equatable {
     public static func trainer(pixels: [Float], channels: Int, height: Int, width: Int, sampler: Sampler,
                                plan: TrainingPlan, seed: UInt64, parallel: Parallel = .allCores) throws -> Trainer {
         let crop = Trainer.cropSize(plan, height: height, width: width)
-        let memory = MemoryPlan.training(channels: channels, height: crop.height, width: crop.width, sampler: sampler,
-                                         batch: plan.batch, threads: parallel.threads)
+        let memory = trainingMemory(channels: channels, crop: crop, sampler: sampler, batch: plan.batch, threads: parallel.threads)
         return try Trainer(pixels: pixels, channels: channels, height: height, width: width, plan: plan, seed: seed,
                            parallel: parallel, memory: memory) { network in
             try ZSN2NObjective(network: network, sampler: sampler, pixels: pixels, channels: channels, height: height,
                                width: width, crop: crop, batch: plan.batch, seed: seed)
         }
+    }
+
+    /// What ZS-N2N's training allocates: the network, the optimiser, and the objective's passes on
+    /// each sample (`crop`: the whole image, or one crop), `batch` samples an iteration.
+    public static func trainingMemory(channels: Int, crop: (height: Int, width: Int), sampler: Sampler, batch: Int,
+                                      threads: Int) -> MemoryPlan {
+        Network.memory(channels: channels, threads: threads)
+            + Adam.memory(parameterCount: ParameterLayout(channels: channels).count).named("optimiser state")
+            + ZSN2NObjective.memory(channels: channels, sampler: sampler, crop: crop, batch: batch, threads: threads)
     }
 
     final class Run: DenoisingRun {
@@ -76,6 +84,10 @@ public struct ZSN2NMethod: DenoisingMethod, Equatable {
         init(trainer: Trainer, method: ZSN2NMethod) {
             self.trainer = trainer
             self.method = method
+        }
+
+        var inferenceMemory: MemoryPlan {
+            ZSN2NInference.memory(channels: trainer.channels, height: trainer.height, width: trainer.width)
         }
 
         func denoise(_ pixels: inout [Float]) {

@@ -46,14 +46,12 @@ final class ZSN2NObjective: TrainingObjective {
         samples.reserveCapacity(batch)
     }
 
-    /// The bytes beside the main network's: the lanes (`SampleLanes`), each with its `ZSN2NLoss`'s
-    /// buffers at the crop size.
-    static func bytes(channels: Int, sampler: Sampler, crop: (height: Int, width: Int), batch: Int, threads: Int)
-        -> (lanes: Int, fullSize: Int, halfSize: Int) {
-        let count = SampleLanes<ZSN2NLoss>.count(batch: batch, threads: threads)
-        return (SampleLanes<ZSN2NLoss>.bytes(channels: channels, batch: batch, threads: threads),
-                count * ZSN2NLoss.fullImageBytes(channels: channels, height: crop.height, width: crop.width),
-                count * ZSN2NLoss.halfImageBytes(channels: channels, sampler: sampler, height: crop.height, width: crop.width))
+    /// What the objective allocates beside the main network: the lanes (`SampleLanes`), each with
+    /// its `ZSN2NLoss`'s buffers at the crop size.
+    static func memory(channels: Int, sampler: Sampler, crop: (height: Int, width: Int), batch: Int, threads: Int) -> MemoryPlan {
+        SampleLanes<ZSN2NLoss>.memory(channels: channels, batch: batch, threads: threads,
+                                      state: ZSN2NLoss.memory(channels: channels, sampler: sampler, height: crop.height,
+                                                              width: crop.width))
     }
 
     func evaluateSample(image: UnsafeBufferPointer<Float>) -> Double {

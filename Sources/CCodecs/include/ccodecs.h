@@ -124,7 +124,7 @@ cc_decoder *cc_decoder_open_memory(const void *data, size_t size, cc_status *sta
 
 const cc_header *cc_decoder_header(const cc_decoder *decoder);
 
-/* The embedded ICC profile (PNG iCCP, JPEG APP2), or NULL. Owned by the decoder. */
+/* The embedded ICC profile (PNG iCCP, JPEG APP2, TIFF tag 34675), or NULL. Owned by the decoder. */
 const uint8_t *cc_decoder_icc_profile(const cc_decoder *decoder, size_t *size);
 
 /* The EXIF block (TIFF header onwards, JPEG APP1 "Exif\0\0"), or NULL; PNG, TIFF: always NULL.
@@ -132,8 +132,9 @@ const uint8_t *cc_decoder_icc_profile(const cc_decoder *decoder, size_t *size);
 const uint8_t *cc_decoder_exif(const cc_decoder *decoder, size_t *size);
 
 /* Decode the next `rows` rows into `buffer` (row i at buffer + i * row_bytes, where row_bytes is
- * at least width * samples * sample_bytes). An interlaced PNG must be read in one call for all
- * rows. Returns 0 on success, -1 with `status` set. After a failure only cc_decoder_free is valid. */
+ * at least width * samples * sample_bytes). An interlaced file of a format whose row says
+ * interlaced_in_one_call (PNG) must be read in one call for all rows. Returns 0 on success, -1
+ * with `status` set. After a failure only cc_decoder_free is valid. */
 int cc_decoder_read_rows(cc_decoder *decoder, void *buffer, size_t row_bytes, uint32_t rows,
                          cc_status *status);
 
@@ -151,6 +152,8 @@ typedef struct {
     uint32_t width;
     uint32_t height;
     int channels;    /* colour channels: 1 or 3 */
+    /* As the format's row allows (cc_format_info: writes_alpha, write_depths, takes_quality);
+     * cc_encoder_open_* refuses anything else with CC_ERR_USAGE. */
     int has_alpha;   /* PNG, TIFF: an (unassociated) alpha sample follows the colour samples */
     int bit_depth;   /* PNG, TIFF: 8 or 16 (16: native-endian uint16 samples); JPEG: 8 */
     int quality;     /* JPEG: 1...100 */

@@ -4,8 +4,8 @@
  * facts and its calls), a CC_FORMAT_NAME value in ccodecs.h, and its line below; in Swift by a
  * case of ImageSourceInfo.Format and its FormatTraits (FormatTraits.swift). A new library is
  * linked in Package.swift and installed by scripts/install-deps.sh and scripts/package-deb.sh;
- * the sidecar schema's enums list the format (ImagingTests' FormatTableTests checks all of it
- * but the scripts). */
+ * the sidecar schema's enums list the format. ImagingTests' FormatTableTests checks that the C
+ * rows, the Swift traits and the schema agree. */
 
 #include "codec.h"
 

@@ -9,6 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* After a codec call failed: the decoder or encoder is good for nothing but free from now on
+ * (the libraries' states after an error are not to be driven further). */
+static int broken(int *failed) {
+    *failed = 1;
+    return -1;
+}
+
 /* ---- decoding ---- */
 
 static cc_decoder *open_decoder(FILE *file, cc_status *status) {
@@ -108,11 +115,8 @@ int cc_decoder_read_rows(cc_decoder *decoder, void *buffer, size_t row_bytes, ui
         return cc_fail(status, CC_ERR_USAGE, "more rows requested than the image has");
     if (info->interlaced_in_one_call && h->interlaced && (decoder->rows_read != 0 || rows != h->height))
         return cc_fail(status, CC_ERR_USAGE, "an interlaced %s is read in one call", info->name);
-    int result = decoder->codec->decoder_read_rows(decoder, buffer, row_bytes, rows, status);
-    if (result != 0) {
-        decoder->failed = 1;
-        return -1;
-    }
+    if (decoder->codec->decoder_read_rows(decoder, buffer, row_bytes, rows, status) != 0)
+        return broken(&decoder->failed);
     decoder->rows_read += rows;
     cc_ok(status);
     return 0;
@@ -123,11 +127,8 @@ int cc_decoder_finish(cc_decoder *decoder, cc_status *status) {
         return cc_fail(status, CC_ERR_USAGE, "decoder used after a failure");
     if (decoder->rows_read != decoder->header.height)
         return cc_fail(status, CC_ERR_USAGE, "finish before all rows were read");
-    int result = decoder->codec->decoder_finish(decoder, status);
-    if (result != 0) {
-        decoder->failed = 1;
-        return -1;
-    }
+    if (decoder->codec->decoder_finish(decoder, status) != 0)
+        return broken(&decoder->failed);
     cc_ok(status);
     return 0;
 }
@@ -249,11 +250,8 @@ int cc_encoder_write_rows(cc_encoder *encoder, const void *buffer, size_t row_by
         return cc_fail(status, CC_ERR_USAGE, "row buffer too small");
     if (rows > o->height - encoder->rows_written)
         return cc_fail(status, CC_ERR_USAGE, "more rows written than the image has");
-    int result = encoder->codec->encoder_write_rows(encoder, buffer, row_bytes, rows, status);
-    if (result != 0) {
-        encoder->failed = 1;
-        return -1;
-    }
+    if (encoder->codec->encoder_write_rows(encoder, buffer, row_bytes, rows, status) != 0)
+        return broken(&encoder->failed);
     encoder->rows_written += rows;
     cc_ok(status);
     return 0;
@@ -264,23 +262,20 @@ int cc_encoder_finish(cc_encoder *encoder, cc_status *status) {
         return cc_fail(status, CC_ERR_USAGE, "encoder used after a failure or after finish");
     if (encoder->rows_written != encoder->options.height)
         return cc_fail(status, CC_ERR_USAGE, "finish before all rows were written");
-    int result = encoder->codec->encoder_finish(encoder, status);
-    if (result != 0) {
-        encoder->failed = 1;
-        return -1;
-    }
+    if (encoder->codec->encoder_finish(encoder, status) != 0)
+        return broken(&encoder->failed);
     /* Close here, not in free: a full disk often shows only when the last buffer is flushed. */
     FILE *file = encoder->file;
     encoder->file = NULL;
     if (fflush(file) != 0 || ferror(file)) {
         int saved = errno ? errno : EIO;
         fclose(file);
-        encoder->failed = 1;
-        return cc_fail_errno(status, CC_ERR_IO, saved);
+        cc_fail_errno(status, CC_ERR_IO, saved);
+        return broken(&encoder->failed);
     }
     if (fclose(file) != 0) {
-        encoder->failed = 1;
-        return cc_fail_errno(status, CC_ERR_IO, errno);
+        cc_fail_errno(status, CC_ERR_IO, errno);
+        return broken(&encoder->failed);
     }
     encoder->finished = 1;
     cc_ok(status);

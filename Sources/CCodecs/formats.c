@@ -1,11 +1,11 @@
 /* The table of formats, and recognising a file's format from its first bytes.
  *
- * A format is added in C by its file (NAME.c, defining `const cc_codec cc_NAME_codec`: its row of
- * facts and its calls), a CC_FORMAT_NAME value in ccodecs.h, and its line below; in Swift by a
- * case of ImageSourceInfo.Format and its FormatTraits (FormatTraits.swift). A new library is
- * linked in Package.swift and installed by scripts/install-deps.sh and scripts/package-deb.sh;
- * the sidecar schema's enums list the format. ImagingTests' FormatTableTests checks that the C
- * rows, the Swift traits and the schema agree. */
+ * A format is added in C by its file (NAME.c, defining `const cc_codec cc_NAME_codec`: its row
+ * of facts and its calls), a CC_FORMAT_NAME value in ccodecs.h, and its line below; in Swift by
+ * a case of ImageSourceInfo.Format and its FormatTraits (Sources/Imaging/Formats.swift). A new
+ * library is linked in Package.swift and installed by scripts/install-deps.sh and
+ * scripts/package-deb.sh; the sidecar schema's enums list the format. ImagingTests'
+ * FormatTableTests checks that the C rows, the Swift traits and the schema agree. */
 
 #include "codec.h"
 

@@ -1,24 +1,5 @@
 /// How an image was stored, kept so that the output can be written the same way.
 public struct ImageSourceInfo: Sendable, Equatable, Codable {
-    /// The formats read and written; each is described once, in `traits` (FormatTraits.swift).
-    public enum Format: String, Sendable, Codable, CaseIterable {
-        case png, jpeg, tiff
-
-        /// The format a file name's extension stands for (any case), from `traits.fileExtensions`:
-        /// `.png`, `.jpg`, `.jpeg`, `.tif` or `.tiff`. Reading never trusts it (the format comes
-        /// from the first bytes); writing follows it.
-        public init?(fileExtension: String) {
-            let lower = fileExtension.lowercased()
-            guard let format = Self.allCases.first(where: { $0.traits.fileExtensions.contains(lower) }) else { return nil }
-            self = format
-        }
-
-        /// The extensions a name may end in, for messages: every format's, in order.
-        public static let fileExtensions = allCases.flatMap(\.traits.fileExtensions)
-
-        /// "PNG", "JPEG", "TIFF": the format as messages name it.
-        public var displayName: String { traits.displayName }
-    }
     public var format: Format
     /// Bits per sample in the file (1, 2, 4, 8 or 16; 8 for JPEG; 32 for a float TIFF).
     public var bitDepth: Int

@@ -1,6 +1,28 @@
 import CCodecs
 
-/// What the program knows of one file format, written once (`ImageSourceInfo.Format.traits`).
+extension ImageSourceInfo {
+    /// The formats read and written; each is described once, in `traits` (below).
+    public enum Format: String, Sendable, Codable, CaseIterable {
+        case png, jpeg, tiff
+
+        /// The format a file name's extension stands for (any case), from `traits.fileExtensions`:
+        /// `.png`, `.jpg`, `.jpeg`, `.tif` or `.tiff`. Reading never trusts it (the format comes
+        /// from the first bytes); writing follows it.
+        public init?(fileExtension: String) {
+            let lower = fileExtension.lowercased()
+            guard let format = Self.allCases.first(where: { $0.traits.fileExtensions.contains(lower) }) else { return nil }
+            self = format
+        }
+
+        /// The extensions a name may end in, for messages: every format's, in order.
+        public static let fileExtensions = allCases.flatMap(\.traits.fileExtensions)
+
+        /// "PNG", "JPEG", "TIFF": the format as messages name it.
+        public var displayName: String { traits.displayName }
+    }
+}
+
+/// What the program knows of one file format, written once (`ImageSourceInfo.Format.traits`, below).
 /// The decoder, the encoder, the output-depth rule, the extensions a file may end in, and the
 /// messages and help texts that name the formats all read it. The C shim describes the same
 /// formats for its side (a `cc_codec` in each format's file, listed in Sources/CCodecs/formats.c);

@@ -40,7 +40,7 @@ let package = Package(
         // cpuid (through the compiler's __builtin_cpu_supports): which kernels the engine runs.
         .target(name: "CCPU"),
 
-        // Layers, each importing only those above it in this list (README, "Layout").
+        // Layers, each importing only those above it in this list (docs/design.md, "Layout").
         // Platform: the POSIX calls (swift-system's FileDescriptor, Stat, Errno, and thin wrappers
         // where it has none), the one atomic write and the one durable append.
         .target(name: "Platform", dependencies: ["CPlatform", .product(name: "SystemPackage", package: "swift-system")]),
@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "Engine", dependencies: ["EngineCore", "KernelsAVX2", "KernelsAVX512", "CCPU"], swiftSettings: hotCode),
         .target(name: "Imaging", dependencies: ["CCodecs", "Engine", .product(name: "SystemPackage", package: "swift-system")],
                 swiftSettings: hotCode),
-        .target(name: "Denoiser", dependencies: ["Engine"], swiftSettings: hotCode),
+        .target(name: "Denoiser", dependencies: ["Engine", "Imaging"], swiftSettings: hotCode),
         // One image file, start to finish: decode, measure, train, denoise, encode, sidecar.
         // `zsn2n denoise` and the daemon both run it as it is.
         .target(name: "Pipeline", dependencies: ["Platform", "Engine", "Imaging", "Denoiser",

@@ -2,7 +2,7 @@
 # Builds the Debian package dist/zsn2n_VERSION_amd64.deb, offline: release binaries with the Swift
 # runtime linked in (--static-swift-stdlib: the target needs no toolchain, only Debian's libpng,
 # libjpeg, libtiff and libsystemd, which become Depends:), staged by scripts/install-daemon.sh under /usr
-# (README.md, "The Debian package").
+# (docs/operating.md, "Install and enable").
 #
 #   scripts/package-deb.sh                  # build, then package
 #   BIN=path/to/bin scripts/package-deb.sh  # package prebuilt zsn2n and zsn2nd (built static)

@@ -189,7 +189,7 @@ else
     fail "four drops handled within 90 s"
 fi
 check "gray.png: outbox/gray.png (a PNG) and its sidecar, the original in done/" \
-    gsh "[ \"\$(od -An -tx1 -N4 $V/outbox/gray.png)\" = ' 89 50 4e 47' ] && grep -Eq '\"schema\" *: *\"zsn2n.sidecar/1\"' $V/outbox/gray.png.json && [ -e $V/done/gray.png ] && [ ! -e $V/inbox/gray.png ]"
+    gsh "[ \"\$(od -An -tx1 -N4 $V/outbox/gray.png)\" = ' 89 50 4e 47' ] && grep -Eq '\"schema\" *: *\"zsn2n.sidecar/2\"' $V/outbox/gray.png.json && [ -e $V/done/gray.png ] && [ ! -e $V/inbox/gray.png ]"
 check "photo.jpg: outbox/photo.jpg (a JPEG) and its sidecar, the original in done/" \
     gsh "[ \"\$(od -An -tx1 -N2 $V/outbox/photo.jpg)\" = ' ff d8' ] && grep -Eq '\"format\" *: *\"jpeg\"' $V/outbox/photo.jpg.json && [ -e $V/done/photo.jpg ]"
 check "scan.tif: outbox/scan.tif (a TIFF, through the libtiff the package depends on) and its sidecar" \

@@ -28,6 +28,10 @@ public struct Parallel: Sendable, Equatable {
 
     public static func == (a: Parallel, b: Parallel) -> Bool { a.threads == b.threads }
 
+    /// The loops begun while this value's pool was running another, which therefore ran on
+    /// Dispatch: none for a job whose threads are its own, but for a loop inside a loop.
+    public var loopsOnDispatch: Int { pool?.refusals ?? 0 }
+
     /// Every core of the machine.
     public static var allCores: Parallel { Parallel(threads: availableCores) }
 

@@ -30,8 +30,14 @@ final class WorkerPool: @unchecked Sendable {
     /// calling thread is worker 0), and returns when all are done. Returns false, having run
     /// nothing, when the pool is already running a loop.
     func run(workers: Int, chunks: Int, _ body: (_ worker: Int, _ chunk: Int) -> Void) -> Bool {
-        state.run(workers: workers, chunks: chunks, body)
+        let ran = state.run(workers: workers, chunks: chunks, body)
+        if !ran { refused.add(1, ordering: .relaxed) }
+        return ran
     }
+
+    /// Loops refused because the pool was running another.
+    var refusals: Int { refused.load(ordering: .relaxed) }
+    private let refused = Atomic<Int>(0)
 
     private final class State: @unchecked Sendable {
         /// Spin-wait hints a helper polls for the next loop before it sleeps: about 0.1 ms on the

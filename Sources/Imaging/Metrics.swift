@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Image quality metrics: with a clean reference (PSNR, SSIM) and without one (Sobel/Tenengrad
-/// sharpness, Brenner focus, Immerkaer noise sigma). DESIGN.md section 1, "Metrics".
+/// sharpness, Brenner focus, Immerkaer noise sigma). docs/method.md, "Metrics".
 ///
 /// Conventions shared by every metric here:
 /// - Inputs are `Image`s on [0, 1] floats; alpha is ignored (metrics see the colour samples only).

@@ -5,7 +5,7 @@ import Glibc
 import Darwin
 #endif
 
-/// A synthetic noise model, for experiments on clean images (DESIGN.md section 1, "Noise models").
+/// A synthetic noise model, for experiments on clean images (docs/method.md, "Noise models").
 ///
 /// Text form (`init(parsing:)`, `description`): `gauss:SIGMA`, `poisson:PEAK`, `saltpepper:P`.
 public enum NoiseModel: Equatable, Sendable, CustomStringConvertible {

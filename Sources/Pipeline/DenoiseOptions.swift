@@ -4,46 +4,45 @@ import Imaging
 
 /// What one denoising job is asked to do, checked once: built from the CLI's options, or from the
 /// daemon's configuration (at start and again on reload), and then handed as it is to every job.
-/// Holding one means every value is valid; nothing downstream checks them again.
+/// Holding one means every value is valid; nothing downstream checks them again. A value only:
+/// each job makes its own threads from `threads` (`DenoisePipeline.run`).
 public struct DenoiseOptions: Sendable, Equatable {
-    public let method: DenoiseMethod
-    /// ZS-N2N's pair downsampler (unused by the pixel-bank method).
-    public private(set) var sampler: Sampler
+    /// The method, configured (`DenoisingMethods`).
+    public let method: any DenoisingMethod
+    /// The settings the method was made from (its sampler, stride, mechanisms taken away).
+    public let methodSettings: MethodSettings
     /// Kernel pairs declared by the user, usable as samplers by name.
     public let declarations: [DeclaredSampler]
     public let preset: Preset
     /// The iteration count asked for; nil keeps the preset's.
     public let iterations: Int?
-    /// The preset's plan with the overrides applied (not yet fitted to an image).
+    /// The method's plan for the preset with the overrides applied (not yet fitted to an image).
     public let plan: TrainingPlan
-    public private(set) var seed: UInt64
-    /// The engine threads of this job (travels into the engine with the job).
-    public let parallel: Parallel
+    public let seed: UInt64
+    /// The engine threads of one job.
+    public let threads: Int
     public let maxPixels: Int
     public let jpegQuality: Int
-    /// A pixel-bank override, for experiments: the candidates' stride (nil: the noise's measured reach).
-    public let bankStride: Int?
-    /// Pixel-bank mechanisms taken away, for the ablation (`zsn2n evaluate`).
-    public let bankWithout: Set<PixelBankMechanism>
 
-    /// - threads: 0 uses every core.
+    /// ZS-N2N's sampler as set (whatever the method; the pixel-bank method uses none).
+    public var sampler: Sampler { methodSettings.sampler }
+    /// The declaration of the chosen sampler, when it is one of the user's.
+    public var declaration: DeclaredSampler? { methodSettings.declaration }
+
+    /// - method: a name from `DenoisingMethods`; `NAME~PART~...` takes parts of it away, for an
+    ///   ablation (only methods with parts to take away accept it).
+    /// - threads: 0 shares the machine's cores among `concurrency` jobs running at once.
     /// - crop, batch, learningRate: overrides of the preset's, for experiments.
-    public init(method: String = DenoiseMethod.standard.rawValue, sampler: String = Sampler.original.name,
+    public init(method: String = DenoisingMethods.standard.name, sampler: String = Sampler.original.name,
                 preset: String = Preset.balanced.name,
-                iterations: Int? = nil, seed: UInt64 = 0, threads: Int = 0,
+                iterations: Int? = nil, seed: UInt64 = 0, threads: Int = 0, concurrency: Int = 1,
                 maxPixels: Int = ImageIO.defaultMaxPixels, jpegQuality: Int = 95,
                 declarations: [DeclaredSampler] = [], crop: Int? = nil, batch: Int? = nil,
-                learningRate: Double? = nil, bankStride: Int? = nil,
-                bankWithout: Set<PixelBankMechanism> = []) throws {
-        guard let method = DenoiseMethod(rawValue: method.lowercased()) else {
-            throw SettingsError(key: "method", "unknown method '\(method)' (one of \(DenoiseMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
+                learningRate: Double? = nil, bankStride: Int? = nil) throws {
+        let parts = method.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
+        guard let kind = DenoisingMethods.named(parts[0]) else {
+            throw SettingsError(key: "method", "unknown method '\(method)' (one of \(DenoisingMethods.names))")
         }
-        self.method = method
-        if let bankStride {
-            guard (1...8).contains(bankStride) else { throw SettingsError(key: "bank_stride", "must be 1 to 8, got \(bankStride)") }
-        }
-        self.bankStride = bankStride
-        self.bankWithout = bankWithout
         for (index, declaration) in declarations.enumerated() {
             do { _ = try declaration.sampler() } catch {
                 throw SettingsError(key: "declare", "\(declaration.name): \(error)")
@@ -52,17 +51,22 @@ public struct DenoiseOptions: Sendable, Equatable {
                 throw SettingsError(key: "declare", "'\(declaration.name)' is declared twice")
             }
         }
-        if let declared = declarations.first(where: { $0.name == sampler }) {
-            self.sampler = try declared.sampler()
+        let chosen: Sampler
+        let declaration = declarations.first { $0.name == sampler }
+        if let declaration {
+            chosen = try declaration.sampler()
         } else if let builtin = Sampler.named(sampler) {
-            self.sampler = builtin
+            chosen = builtin
         } else {
             throw SettingsError(key: "sampler", "unknown sampler '\(sampler)' (`zsn2n samplers` lists them; yours go under declare)")
         }
+        methodSettings = MethodSettings(sampler: chosen, declaration: declaration, bankStride: bankStride,
+                                        without: Array(parts.dropFirst()))
+        self.method = try kind.init(methodSettings)
         guard let preset = Preset.named(preset) else {
             throw SettingsError(key: "preset", "unknown preset '\(preset)' (one of \(Preset.all.map(\.name).joined(separator: ", ")))")
         }
-        var plan = method == .pixelBank ? preset.bankPlan : preset.plan
+        var plan = kind.plan(preset)
         if let n = iterations {
             guard n >= 1 else { throw SettingsError(key: "iterations", "must be at least 1, got \(n)") }
             plan = plan.with(iterations: n)
@@ -91,38 +95,14 @@ public struct DenoiseOptions: Sendable, Equatable {
         self.iterations = iterations
         self.plan = plan
         self.seed = seed
-        parallel = threads > 0 ? Parallel(threads: threads) : .allCores
+        self.threads = threads > 0 ? threads : max(1, Parallel.availableCores / max(1, concurrency))
         self.maxPixels = maxPixels
         self.jpegQuality = jpegQuality
     }
 
-    /// The declaration of the chosen sampler, when it is one of the user's.
-    public var declaration: DeclaredSampler? { declarations.first { $0.name == sampler.name } }
-
-    /// These options with another sampler and seed (the study's runs).
-    public func with(sampler: Sampler, seed: UInt64) -> DenoiseOptions {
-        var copy = self
-        copy.sampler = sampler
-        copy.seed = seed
-        return copy
-    }
-
-    /// A ZS-N2N trainer on a planar `channels` x `height` x `width` image with these options: the
-    /// plan fitted to the image, the job's seed and threads.
-    public func trainer(pixels: [Float], channels: Int, height: Int, width: Int) throws -> Trainer {
-        try Trainer(pixels: pixels, channels: channels, height: height, width: width, sampler: sampler,
-                    plan: plan.fitted(height: height, width: width), seed: seed, parallel: parallel)
-    }
-
-    /// What the pixel-bank method does on an image of `pixels` whose noise reaches `reach` pixels.
-    public func bankSettings(reach: Int, pixels: Int) -> PixelBankSettings {
-        PixelBankSettings(reach: reach, pixels: pixels, stride: bankStride, without: bankWithout)
-    }
-
-    /// A pixel-bank trainer as `settings` say, and the acceptance its banks were fitted with.
-    public func bankTrainer(pixels: [Float], channels: Int, height: Int, width: Int, settings: PixelBankSettings) throws
-        -> (trainer: Trainer, acceptance: PixelBank.Acceptance, keptFraction: Double) {
-        try PixelBankTraining.trainer(pixels: pixels, channels: channels, height: height, width: width, settings: settings,
-                                      plan: plan.fitted(height: height, width: width), seed: seed, parallel: parallel)
+    public static func == (a: DenoiseOptions, b: DenoiseOptions) -> Bool {
+        a.method.isEqual(to: b.method) && a.methodSettings == b.methodSettings && a.declarations == b.declarations
+            && a.preset == b.preset && a.iterations == b.iterations && a.plan == b.plan && a.seed == b.seed
+            && a.threads == b.threads && a.maxPixels == b.maxPixels && a.jpegQuality == b.jpegQuality
     }
 }

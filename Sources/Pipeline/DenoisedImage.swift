@@ -24,6 +24,11 @@ public struct DenoisedImage: Sendable {
     public let encoding: Encoding
     /// The input's format, depth, ICC profile and EXIF, which the output carries.
     public let source: ImageSourceInfo
+    /// How the summary line names the method on this image (`MethodReport.headline`).
+    public let headline: String
+    /// The job's engine loops that found its threads busy and ran on Dispatch: 0 unless its
+    /// threads were shared with another job (`Parallel.loopsOnDispatch`).
+    public let loopsOnDispatch: Int
     /// The sidecar but for the output's name, which only the writer knows.
     let sidecarDraft: Sidecar
 

@@ -3,10 +3,10 @@ import Foundation
 import Imaging
 
 /// The JSON document written beside every denoised image ("NAME.json") and printed by
-/// `zsn2n denoise --json`. Versioned by `schema`; its JSON Schema is schema/zsn2n.sidecar-1.schema.json.
+/// `zsn2n denoise --json`. Versioned by `schema`; its JSON Schema is schema/zsn2n.sidecar-2.schema.json.
 /// Keys are snake_case. Numbers that are not finite (PSNR of identical images) are written as null.
-public struct Sidecar: Codable, Sendable, Equatable {
-    public static let schemaID = "zsn2n.sidecar/1"
+public struct Sidecar: Encodable, Sendable {
+    public static let schemaID = "zsn2n.sidecar/2"
 
     public var schema: String = Sidecar.schemaID
     public var zsn2nVersion: String
@@ -36,11 +36,9 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var bitDepth: Int
     }
 
-    public struct DenoiserBlock: Codable, Sendable, Equatable {
-        /// "zs-n2n" or "pixel-bank".
+    public struct DenoiserBlock: Encodable, Sendable {
+        /// The method's name (`DenoisingMethods`): "pixel-bank", "zs-n2n".
         public var method: String
-        /// ZS-N2N's pair downsampler; "pixel-bank" for that method.
-        public var sampler: String
         public var preset: String
         public var iterations: Int
         public var seed: UInt64
@@ -55,55 +53,38 @@ public struct Sidecar: Codable, Sendable, Equatable {
         /// The engine's kernels: "avx512" or "avx2" (CPUPath), the instruction set the training ran
         /// on; results are bit-for-bit reproducible for a seed on one path, not across paths.
         public var cpu: String
-        /// The kernel pair of a sampler declared by the user (absent for a built-in one), so that
-        /// the sidecar alone says how the image was made.
-        public var declared: DeclaredSampler?
-        /// The pixel-bank method's parameters and what it measured to choose them.
-        public var pixelBank: PixelBankBlock?
-    }
+        /// The keys only this method has (`MethodReport.fields`): ZS-N2N's `sampler` and, for a
+        /// sampler the user declared, `declared` (its kernel pair, so that the sidecar alone says
+        /// how the image was made); the pixel bank's `pixel_bank` block.
+        public var methodFields: [String: any Encodable & Sendable]
 
-    public struct PixelBankBlock: Codable, Sendable, Equatable {
-        /// The bank's candidates lie on a lattice of this step: the noise's reach.
-        public var stride: Int
-        /// True when the stride is the measured reach (false: set by hand).
-        public var strideMeasured: Bool
-        public var bankSize: Int
-        public var patch: Int
-        public var radius: Int
-        /// A match is kept within tau times the reference distance at its brightness; nil when
-        /// every match is kept (the acceptance taken away, for an ablation), and then absent.
-        public var tau: Double?
-        /// The percentile of the best matches' distances that is the reference (0.1 for white
-        /// noise, 0.25 for correlated); absent with tau.
-        public var acceptancePercentile: Double?
-        /// The fraction of the training banks' matches kept (the rest are the pixel itself).
-        public var keptFraction: Double
-        /// Banks built for training: 1 for the whole image, more for regions of a large one.
-        public var regions: Int
-        /// Images drawn from the banks and averaged at inference.
-        public var inferenceDraws: Int
-        /// How many flips and turns of the noisy image half the output is averaged over (white
-        /// noise: 8, fewer above a megapixel); 0 for none.
-        public var ensemble: Int
-        /// True when each pixel's output was averaged over its bank (false only in an ablation).
-        public var aggregated: Bool
-        public var noiseCorrelation: CorrelationBlock
-    }
+        enum CodingKeys: String, CodingKey {
+            case method, preset, iterations, seed, learningRate, stepSize, gamma, crop, batch, threads, cpu
+        }
 
-    /// The noise's correlation as measured blind on the input (NoiseCorrelation).
-    public struct CorrelationBlock: Codable, Sendable, Equatable {
-        public var horizontal: FiniteDouble
-        public var vertical: FiniteDouble
-        public var diagonal: FiniteDouble
-        public var reach: Int
-        public var sigma: FiniteDouble
+        struct MethodKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
 
-        public init(_ c: NoiseCorrelation) {
-            horizontal = FiniteDouble(c.at(dy: 0, dx: 1)!)
-            vertical = FiniteDouble(c.at(dy: 1, dx: 0)!)
-            diagonal = FiniteDouble(c.at(dy: 1, dx: 1)!)
-            reach = c.reach
-            sigma = FiniteDouble(c.sigma * 255)
+        /// The common keys (`crop` absent when training on the whole image), then the method's own.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(method, forKey: .method)
+            try c.encode(preset, forKey: .preset)
+            try c.encode(iterations, forKey: .iterations)
+            try c.encode(seed, forKey: .seed)
+            try c.encode(learningRate, forKey: .learningRate)
+            try c.encode(stepSize, forKey: .stepSize)
+            try c.encode(gamma, forKey: .gamma)
+            try c.encodeIfPresent(crop, forKey: .crop)
+            try c.encode(batch, forKey: .batch)
+            try c.encode(threads, forKey: .threads)
+            try c.encode(cpu, forKey: .cpu)
+            var fields = encoder.container(keyedBy: MethodKey.self)
+            for (key, value) in methodFields { try fields.encode(value, forKey: MethodKey(stringValue: key)) }
         }
     }
 
@@ -171,12 +152,6 @@ public struct Sidecar: Codable, Sendable, Equatable {
     /// Pretty, key-sorted JSON.
     public func jsonData() throws -> Data {
         try Sidecar.encoder.encode(self)
-    }
-
-    public static func decode(_ data: Data) throws -> Sidecar {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(Sidecar.self, from: data)
     }
 
     static let encoder: JSONEncoder = {

@@ -1,5 +1,5 @@
 /// Every configuration key the daemon understands: the one table that the loader validates against,
-/// that `zsn2nd --help` prints, and that README.md ("Running the daemon") and etc/zsn2nd.yaml mirror.
+/// that `zsn2nd --help` prints, and that README.md ("Configuration") and etc/zsn2nd.yaml mirror.
 /// A key `settle_seconds` is `settle_seconds:` in the file, `--settle-seconds` on the command line and
 /// `ZSN2N_SETTLE_SECONDS` in the environment; the command line beats the environment, which beats the
 /// file, which beats the default.

@@ -97,14 +97,13 @@ public enum ConfigLoader {
         guard seed >= 0 else { throw bad("seed", "must not be negative") }
         let concurrency = int("concurrency", 1)
         guard (1...64).contains(concurrency) else { throw bad("concurrency", "must be between 1 and 64") }
-        // threads 0: the machine's cores shared among the concurrent jobs.
         let threads = int("threads", 0)
         let job: DenoiseOptions
         do {
             job = try DenoiseOptions(
-                method: string("method", DenoiseMethod.standard.rawValue), sampler: string("sampler", "original"), preset: string("preset", "balanced"),
+                method: string("method", DenoisingMethods.standard.name), sampler: string("sampler", "original"), preset: string("preset", "balanced"),
                 iterations: iterations == 0 ? nil : iterations, seed: UInt64(seed),
-                threads: threads == 0 ? max(1, Parallel.availableCores / concurrency) : threads,
+                threads: threads, concurrency: concurrency,
                 maxPixels: int("max_pixels", 100_000_000), jpegQuality: int("jpeg_quality", 95),
                 declarations: declared)
         } catch let error as SettingsError {

@@ -55,10 +55,10 @@ public final class Daemon: @unchecked Sendable {
             try arm(config)
             let backlog = try settler!.scan()
             spawnWorkers()
-            logger.info("ready: watching \(config.inbox) (\(backlog) file(s) in the backlog)", metadata: [
-                "event": "ready", "inbox": "\(config.inbox)", "outbox": "\(config.outbox)",
-                "sampler": "\(config.sampler)", "preset": "\(config.preset)", "backlog": "\(backlog)",
-            ])
+            logger.info("ready: watching \(config.inbox) with \(config.method) (\(backlog) file(s) in the backlog)",
+                        metadata: config.denoiserFields.merging([
+                            "event": "ready", "inbox": "\(config.inbox)", "outbox": "\(config.outbox)", "backlog": "\(backlog)",
+                        ]) { $1 })
             notifier.ready(status: idleStatus())
             notifier.startWatchdog(on: control)
         }
@@ -183,7 +183,7 @@ public final class Daemon: @unchecked Sendable {
     private func idleStatus() -> String {
         let (config, _, _) = current
         let counts = stateLock.withLock { self.counts }
-        return "Idle, watching \(config.inbox) (\(counts.done) done, \(counts.failed) failed)"
+        return "Idle, watching \(config.inbox) for \(config.method) (\(counts.done) done, \(counts.failed) failed)"
     }
 
     /// SIGHUP: read (and so validate) the configuration again; a bad one is logged and the old one
@@ -210,9 +210,8 @@ public final class Daemon: @unchecked Sendable {
             }
             queue.concurrency = new.concurrency
             spawnWorkers()
-            logger.notice("configuration reloaded (inbox \(new.inbox), sampler \(new.sampler), preset \(new.preset))",
-                          metadata: ["event": "reloaded", "inbox": "\(new.inbox)", "sampler": "\(new.sampler)",
-                                     "preset": "\(new.preset)"])
+            logger.notice("configuration reloaded (inbox \(new.inbox), method \(new.method), preset \(new.preset))",
+                          metadata: new.denoiserFields.merging(["event": "reloaded", "inbox": "\(new.inbox)"]) { $1 })
         } catch {
             current.logger.error("reload refused, keeping the running configuration: \(error)",
                                  metadata: ["event": "reload_failed", "reason": "\(error)"])

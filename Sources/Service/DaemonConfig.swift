@@ -26,6 +26,14 @@ public struct DaemonConfig: Sendable, Equatable {
     public var configFile: String?
 
     public var sampler: String { job.sampler.name }
+    public var method: String { job.method.name }
+    /// What the journal's ready, reloaded, started and done entries say of the denoiser: the
+    /// method, its own settings (ZS-N2N's sampler), the preset.
+    var denoiserFields: Logger.Metadata {
+        var fields: Logger.Metadata = ["method": "\(method)", "preset": "\(preset)"]
+        for (key, value) in job.method.settingFields { fields[key] = "\(value)" }
+        return fields
+    }
     public var preset: String { job.preset.name }
     public var iterations: Int? { job.iterations }
     public var seed: UInt64 { job.seed }
@@ -40,10 +48,10 @@ extension DaemonConfig {
             : (try? JSONEncoder().encode(job.declarations)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         return [
             "inbox: \(inbox)", "outbox: \(outbox)", "done: \(done)", "failed: \(failed)",
-            "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "method: \(job.method.rawValue)",
+            "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "method: \(job.method.name)",
             "sampler: \(sampler)",
             "declare: \(declare)", "preset: \(preset)", "iterations: \(iterations ?? 0)", "seed: \(seed)",
-            "threads: \(job.parallel.threads)", "concurrency: \(concurrency)", "settle_seconds: \(settleSeconds)",
+            "threads: \(job.threads)", "concurrency: \(concurrency)", "settle_seconds: \(settleSeconds)",
             "empty_timeout_seconds: \(emptyTimeoutSeconds)", "retry_seconds: \(retrySeconds)",
             "max_pixels: \(job.maxPixels)", "jpeg_quality: \(jpegQuality)", "log_level: \(logLevel.rawValue)",
         ].joined(separator: "\n")

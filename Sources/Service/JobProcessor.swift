@@ -74,16 +74,15 @@ struct JobProcessor {
             }
         }
 
-        logger.info("started \(name)", metadata: [
-            "event": "started", "file": "\(name)", "sampler": "\(config.sampler)", "preset": "\(config.preset)",
-            "sha256": "\(sha256)",
-        ])
-        notifier.status("Denoising \(name): 0%")
+        logger.info("started \(name) with \(config.method)", metadata: config.denoiserFields.merging([
+            "event": "started", "file": "\(name)", "sha256": "\(sha256)",
+        ]) { $1 })
+        notifier.status("Denoising \(name) with \(config.method): 0%")
         let result: DenoisedImage
         do {
             result = try DenoisePipeline.run(input, reference: referencePath(name), options: config.job,
                                              cancellation: cancellation) { progress in
-                notifier.status("Denoising \(name): \(Int(progress.fraction * 100))%")
+                notifier.status("Denoising \(name) with \(config.method): \(Int(progress.fraction * 100))%")
             }
         } catch is Cancellation.Cancelled {
             logger.info("cancelled \(name); it stays in the inbox", metadata: ["event": "cancelled", "file": "\(name)"])
@@ -122,11 +121,11 @@ struct JobProcessor {
         }
 
         let seconds = Date().timeIntervalSince(started)
-        var metadata: Logger.Metadata = [
+        var metadata = config.denoiserFields.merging([
             "event": "done", "message_id": "\(Journal.doneMessageID)", "file": "\(name)", "output": "\(output)",
-            "sidecar": "\(output).json", "sampler": "\(config.sampler)", "preset": "\(config.preset)",
-            "seconds": "\(String(format: "%.3f", seconds))", "sha256": "\(sha256)",
-        ]
+            "sidecar": "\(output).json", "seconds": "\(String(format: "%.3f", seconds))", "sha256": "\(sha256)",
+            "loops_on_dispatch": "\(result.loopsOnDispatch)",
+        ]) { $1 }
         for (key, value) in result.sidecar(outputFile: output).journalFields { metadata[key] = "\(value)" }
         guard dispose(name, output: output) else { return .failed }
         logger.info("done \(name) -> \(output) in \(String(format: "%.1f", seconds)) s", metadata: metadata)

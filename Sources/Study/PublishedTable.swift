@@ -1,6 +1,6 @@
-/// The study's published PSNRs (DESIGN.md section 1: one Kodak24 image, Gaussian noise, paper recipe),
-/// to compare our ranking of samplers with its ranking. Absolute values do not compare (another image
-/// and size), orders do.
+/// The study's published PSNRs (docs/method.md, "The sampler study's published table": one Kodak24
+/// image, Gaussian noise, paper recipe), to compare our ranking of samplers with its ranking.
+/// Absolute values do not compare (another image and size), orders do.
 public enum PublishedTable {
     public static let samplers = ["original", "remoteWeight", "remoteNegativeWeight", "threeSizeSample", "stripe",
                                   "maxAndAvgPool", "avgPoolAndRandomPool", "maxPoolAndRandomPool"]

@@ -14,10 +14,13 @@ public enum StudyRun {
         // measurements see them clamped, as a file would hold them.
         let noisyRaw = noise.apply(to: clean, seed: key.noiseSeed)
         let noisy = clamped(noisyRaw)
-        let trainer = try Trainer(pixels: noisyRaw.pixels, channels: clean.channels, height: clean.height,
-                                  width: clean.width, sampler: sampler, plan: plan, seed: key.seed, parallel: parallel)
+        let trainer = try ZSN2NMethod.trainer(pixels: noisyRaw.pixels, channels: clean.channels, height: clean.height,
+                                              width: clean.width, sampler: sampler, plan: plan, seed: key.seed, parallel: parallel)
         func output() -> Image {
-            Image(width: clean.width, height: clean.height, channels: clean.channels, pixels: trainer.denoise())
+            var pixels = noisyRaw.pixels
+            ZSN2NInference.denoiseInPlace(&pixels, channels: clean.channels, height: clean.height, width: clean.width,
+                                          network: trainer.network)
+            return Image(width: clean.width, height: clean.height, channels: clean.channels, pixels: pixels)
         }
         var denoised = output()
         var curve = [CurvePoint(iteration: 0, psnr: Metrics.psnr(denoised, clean))]

@@ -20,7 +20,7 @@ public struct StudySettings: Sendable {
 
     public init(images: [StudyImage], samplers: [Sampler] = Sampler.study,
                 noises: [NoiseModel] = StudySettings.defaultNoises, seeds: [UInt64] = [0],
-                seedsBySampler: [String: [UInt64]] = [:], plan: TrainingPlan = Preset.paper.plan,
+                seedsBySampler: [String: [UInt64]] = [:], plan: TrainingPlan = ZSN2NMethod.plan(.paper),
                 curveEvery: Int = 10, parallel: Parallel = .allCores) throws {
         self.images = images
         self.samplers = samplers

@@ -13,7 +13,7 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     defer { unlink(path) }
     do {
         let config = try ConfigLoader.load(commandLine: [], environment: [:], configFile: path, workingDirectory: "/srv")
-        precondition(config.inbox.hasPrefix("/") && config.concurrency >= 1 && config.job.parallel.threads >= 1)
+        precondition(config.inbox.hasPrefix("/") && config.concurrency >= 1 && config.job.threads >= 1)
     } catch is DaemonConfigError {
     } catch {
         preconditionFailure("the loader threw something that is not a DaemonConfigError: \(error)")

@@ -45,8 +45,8 @@ struct Bench: ParsableCommand {
         // The heap before and after the trainer and its first steps (which allocate the gradient
         // maps): what the engine really allocated, beside what its memory plan says.
         let heapBefore = HeapUsage.bytesInUse
-        let trainer = try Trainer(pixels: pixels, channels: channels, height: size, width: size,
-                                  sampler: chosen, plan: plan, seed: 0, parallel: parallel)
+        let trainer = try ZSN2NMethod.trainer(pixels: pixels, channels: channels, height: size, width: size,
+                                              sampler: chosen, plan: plan, seed: 0, parallel: parallel)
         for _ in 0..<3 { trainer.step() }
         let measuredBytes = HeapUsage.bytesInUse - heapBefore
         let start = DispatchTime.now().uptimeNanoseconds

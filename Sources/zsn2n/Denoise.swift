@@ -34,7 +34,7 @@ struct Denoise: ParsableCommand {
     @Flag(help: "Replace outputs that exist already (never an input).") var force = false
     @Flag(help: "Leave outputs that exist already, and count their inputs as done.") var skipExisting = false
     @Option(help: ArgumentHelp("Take only this share of the files: K/N, K from 0.", valueName: "K/N")) var shard: String?
-    @Option(help: ArgumentHelp("Denoising method: \(DenoiseMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default \(DenoiseMethod.standard.rawValue); zs-n2n when --sampler is given).", valueName: "method"))
+    @Option(help: ArgumentHelp("Denoising method: \(DenoisingMethods.names) (default \(DenoisingMethods.standard.name); \(ZSN2NMethod.name) when --sampler is given).", valueName: "method"))
     var method: String?
     @Option(help: "ZS-N2N's sampler (see `zsn2n samplers`), or the name of one given with --declare (default original).")
     var sampler: String?
@@ -58,8 +58,8 @@ struct Denoise: ParsableCommand {
 
     func run() throws {
         // A sampler is ZS-N2N's: naming one chooses that method, unless another is named too.
-        let chosenMethod = method ?? (sampler == nil ? DenoiseMethod.standard.rawValue : DenoiseMethod.zsn2n.rawValue)
-        if let sampler, DenoiseMethod(rawValue: chosenMethod.lowercased()) == .pixelBank {
+        let chosenMethod = method ?? (sampler == nil ? DenoisingMethods.standard.name : ZSN2NMethod.name)
+        if let sampler, chosenMethod.lowercased() == PixelBankMethod.name {
             throw ValidationError("--sampler \(sampler) is ZS-N2N's; --method pixel-bank uses none (drop one of the two)")
         }
         let options: DenoiseOptions
@@ -182,7 +182,7 @@ struct Denoise: ParsableCommand {
         if json {
             print(String(decoding: document, as: UTF8.self))
         } else {
-            print(Denoise.summary(result.sidecar(outputFile: outputName), output: target.output))
+            print(Denoise.summary(result.sidecar(outputFile: outputName), method: result.headline, output: target.output))
         }
         return true
     }
@@ -196,11 +196,11 @@ struct Denoise: ParsableCommand {
         }
     }
 
-    static func summary(_ s: Sidecar, output: String) -> String {
+    static func summary(_ s: Sidecar, method: String, output: String) -> String {
         var lines = [
             String(format: "%@: %dx%d %@ %d-bit, %@, preset %@, %d iterations, %.1f s (training %.1f s)",
                    output, s.input.width, s.input.height, s.input.colorType, s.output.bitDepth,
-                   s.denoiser.pixelBank.map { "pixel-bank (stride \($0.stride))" } ?? s.denoiser.sampler,
+                   method,
                    s.denoiser.preset, s.denoiser.iterations, s.timing.totalS, s.timing.trainS),
             String(format: "  noise sigma %.2f -> %.2f   sobel %.5f -> %.5f   brenner %.5f -> %.5f",
                    s.metrics.input.noiseSigma.value, s.metrics.output.noiseSigma.value,

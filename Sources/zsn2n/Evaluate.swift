@@ -27,7 +27,7 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("A set: NAME=DIR or NAME=DIR@MODEL[@gray] (repeat for more).", valueName: "spec"))
     var sets: [String] = []
     @Option(name: .customLong("method"), help: ArgumentHelp("A method to measure (repeat for more).", valueName: "method"))
-    var methods: [String] = [DenoiseMethod.standard.rawValue, DenoiseMethod.zsn2n.rawValue]
+    var methods: [String] = [DenoisingMethods.standard.name, ZSN2NMethod.name]
     @Option(name: .customLong("external"), help: ArgumentHelp("Another denoiser to measure: NAME=COMMAND, run as COMMAND NOISY OUTPUT (repeat for more).", valueName: "spec"))
     var externals: [String] = []
     @Option(help: "Training preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset = Preset.balanced.name

@@ -19,20 +19,9 @@ struct EvaluationMethod {
 
     /// METHOD, or pixel-bank~MECHANISM... for the ablation.
     init(ours spec: String, preset: String, iterations: Int?, seed: UInt64, threads: Int) throws {
-        let parts = spec.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
-        var without = Set<PixelBankMechanism>()
-        for part in parts.dropFirst() {
-            guard let mechanism = PixelBankMechanism(rawValue: part) else {
-                throw ValidationError("--method \(spec): '\(part)' is not a mechanism (one of \(PixelBankMechanism.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            without.insert(mechanism)
-        }
-        guard without.isEmpty || parts[0] == DenoiseMethod.pixelBank.rawValue else {
-            throw ValidationError("--method \(spec): only \(DenoiseMethod.pixelBank.rawValue) has mechanisms to take away")
-        }
         do {
-            kind = .ours(try DenoiseOptions(method: parts[0], preset: preset, iterations: iterations, seed: seed,
-                                            threads: threads, bankWithout: without))
+            kind = .ours(try DenoiseOptions(method: spec, preset: preset, iterations: iterations, seed: seed,
+                                            threads: threads))
         } catch let error as SettingsError {
             throw ValidationError("--method \(spec): \(error.reason)")
         }

@@ -112,7 +112,7 @@ struct Reproduce: ParsableCommand {
             }
             perSampler[sampler.name] = seedRange(n)
         }
-        var plan = Preset.paper.plan
+        var plan = ZSN2NMethod.plan(.paper)
         if let iterations { plan = plan.with(iterations: iterations) }
         do {
             let files = try StudyImage.expand(images.isEmpty ? [try Reproduce.defaultImageFolder()] : images)

@@ -3,7 +3,7 @@ import Foundation
 import Pipeline
 import Service
 
-/// zsn2nd: watches an inbox and denoises every image dropped there. See README.md ("Running the daemon").
+/// zsn2nd: watches an inbox and denoises every image dropped there. See README.md ("Running the daemon") and docs/operating.md.
 struct Zsn2nd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zsn2nd",

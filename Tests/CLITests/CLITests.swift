@@ -41,7 +41,7 @@ struct CLITests {
         let after = try #require(reference["psnr_output"] as? Double)
         #expect(after - before >= 3, "PSNR \(before) -> \(after)")
         #expect((reference["ssim_output"] as? Double ?? 0) > (reference["ssim_input"] as? Double ?? 1))
-        #expect(doc["schema"] as? String == "zsn2n.sidecar/1")
+        #expect(doc["schema"] as? String == "zsn2n.sidecar/2")
         #expect(try Data(contentsOf: URL(fileURLWithPath: sidecarPath)) == Data(run.stdout.utf8.dropLast()))
 
         // The written image is the one measured: PSNR recomputed from the file agrees.

@@ -72,7 +72,7 @@ struct ParityTests {
         let network = Network(channels: c, parameters: loaded.flat(f.params))
         #expect(network.layout.tensors.map(\.name) == f.param_names)
 
-        let objective = try Objective(network: network, sampler: sampler, height: h, width: w)
+        let objective = try ZSN2NLoss(network: network, sampler: sampler, height: h, width: w)
         let input = loaded.values(f.input)
         objective.full.input.load(input)
         var draws = RecordedPoolDraws(testCase.random_indices)
@@ -111,7 +111,7 @@ struct ParityTests {
             if err > worst { (worst, worstName) = (err, "parameters after Adam") }
         }
         var denoised = input
-        Inference.denoiseInPlace(&denoised, channels: c, height: h, width: w, network: network)
+        ZSN2NInference.denoiseInPlace(&denoised, channels: c, height: h, width: w, network: network)
         let err = Self.relativeError(denoised, loaded.values(testCase.denoised_after_step))
         #expect(err <= Self.tolerance, "denoised output: relative error \(err)")
         if err > worst { (worst, worstName) = (err, "denoised output") }

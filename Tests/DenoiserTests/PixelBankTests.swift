@@ -224,7 +224,7 @@ struct PixelBankTests {
         let image = Self.periodic(height: h, width: w, period: 6).map { min(max($0 + 0.1 * (rng.uniformFloat() - 0.5), 0), 1) }
         func run(_ seed: UInt64, threads: Int) throws -> [Float] {
             let settings = PixelBankSettings(reach: 2)
-            let made = try PixelBankTraining.trainer(pixels: image, channels: 1, height: h, width: w, settings: settings,
+            let made = try PixelBankMethod.trainer(pixels: image, channels: 1, height: h, width: w, settings: settings,
                                                      plan: TrainingPlan(iterations: 6, stepSize: 3, crop: 24, batch: 2),
                                                      seed: seed, parallel: Parallel(threads: threads))
             #expect(made.trainer.train())
@@ -270,11 +270,11 @@ struct PixelBankTests {
 
     @Test("a large image's banks cover seeded regions, not the whole image")
     func largeImageRegions() {
-        let small = PixelBankTraining.regions(height: 512, width: 512, crop: (128, 128), seed: 1)
+        let small = PixelBankMethod.regions(height: 512, width: 512, crop: (128, 128), seed: 1)
         #expect(small.count == 1 && small[0] == (0, 0, 512, 512))
-        let large = PixelBankTraining.regions(height: 3000, width: 4000, crop: (128, 128), seed: 1)
-        #expect(large.count == PixelBankTraining.regions && large.allSatisfy { $0.height == 256 && $0.top + 256 <= 3000 && $0.left + 256 <= 4000 })
-        let again = PixelBankTraining.regions(height: 3000, width: 4000, crop: (128, 128), seed: 1)
+        let large = PixelBankMethod.regions(height: 3000, width: 4000, crop: (128, 128), seed: 1)
+        #expect(large.count == PixelBankMethod.regions && large.allSatisfy { $0.height == 256 && $0.top + 256 <= 3000 && $0.left + 256 <= 4000 })
+        let again = PixelBankMethod.regions(height: 3000, width: 4000, crop: (128, 128), seed: 1)
         #expect(zip(large, again).allSatisfy { $0 == $1 })
     }
 

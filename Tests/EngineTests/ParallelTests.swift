@@ -47,6 +47,11 @@ struct ParallelTests {
             if inRange && counts.allSatisfy({ $0 == 1 }) { total.add(inner, ordering: .relaxed) }
         }
         #expect(total.load(ordering: .relaxed) == outer * inner)
+        // Every inner loop found the pool running the outer one.
+        #expect(parallel.loopsOnDispatch == outer)
+        let own = Parallel(threads: 2)
+        _ = ParallelTests.visits(own, count: inner)
+        #expect(own.loopsOnDispatch == 0)
     }
 
     @Test("two threads sharing one Parallel both get every item once")

@@ -8,13 +8,16 @@ import Engine
 @Suite struct DenoiseOptionsTests {
     @Test func defaultsAndOverrides() throws {
         let defaults = try DenoiseOptions()
-        #expect(defaults.method == .pixelBank && defaults.preset == .balanced && defaults.plan == Preset.balanced.bankPlan)
-        #expect(try DenoiseOptions(method: "zs-n2n").plan == Preset.balanced.plan)
+        #expect(defaults.method.name == PixelBankMethod.name && defaults.preset == .balanced && defaults.plan == PixelBankMethod.plan(.balanced))
+        #expect(try DenoiseOptions(method: "zs-n2n").plan == ZSN2NMethod.plan(.balanced))
         #expect(defaults.sampler == .original)
-        #expect(defaults.parallel == .allCores)
+        #expect(defaults.threads == Parallel.availableCores)
+        // threads 0: the cores shared among the jobs that run at once, at least one each.
+        #expect(try DenoiseOptions(concurrency: 2).threads == max(1, Parallel.availableCores / 2))
+        #expect(try DenoiseOptions(concurrency: 64).threads == 1)
         let custom = try DenoiseOptions(sampler: "stripe", preset: "paper", iterations: 300, seed: 4, threads: 1,
                                         crop: 64, batch: 3, learningRate: 5e-4)
-        #expect(custom.sampler == .stripe && custom.seed == 4 && custom.parallel == Parallel(threads: 1))
+        #expect(custom.sampler == .stripe && custom.seed == 4 && custom.threads == 1)
         #expect(custom.plan.iterations == 300 && custom.plan.stepSize == 100)
         #expect(custom.plan.crop == 64 && custom.plan.batch == 3 && custom.plan.learningRate == 5e-4)
         let declared = DeclaredSampler(name: "mine", k1: [[0, 0.5], [0.5, 0]], k2: [[0.5, 0], [0, 0.5]], stride: 2, divisor: 1)

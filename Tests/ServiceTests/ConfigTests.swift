@@ -22,6 +22,15 @@ import Testing
         #expect(config.iterations == nil)
     }
 
+    @Test("journal entries name the method, and a sampler only for the method that has one")
+    func journalFieldsNameTheMethod() throws {
+        let standard = try ConfigLoader.load(commandLine: [], environment: [:], configFile: nil)
+        #expect(standard.denoiserFields == ["method": "pixel-bank", "preset": "balanced"])
+        let zsn2n = try ConfigLoader.load(commandLine: ["--method", "zs-n2n", "--sampler", "stripe"], environment: [:],
+                                          configFile: nil)
+        #expect(zsn2n.denoiserFields == ["method": "zs-n2n", "preset": "balanced", "sampler": "stripe"])
+    }
+
     @Test func commandLineBeatsEnvironmentBeatsFileBeatsDefault() throws {
         let path = try file("preset: paper\nsampler: stripe\nsettle_seconds: 5\nseed: 3\n")
         let config = try ConfigLoader.load(

@@ -14,7 +14,7 @@ import Glibc
         guard !sidecars.isEmpty else { return }
         let failure = SchemaValidator.validate(
             documents: sidecars.map { daemon.outbox.appendingPathComponent($0).path },
-            against: SchemaValidator.schema("zsn2n.sidecar-1.schema.json"))
+            against: SchemaValidator.schema("zsn2n.sidecar-2.schema.json"))
         #expect(failure == nil, "\(failure ?? "")", sourceLocation: sourceLocation)
         for name in sidecars {
             let output = String(name.dropLast(".json".count))
@@ -100,7 +100,9 @@ import Glibc
             #expect(entry["MESSAGE_ID"] == "641bb66d0e6e4a0698f0ca91f04d3d56")
             #expect(entry["PRIORITY"] == "6")
             #expect(entry["SYSLOG_IDENTIFIER"] == "zsn2nd")
-            #expect(entry["ZSN2N_SAMPLER"] == "original")
+            // The method by name; a sampler only where the method has one (ZS-N2N).
+            #expect(entry["ZSN2N_METHOD"] == "pixel-bank" && entry["ZSN2N_PRESET"] != nil)
+            #expect(entry["ZSN2N_SAMPLER"] == nil)
             #expect(Double(entry["ZSN2N_SECONDS"] ?? "") != nil)
             #expect(entry["MESSAGE"]?.hasPrefix("done ") == true)
         }

@@ -15,7 +15,7 @@ extension DaemonIntegrationTests {
     @Test(.enabled(if: JournalSupport.available, JournalSupport.unavailableReason))
     func aHostileCorpusIsEachDenoisedOrRefusedAndTheDaemonGoesOn() throws {
         // ZS-N2N: the corpus is about files, and its 9-megapixel zlib bomb would spend minutes in
-        // the pixel-bank method's output passes (their cost: README, "The pixel-bank method").
+        // the pixel-bank method's output passes (their cost: docs/method.md, "The pixel-bank method").
         let daemon = try DaemonHarness(settleSeconds: 0.5, iterations: 150,
                                        extra: ["--empty-timeout-seconds", "3", "--preset", "fast", "--method", "zs-n2n"])
         let staging = daemon.root.appendingPathComponent("staging")

@@ -25,7 +25,7 @@ extension DaemonIntegrationTests {
         #expect(unmeasured is NSNull)
         let failure = SchemaValidator.validate(
             documents: ["measured.png.json", "unmeasured.png.json"].map { daemon.outbox.appendingPathComponent($0).path },
-            against: SchemaValidator.schema("zsn2n.sidecar-1.schema.json"))
+            against: SchemaValidator.schema("zsn2n.sidecar-2.schema.json"))
         #expect(failure == nil, "\(failure ?? "")")
         #expect(daemon.stop().status == 0)
     }
@@ -53,7 +53,7 @@ extension DaemonIntegrationTests {
         }
         let failure = SchemaValidator.validate(
             documents: ["deep.tif.json", "float.TIFF.json"].map { daemon.outbox.appendingPathComponent($0).path },
-            against: SchemaValidator.schema("zsn2n.sidecar-1.schema.json"))
+            against: SchemaValidator.schema("zsn2n.sidecar-2.schema.json"))
         #expect(failure == nil, "\(failure ?? "")")
         let error = try JSONSerialization.jsonObject(with: Data(contentsOf: daemon.failed.appendingPathComponent("stack.tif.error.json"))) as? [String: Any]
         #expect(error?["file"] as? String == "stack.tif")
@@ -82,11 +82,12 @@ extension DaemonIntegrationTests {
             #expect(daemon.waitUntil(timeout: 30) { daemon.names(daemon.done) == ["pair.png"] })
             let denoiser = daemon.sidecar("pair.png")?["denoiser"] as? [String: Any]
             #expect(denoiser?["sampler"] as? String == sampler)
+            #expect(denoiser?["method"] as? String == "zs-n2n" && denoiser?["pixel_bank"] == nil)
             // A declared sampler's kernels are in the sidecar; a built-in's are not.
             let declared = denoiser?["declared"] as? [String: Any]
             #expect(sampler == "original" ? declared == nil : declared?["k1"] as? [[Double]] == [[0, 0.5], [0.5, 0]])
             let failure = SchemaValidator.validate(documents: [daemon.outbox.appendingPathComponent("pair.png.json").path],
-                                                   against: SchemaValidator.schema("zsn2n.sidecar-1.schema.json"))
+                                                   against: SchemaValidator.schema("zsn2n.sidecar-2.schema.json"))
             #expect(failure == nil, "\(failure ?? "")")
             outputs.append(try Data(contentsOf: daemon.outbox.appendingPathComponent("pair.png")))
             #expect(daemon.stop().status == 0)

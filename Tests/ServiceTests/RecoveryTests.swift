@@ -24,7 +24,7 @@ extension DaemonIntegrationTests {
         try FileManager.default.createDirectory(at: daemon.outbox, withIntermediateDirectories: true)
         let output = TestImages.png(seed: 31)
         try output.write(to: daemon.outbox.appendingPathComponent("window.png"))
-        let sidecar = Data(#"{"schema":"zsn2n.sidecar/1","input":{"file":"window.png"},"output":{"file":"window.png"}}"#.utf8)
+        let sidecar = Data(#"{"schema":"zsn2n.sidecar/2","input":{"file":"window.png"},"output":{"file":"window.png"}}"#.utf8)
         try sidecar.write(to: daemon.outbox.appendingPathComponent("window.png.json"))
         let digest = sha256(data)
         let ledger = ledgerLine(state: "intent", input: input, output: "window.png", sha: digest) + "\n"

@@ -29,7 +29,7 @@ enum StudyFixtures {
         try StudySettings(images: images ?? [image(name: "gray", channels: 1), image(name: "rgb", channels: 3)],
                           samplers: samplers, noises: [.gauss(sigma: 25), .poisson(peak: 50)],
                           seeds: [0], seedsBySampler: ["original": [0, 1]],
-                          plan: Preset.paper.plan.with(iterations: iterations), curveEvery: 10)
+                          plan: ZSN2NMethod.plan(.paper).with(iterations: iterations), curveEvery: 10)
     }
 
     static func temporaryFolder() throws -> StudyFolder {

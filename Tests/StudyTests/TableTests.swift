@@ -11,7 +11,7 @@ struct TableTests {
         try StudySettings(images: [StudyFixtures.image(name: "gray", channels: 1), StudyFixtures.image(name: "rgb", channels: 3)],
                           samplers: samplers, noises: [.gauss(sigma: 25), .gauss(sigma: 50)],
                           seeds: [0], seedsBySampler: ["original": [0, 1, 2]],
-                          plan: Preset.paper.plan.with(iterations: 20))
+                          plan: ZSN2NMethod.plan(.paper).with(iterations: 20))
     }
 
     static func record(_ image: String, _ noise: String, _ sampler: String, seed: UInt64, psnr: Double,

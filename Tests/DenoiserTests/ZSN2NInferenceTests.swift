@@ -11,9 +11,9 @@ struct InferenceTests {
         var rng = Random(seed: UInt64(h * w + c))
         let image = (0..<(c * h * w)).map { _ in rng.uniformFloat() }
         let network = Network(channels: c, seed: 3)
-        let whole = Inference.denoiseWhole(image, channels: c, height: h, width: w, network: network)
+        let whole = ZSN2NInference.denoiseWhole(image, channels: c, height: h, width: w, network: network)
         var tiled = image
-        Inference.denoiseInPlace(&tiled, channels: c, height: h, width: w, network: network, tile: tile)
+        ZSN2NInference.denoiseInPlace(&tiled, channels: c, height: h, width: w, network: network, tile: tile)
         #expect(tiled == whole)
         // The network does something: the output is not the input.
         #expect(tiled != image)
@@ -24,13 +24,13 @@ struct InferenceTests {
         var rng = Random(seed: 1)
         let image = (0..<(40 * 50)).map { _ in rng.uniformFloat() }
         let plan = TrainingPlan(iterations: 4, stepSize: 2, crop: 16, batch: 3)
-        let trainer = try Trainer(pixels: image, channels: 1, height: 40, width: 50, sampler: .original, plan: plan, seed: 2)
+        let trainer = try ZSN2NMethod.trainer(pixels: image, channels: 1, height: 40, width: 50, sampler: .original, plan: plan, seed: 2)
         #expect(trainer.train())
-        let out = trainer.denoise()
+        let out = zsn2nOutput(trainer, image)
         #expect(out.count == image.count)
         var taken = trainer.takeImage()
         #expect(taken == image)
-        Inference.denoiseInPlace(&taken, channels: 1, height: 40, width: 50, network: trainer.network)
+        ZSN2NInference.denoiseInPlace(&taken, channels: 1, height: 40, width: 50, network: trainer.network)
         #expect(taken == out)
     }
 
@@ -50,9 +50,17 @@ struct InferenceTests {
     @Test("whole-image training of a large image is refused with a clear error")
     func wholeImageLimit() {
         let side = 1200
-        #expect(throws: SamplerError.self) {
-            try Trainer(pixels: [Float](repeating: 0, count: side * side), channels: 1, height: side, width: side,
-                        sampler: .original, plan: Preset.paper.plan, seed: 0)
+        #expect(throws: DenoiserError.self) {
+            try ZSN2NMethod.trainer(pixels: [Float](repeating: 0, count: side * side), channels: 1, height: side, width: side,
+                        sampler: .original, plan: ZSN2NMethod.plan(.paper), seed: 0)
         }
     }
+}
+
+/// ZS-N2N's output F(y) from a trained network, on a copy of the noisy image (training may go on).
+func zsn2nOutput(_ trainer: Trainer, _ image: [Float]) -> [Float] {
+    var out = image
+    ZSN2NInference.denoiseInPlace(&out, channels: trainer.channels, height: trainer.height, width: trainer.width,
+                                  network: trainer.network)
+    return out
 }

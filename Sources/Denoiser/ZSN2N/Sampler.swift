@@ -28,19 +28,19 @@ public struct Sampler: Sendable, Equatable, CustomStringConvertible {
     public static func declared(name: String, first: [[Double]], second: [[Double]], stride: Int,
                                 divisor: Double) throws -> Sampler {
         let k = first.count
-        guard k >= 1, k <= 8 else { throw SamplerError("sampler \(name): kernels must be 1x1 to 8x8, got \(k) rows") }
+        guard k >= 1, k <= 8 else { throw DenoiserError("sampler \(name): kernels must be 1x1 to 8x8, got \(k) rows") }
         for (label, kernel) in [("k1", first), ("k2", second)] {
             guard kernel.count == k, kernel.allSatisfy({ $0.count == k }) else {
-                throw SamplerError("sampler \(name): \(label) must be a square \(k)x\(k) list of rows, like k1")
+                throw DenoiserError("sampler \(name): \(label) must be a square \(k)x\(k) list of rows, like k1")
             }
             guard kernel.joined().allSatisfy({ $0.isFinite }) else {
-                throw SamplerError("sampler \(name): \(label) holds a value that is not a finite number")
+                throw DenoiserError("sampler \(name): \(label) holds a value that is not a finite number")
             }
         }
-        guard stride >= 1 else { throw SamplerError("sampler \(name): stride must be at least 1, got \(stride)") }
-        guard divisor.isFinite, divisor != 0 else { throw SamplerError("sampler \(name): divisor must be a non-zero number") }
+        guard stride >= 1 else { throw DenoiserError("sampler \(name): stride must be at least 1, got \(stride)") }
+        guard divisor.isFinite, divisor != 0 else { throw DenoiserError("sampler \(name): divisor must be a non-zero number") }
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw SamplerError("sampler name '\(name)' must be letters, digits, '-' or '_'")
+            throw DenoiserError("sampler name '\(name)' must be letters, digits, '-' or '_'")
         }
         return Sampler(name: name, summary: "user-declared \(k)x\(k) kernel pair, stride \(stride), divisor \(divisor)",
                        kind: .kernels(first: first.joined().map(Float.init), second: second.joined().map(Float.init),

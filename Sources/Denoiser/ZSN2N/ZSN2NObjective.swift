@@ -1,37 +1,15 @@
 import Engine
 
-/// What a training pass evaluates: the loss of one sample of the image (the whole image or a crop,
-/// as the objective's own seeded streams choose it), with its gradient added to the network's.
-/// `Trainer` runs the loop around it (batches, Adam, the schedule), the same for every method.
-public protocol TrainingObjective: AnyObject {
-    var network: Network { get }
-    /// One sample's loss; its gradient by every parameter is added to `network.gradients`.
-    func evaluateSample(image: UnsafeBufferPointer<Float>) -> Double
-    /// The sum of `count` samples' losses, their gradients added to `network.gradients`.
-    func evaluateBatch(_ count: Int, image: UnsafeBufferPointer<Float>) -> Double
-    /// The engine's arithmetic in one `evaluateSample` (its passes of f, forward and backward).
-    var workPerSample: EngineWork { get }
-}
-
-extension TrainingObjective {
-    /// One sample after another.
-    public func evaluateBatch(_ count: Int, image: UnsafeBufferPointer<Float>) -> Double {
-        var loss = 0.0
-        for _ in 0..<count { loss += evaluateSample(image: image) }
-        return loss
-    }
-}
-
-/// ZS-N2N's objective on one image: the sampler's loss (`Objective`) on the whole image, or on
+/// ZS-N2N's objective on one image: the sampler's loss (`ZSN2NLoss`) on the whole image, or on
 /// random crops of it drawn from the seed's crop stream, a batch's crops each on a lane of its own
-/// (`SampleLanes`, one `Objective` per lane).
+/// (`SampleLanes`, one `ZSN2NLoss` per lane).
 final class ZSN2NObjective: TrainingObjective {
     let network: Network
     let channels: Int
     let height: Int
     let width: Int
     let crop: (height: Int, width: Int)
-    private let lanes: SampleLanes<Objective>
+    private let lanes: SampleLanes<ZSN2NLoss>
     private var draws: RandomPoolDraws
     private var cropRandom: Random
     /// The draws one sample takes: one per random pool of the sampler, in each of its two passes
@@ -57,7 +35,7 @@ final class ZSN2NObjective: TrainingObjective {
         self.width = width
         self.crop = crop
         lanes = try SampleLanes(network: network, batch: batch) { lane in
-            try Objective(network: lane, sampler: sampler, height: crop.height, width: crop.width)
+            try ZSN2NLoss(network: lane, sampler: sampler, height: crop.height, width: crop.width)
         }
         if crop.height == height && crop.width == width {
             for lane in lanes.lanes { lane.state.full.input.load(pixels) }
@@ -68,14 +46,14 @@ final class ZSN2NObjective: TrainingObjective {
         samples.reserveCapacity(batch)
     }
 
-    /// The bytes beside the main network's: the lanes (`SampleLanes`), each with its `Objective`'s
+    /// The bytes beside the main network's: the lanes (`SampleLanes`), each with its `ZSN2NLoss`'s
     /// buffers at the crop size.
     static func bytes(channels: Int, sampler: Sampler, crop: (height: Int, width: Int), batch: Int, threads: Int)
         -> (lanes: Int, fullSize: Int, halfSize: Int) {
-        let count = SampleLanes<Objective>.count(batch: batch, threads: threads)
-        return (SampleLanes<Objective>.bytes(channels: channels, batch: batch, threads: threads),
-                count * Objective.fullImageBytes(channels: channels, height: crop.height, width: crop.width),
-                count * Objective.halfImageBytes(channels: channels, sampler: sampler, height: crop.height, width: crop.width))
+        let count = SampleLanes<ZSN2NLoss>.count(batch: batch, threads: threads)
+        return (SampleLanes<ZSN2NLoss>.bytes(channels: channels, batch: batch, threads: threads),
+                count * ZSN2NLoss.fullImageBytes(channels: channels, height: crop.height, width: crop.width),
+                count * ZSN2NLoss.halfImageBytes(channels: channels, sampler: sampler, height: crop.height, width: crop.width))
     }
 
     func evaluateSample(image: UnsafeBufferPointer<Float>) -> Double {

@@ -7,7 +7,7 @@ import Engine
 /// of real image around it (four pixels, two more than needed), and zero padding only where the
 /// image itself ends. Tiles and halos are multiples of four, which keeps the Winograd convolution's
 /// 4x4 grid where it lies on the whole image: the result is the whole-image result, bit for bit.
-public enum Inference {
+public enum ZSN2NInference {
     public static let defaultTile = 256
     static let halo = 4
 

@@ -27,7 +27,7 @@ public struct DeclaredSampler: Sendable, Codable, Equatable {
     /// The sampler declared, checked: square kernels of one size, a stride and a non-zero divisor,
     /// and a name that hides no built-in sampler.
     public func sampler() throws -> Sampler {
-        if Sampler.named(name) != nil { throw SamplerError("declared sampler '\(name)' would hide the built-in one of that name") }
+        if Sampler.named(name) != nil { throw DenoiserError("declared sampler '\(name)' would hide the built-in one of that name") }
         return try Sampler.declared(name: name, first: k1, second: k2, stride: stride, divisor: divisor)
     }
 }

@@ -10,7 +10,7 @@ import Engine
 /// The gradient flows through f on all three inputs, including through D1(z) and D2(z) by the
 /// sampler's adjoint. A random sampler draws separately for D(y) and for D(z), as the study did.
 /// Every buffer is planned here, once per image size; `evaluate` allocates nothing.
-public final class Objective {
+public final class ZSN2NLoss {
     public let network: Network
     public let sampler: Sampler
     /// f's workspace on the whole image; load y into `full.input` before `evaluate`.
@@ -27,7 +27,7 @@ public final class Objective {
     public init(network: Network, sampler: Sampler, height: Int, width: Int) throws {
         let (h, w) = sampler.outputSize(height: height, width: width)
         guard h >= 1, w >= 1 else {
-            throw SamplerError("a \(width)x\(height) image is too small for sampler \(sampler.name): it needs at least \(sampler.minimumSide) pixels a side")
+            throw DenoiserError("a \(width)x\(height) image is too small for sampler \(sampler.name): it needs at least \(sampler.minimumSide) pixels a side")
         }
         let c = network.channels
         self.network = network

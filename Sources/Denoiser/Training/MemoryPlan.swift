@@ -8,9 +8,14 @@ public struct MemoryPlan: Sendable, Equatable {
     public struct Item: Sendable, Equatable {
         public var name: String
         public var bytes: Int
+        public init(name: String, bytes: Int) {
+            self.name = name
+            self.bytes = bytes
+        }
     }
 
     public var items: [Item]
+    public init(items: [Item]) { self.items = items }
     public var totalBytes: Int { items.reduce(0) { $0 + $1.bytes } }
 
     /// ZS-N2N's training on `height` x `width` pixels per sample (the whole image, or one crop),
@@ -29,14 +34,14 @@ public struct MemoryPlan: Sendable, Equatable {
         ] + (batch > 1 ? [Item(name: "sample lanes", bytes: lanes.lanes)] : []))
     }
 
-    /// Denoising a `height` x `width` image in place, tile by tile (`Inference`), beside the
+    /// Denoising a `height` x `width` image in place, tile by tile (`ZSN2NInference`), beside the
     /// network's own buffers.
-    public static func inference(channels: Int, height: Int, width: Int, tile: Int = Inference.defaultTile) -> MemoryPlan {
-        let (tileHeight, tileWidth) = Inference.largestRegion(height: height, width: width, tile: tile)
+    public static func inference(channels: Int, height: Int, width: Int, tile: Int = ZSN2NInference.defaultTile) -> MemoryPlan {
+        let (tileHeight, tileWidth) = ZSN2NInference.largestRegion(height: height, width: width, tile: tile)
         return MemoryPlan(items: [
             Item(name: "tile workspace", bytes: Workspace.byteCount(channels: channels, height: tileHeight, width: tileWidth,
                                                                     training: false)),
-            Item(name: "output band", bytes: Inference.bandBytes(channels: channels, height: height, width: width, tile: tile)),
+            Item(name: "output band", bytes: ZSN2NInference.bandBytes(channels: channels, height: height, width: width, tile: tile)),
         ])
     }
 }

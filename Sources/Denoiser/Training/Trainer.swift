@@ -1,7 +1,7 @@
 import Engine
 
-/// Trains f on one noisy image with a method's objective (ZS-N2N's, or the pixel bank's), then
-/// denoises that image.
+/// Trains f on one noisy image with a method's objective (ZS-N2N's, the pixel bank's): the loop
+/// every method shares (batches, Adam, the schedule, the memory budget).
 ///
 /// Seeded: the initialisation, the samplers' draws and the crops each come from their own stream of
 /// the seed, and every parallel reduction has a fixed split, so a seed gives the same output bit
@@ -28,20 +28,6 @@ public final class Trainer {
     /// larger plan is refused before anything is allocated.
     public static let memoryBudget = 1_300_000_000
 
-    /// ZS-N2N with `sampler`: `pixels` is the planar noisy image (channels x height x width) in
-    /// [0, 1]; the engine runs on `parallel`'s threads.
-    public convenience init(pixels: [Float], channels: Int, height: Int, width: Int, sampler: Sampler,
-                            plan: TrainingPlan, seed: UInt64, parallel: Parallel = .allCores) throws {
-        let crop = Trainer.cropSize(plan, height: height, width: width)
-        let memory = MemoryPlan.training(channels: channels, height: crop.height, width: crop.width, sampler: sampler,
-                                         batch: plan.batch, threads: parallel.threads)
-        try self.init(pixels: pixels, channels: channels, height: height, width: width, plan: plan, seed: seed,
-                      parallel: parallel, memory: memory) { network in
-            try ZSN2NObjective(network: network, sampler: sampler, pixels: pixels, channels: channels, height: height,
-                               width: width, crop: crop, batch: plan.batch, seed: seed)
-        }
-    }
-
     /// A trainer on any objective: `makeObjective` builds it on the new network once the plan and
     /// the memory are checked.
     public init(pixels: [Float], channels: Int, height: Int, width: Int, plan: TrainingPlan, seed: UInt64,
@@ -49,16 +35,16 @@ public final class Trainer {
                 makeObjective: (Network) throws -> any TrainingObjective) throws {
         precondition(pixels.count == channels * height * width)
         guard plan.iterations >= 0, plan.stepSize >= 1, plan.learningRate > 0 else {
-            throw SamplerError("training plan needs iterations >= 0, step size >= 1 and a positive learning rate")
+            throw DenoiserError("training plan needs iterations >= 0, step size >= 1 and a positive learning rate")
         }
-        guard plan.batch >= 1 else { throw SamplerError("training plan needs a batch of at least one crop") }
+        guard plan.batch >= 1 else { throw DenoiserError("training plan needs a batch of at least one crop") }
         self.channels = channels
         self.height = height
         self.width = width
         self.plan = plan
         self.memory = memory
         guard memory.totalBytes <= Trainer.memoryBudget else {
-            throw SamplerError("training on the whole \(width)x\(height) image would need about \(memory.totalBytes / 1_000_000) MB; use a preset that trains on crops (balanced or fast)")
+            throw DenoiserError("training on the whole \(width)x\(height) image would need about \(memory.totalBytes / 1_000_000) MB; use a preset that trains on crops (balanced or fast)")
         }
         network = Network(channels: channels, seed: seed, parallel: parallel)
         objective = try makeObjective(network)
@@ -109,17 +95,28 @@ public final class Trainer {
         return true
     }
 
-    /// clamp(y - f(y), 0, 1) on the whole image, planar (a copy; training may go on).
-    public func denoise() -> [Float] {
-        var out = image
-        Inference.denoiseInPlace(&out, channels: channels, height: height, width: width, network: network)
-        return out
-    }
-
-    /// Hands the noisy image back without a copy and ends training; denoise it in place with
-    /// `Inference.denoiseInPlace`. This is what keeps a large photo in memory once, not twice.
+    /// Hands the noisy image back without a copy and ends training; the method then denoises it in
+    /// place (`DenoisingRun.denoise`). This is what keeps a large photo in memory once, not twice.
     public func takeImage() -> [Float] {
         defer { image = [] }
         return image
     }
+}
+
+/// Where training stands, reported after every iteration: the one progress value that the
+/// pipeline, the CLI's bar, the daemon's STATUS= and the study all read.
+public struct TrainingProgress: Sendable, Equatable {
+    /// Iterations done (1 after the first).
+    public var iteration: Int
+    public var total: Int
+    /// The loss of the iteration just done.
+    public var loss: Double
+
+    public init(iteration: Int, total: Int, loss: Double) {
+        self.iteration = iteration
+        self.total = total
+        self.loss = loss
+    }
+
+    public var fraction: Double { total == 0 ? 1 : Double(iteration) / Double(total) }
 }

@@ -11,7 +11,7 @@ struct ObjectiveTests {
         var rng = Random(seed: 3)
         let (c, h, w) = (3, 11, 9)
         let network = Network(channels: c, seed: 1)
-        let objective = try Objective(network: network, sampler: sampler, height: h, width: w)
+        let objective = try ZSN2NLoss(network: network, sampler: sampler, height: h, width: w)
         objective.full.input.load((0..<(c * h * w)).map { _ in rng.uniformFloat() })
 
         var source = RandomPoolDraws(rng: Random(seed: 9))
@@ -65,10 +65,10 @@ struct ObjectiveTests {
     @Test("an image smaller than a sampler needs gives a clear error")
     func tooSmall() {
         let network = Network(channels: 1, seed: 0)
-        #expect(throws: SamplerError.self) { try Objective(network: network, sampler: .threeSizeSample, height: 2, width: 8) }
-        #expect(throws: SamplerError.self) { try Objective(network: network, sampler: .original, height: 5, width: 1) }
+        #expect(throws: DenoiserError.self) { try ZSN2NLoss(network: network, sampler: .threeSizeSample, height: 2, width: 8) }
+        #expect(throws: DenoiserError.self) { try ZSN2NLoss(network: network, sampler: .original, height: 5, width: 1) }
         do {
-            _ = try Objective(network: network, sampler: .threeSizeSample, height: 2, width: 8)
+            _ = try ZSN2NLoss(network: network, sampler: .threeSizeSample, height: 2, width: 8)
         } catch {
             #expect("\(error)".contains("too small for sampler threeSizeSample"))
         }
@@ -90,11 +90,11 @@ struct TrainerTests {
     func determinism() throws {
         let image = Self.noisyRamp(3, 20, 17)
         func run(seed: UInt64, threads: Int, sampler: Sampler) throws -> [Float] {
-            let trainer = try Trainer(pixels: image, channels: 3, height: 20, width: 17, sampler: sampler,
+            let trainer = try ZSN2NMethod.trainer(pixels: image, channels: 3, height: 20, width: 17, sampler: sampler,
                                       plan: TrainingPlan(iterations: 5, stepSize: 2, crop: 16), seed: seed,
                                       parallel: Parallel(threads: threads))
             #expect(trainer.train())
-            return trainer.denoise()
+            return zsn2nOutput(trainer, image)
         }
         let a = try run(seed: 1, threads: 2, sampler: .randomPair)
         #expect(try run(seed: 1, threads: 2, sampler: .randomPair) == a)
@@ -102,11 +102,11 @@ struct TrainerTests {
         #expect(try run(seed: 2, threads: 2, sampler: .randomPair) != a)
         // A batch of two runs on as many lanes as there are threads, up to two.
         func batch(threads: Int) throws -> [Float] {
-            let trainer = try Trainer(pixels: image, channels: 3, height: 20, width: 17, sampler: .randomPair,
+            let trainer = try ZSN2NMethod.trainer(pixels: image, channels: 3, height: 20, width: 17, sampler: .randomPair,
                                       plan: TrainingPlan(iterations: 4, stepSize: 2, crop: 12, batch: 2), seed: 1,
                                       parallel: Parallel(threads: threads))
             #expect(trainer.train())
-            return trainer.denoise()
+            return zsn2nOutput(trainer, image)
         }
         let b = try batch(threads: 2)
         #expect(try batch(threads: 1) == b)
@@ -151,7 +151,7 @@ struct TrainerTests {
     @Test("training lowers the loss, and progress can stop it")
     func trainingProgress() throws {
         let image = Self.noisyRamp(1, 24, 24)
-        let trainer = try Trainer(pixels: image, channels: 1, height: 24, width: 24, sampler: .original,
+        let trainer = try ZSN2NMethod.trainer(pixels: image, channels: 1, height: 24, width: 24, sampler: .original,
                                   plan: TrainingPlan(iterations: 60, stepSize: 1000), seed: 0)
         var seen: [Int] = []
         let finished = trainer.train { p in seen.append(p.iteration); return p.iteration < 40 }
@@ -160,7 +160,7 @@ struct TrainerTests {
         #expect(trainer.lastLoss! < trainer.firstLoss!)
         #expect(trainer.train())
         #expect(trainer.iteration == 60)
-        let out = trainer.denoise()
+        let out = zsn2nOutput(trainer, image)
         #expect(out.count == 24 * 24 && out.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
 
@@ -170,10 +170,10 @@ struct TrainerTests {
                                         stride: 2, divisor: 1)
         #expect(mine.kind == Sampler.original.kind)
         #expect(mine.outputSize(height: 13, width: 10) == (6, 5))
-        #expect(throws: SamplerError.self) { try Sampler.declared(name: "bad", first: [[0, 1], [1]], second: [[0, 1], [1, 0]], stride: 2, divisor: 1) }
-        #expect(throws: SamplerError.self) { try Sampler.declared(name: "bad", first: [[1]], second: [[1]], stride: 0, divisor: 1) }
-        #expect(throws: SamplerError.self) { try Sampler.declared(name: "bad", first: [[1]], second: [[1]], stride: 1, divisor: 0) }
-        #expect(throws: SamplerError.self) { try Sampler.declared(name: "has space", first: [[1]], second: [[1]], stride: 1, divisor: 1) }
+        #expect(throws: DenoiserError.self) { try Sampler.declared(name: "bad", first: [[0, 1], [1]], second: [[0, 1], [1, 0]], stride: 2, divisor: 1) }
+        #expect(throws: DenoiserError.self) { try Sampler.declared(name: "bad", first: [[1]], second: [[1]], stride: 0, divisor: 1) }
+        #expect(throws: DenoiserError.self) { try Sampler.declared(name: "bad", first: [[1]], second: [[1]], stride: 1, divisor: 0) }
+        #expect(throws: DenoiserError.self) { try Sampler.declared(name: "has space", first: [[1]], second: [[1]], stride: 1, divisor: 1) }
     }
 
     @Test("random pools pick one of each pair, the last of three when the size is odd")

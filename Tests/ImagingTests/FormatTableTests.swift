@@ -129,11 +129,18 @@ struct FormatTableTests {
         }
     }
 
-    @Test("The sidecar schema lists exactly the table's formats and depths")
+    @Test("The current sidecar schema lists exactly the table's formats and depths")
     func schemaEnums() throws {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let url = repository.appendingPathComponent("schema/zsn2n.sidecar-1.schema.json")
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("schema")
+        // The newest version (zsn2n.sidecar-N.schema.json, highest N): what the pipeline writes.
+        // Older versions describe documents written before, which never held a newer format.
+        let versions = try FileManager.default.contentsOfDirectory(atPath: folder.path).compactMap { name -> Int? in
+            guard name.hasPrefix("zsn2n.sidecar-"), name.hasSuffix(".schema.json") else { return nil }
+            return Int(name.dropFirst("zsn2n.sidecar-".count).dropLast(".schema.json".count))
+        }
+        let newest = try #require(versions.max())
+        let url = folder.appendingPathComponent("zsn2n.sidecar-\(newest).schema.json")
         let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         func enumeration(_ object: String, _ key: String) throws -> [Any] {
             let properties = try #require(schema["properties"] as? [String: Any])

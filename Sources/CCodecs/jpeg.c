@@ -3,7 +3,7 @@
  * emit_message, which by default prints to stderr; ours is silent, except that warnings saying
  * the image data is missing or damaged are promoted to errors (see is_fatal_warning). */
 
-#include "internal.h"
+#include "codec.h"
 #include <errno.h>
 
 #include <jpeglib.h> /* first: jerror.h's list depends on jconfig.h's feature macros */
@@ -93,7 +93,7 @@ typedef struct {
     int started; /* jpeg_start_decompress done */
 } jpeg_decoder;
 
-int cc_jpeg_decoder_open(cc_decoder *decoder, cc_status *status) {
+static int cc_jpeg_decoder_open(cc_decoder *decoder, cc_status *status) {
     jpeg_decoder *state = calloc(1, sizeof *state);
     if (!state)
         return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
@@ -160,8 +160,8 @@ int cc_jpeg_decoder_open(cc_decoder *decoder, cc_status *status) {
     return 0;
 }
 
-int cc_jpeg_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_bytes,
-                              uint32_t rows, cc_status *status) {
+static int cc_jpeg_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_bytes,
+                                     uint32_t rows, cc_status *status) {
     jpeg_decoder *state = decoder->impl;
     struct jpeg_decompress_struct *c = &state->cinfo;
     if (setjmp(state->err.jump))
@@ -189,7 +189,7 @@ int cc_jpeg_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_b
     return 0;
 }
 
-int cc_jpeg_decoder_finish(cc_decoder *decoder, cc_status *status) {
+static int cc_jpeg_decoder_finish(cc_decoder *decoder, cc_status *status) {
     jpeg_decoder *state = decoder->impl;
     if (setjmp(state->err.jump))
         return fail_from_jpeg(&state->err, status);
@@ -197,7 +197,7 @@ int cc_jpeg_decoder_finish(cc_decoder *decoder, cc_status *status) {
     return 0;
 }
 
-void cc_jpeg_decoder_free(cc_decoder *decoder) {
+static void cc_jpeg_decoder_free(cc_decoder *decoder) {
     jpeg_decoder *state = decoder->impl;
     if (!state)
         return;
@@ -213,7 +213,7 @@ typedef struct {
     error_manager err;
 } jpeg_encoder;
 
-int cc_jpeg_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_status *status) {
+static int cc_jpeg_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_status *status) {
     jpeg_encoder *state = calloc(1, sizeof *state);
     if (!state)
         return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
@@ -257,8 +257,8 @@ int cc_jpeg_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_sta
     return 0;
 }
 
-int cc_jpeg_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_t row_bytes,
-                               uint32_t rows, cc_status *status) {
+static int cc_jpeg_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_t row_bytes,
+                                      uint32_t rows, cc_status *status) {
     jpeg_encoder *state = encoder->impl;
     if (setjmp(state->err.jump))
         return fail_from_jpeg(&state->err, status);
@@ -273,7 +273,7 @@ int cc_jpeg_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_
     return 0;
 }
 
-int cc_jpeg_encoder_finish(cc_encoder *encoder, cc_status *status) {
+static int cc_jpeg_encoder_finish(cc_encoder *encoder, cc_status *status) {
     jpeg_encoder *state = encoder->impl;
     if (setjmp(state->err.jump))
         return fail_from_jpeg(&state->err, status);
@@ -281,7 +281,7 @@ int cc_jpeg_encoder_finish(cc_encoder *encoder, cc_status *status) {
     return 0;
 }
 
-void cc_jpeg_encoder_free(cc_encoder *encoder) {
+static void cc_jpeg_encoder_free(cc_encoder *encoder) {
     jpeg_encoder *state = encoder->impl;
     if (!state)
         return;
@@ -289,3 +289,29 @@ void cc_jpeg_encoder_free(cc_encoder *encoder) {
     free(state);
     encoder->impl = NULL;
 }
+
+/* ---- the table's row ---- */
+
+static const cc_signature signatures[] = {{{0xFF, 0xD8}, 2}}; /* SOI, start of image */
+
+const cc_codec cc_jpeg_codec = {
+    .info = {
+        .format = CC_FORMAT_JPEG,
+        .name = "JPEG",
+        .signatures = signatures,
+        .signature_count = sizeof signatures / sizeof signatures[0],
+        .cut_from = 0, /* a lone 0xFF byte is not taken for a cut JPEG */
+        .write_depths = CC_DEPTH(8),
+        .writes_alpha = 0,
+        .takes_quality = 1,
+        .interlaced_in_one_call = 0, /* libjpeg buffers a progressive file's scans itself */
+    },
+    .decoder_open = cc_jpeg_decoder_open,
+    .decoder_read_rows = cc_jpeg_decoder_read_rows,
+    .decoder_finish = cc_jpeg_decoder_finish,
+    .decoder_free = cc_jpeg_decoder_free,
+    .encoder_open = cc_jpeg_encoder_open,
+    .encoder_write_rows = cc_jpeg_encoder_write_rows,
+    .encoder_finish = cc_jpeg_encoder_finish,
+    .encoder_free = cc_jpeg_encoder_free,
+};

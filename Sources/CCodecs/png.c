@@ -3,7 +3,7 @@
  * swallowed (libpng would print them to stderr). No gamma or colour transforms: samples come
  * out as stored, except that palettes, sub-8-bit gray and tRNS are expanded (below). */
 
-#include "internal.h"
+#include "codec.h"
 
 #include <errno.h>
 #include <png.h>
@@ -70,7 +70,7 @@ static int fail_from_png(png_state *state, cc_status *status) {
 
 /* ---- decoding ---- */
 
-int cc_png_decoder_open(cc_decoder *decoder, cc_status *status) {
+static int cc_png_decoder_open(cc_decoder *decoder, cc_status *status) {
     png_state *state = calloc(1, sizeof *state);
     if (!state)
         return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
@@ -158,8 +158,8 @@ int cc_png_decoder_open(cc_decoder *decoder, cc_status *status) {
     return 0;
 }
 
-int cc_png_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_bytes,
-                             uint32_t rows, cc_status *status) {
+static int cc_png_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_bytes,
+                                    uint32_t rows, cc_status *status) {
     png_state *state = decoder->impl;
     if (setjmp(png_jmpbuf(state->png)))
         return fail_from_png(state, status);
@@ -182,7 +182,7 @@ int cc_png_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_by
     return 0;
 }
 
-int cc_png_decoder_finish(cc_decoder *decoder, cc_status *status) {
+static int cc_png_decoder_finish(cc_decoder *decoder, cc_status *status) {
     png_state *state = decoder->impl;
     if (setjmp(png_jmpbuf(state->png)))
         return fail_from_png(state, status);
@@ -190,7 +190,7 @@ int cc_png_decoder_finish(cc_decoder *decoder, cc_status *status) {
     return 0;
 }
 
-void cc_png_decoder_free(cc_decoder *decoder) {
+static void cc_png_decoder_free(cc_decoder *decoder) {
     png_state *state = decoder->impl;
     if (!state)
         return;
@@ -202,7 +202,7 @@ void cc_png_decoder_free(cc_decoder *decoder) {
 
 /* ---- encoding ---- */
 
-int cc_png_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_status *status) {
+static int cc_png_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_status *status) {
     png_state *state = calloc(1, sizeof *state);
     if (!state)
         return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
@@ -237,8 +237,8 @@ int cc_png_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_stat
     return 0;
 }
 
-int cc_png_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_t row_bytes,
-                              uint32_t rows, cc_status *status) {
+static int cc_png_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_t row_bytes,
+                                     uint32_t rows, cc_status *status) {
     png_state *state = encoder->impl;
     if (setjmp(png_jmpbuf(state->png)))
         return fail_from_png(state, status);
@@ -247,7 +247,7 @@ int cc_png_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_t
     return 0;
 }
 
-int cc_png_encoder_finish(cc_encoder *encoder, cc_status *status) {
+static int cc_png_encoder_finish(cc_encoder *encoder, cc_status *status) {
     png_state *state = encoder->impl;
     if (setjmp(png_jmpbuf(state->png)))
         return fail_from_png(state, status);
@@ -255,7 +255,7 @@ int cc_png_encoder_finish(cc_encoder *encoder, cc_status *status) {
     return 0;
 }
 
-void cc_png_encoder_free(cc_encoder *encoder) {
+static void cc_png_encoder_free(cc_encoder *encoder) {
     png_state *state = encoder->impl;
     if (!state)
         return;
@@ -264,3 +264,30 @@ void cc_png_encoder_free(cc_encoder *encoder) {
     free(state);
     encoder->impl = NULL;
 }
+
+/* ---- the table's row ---- */
+
+static const cc_signature signatures[] = {{{137, 80, 78, 71, 13, 10, 26, 10}, 8}};
+
+const cc_codec cc_png_codec = {
+    .info = {
+        .format = CC_FORMAT_PNG,
+        .name = "PNG",
+        .signatures = signatures,
+        .signature_count = sizeof signatures / sizeof signatures[0],
+        .cut_from = 1, /* one byte of the signature is enough to say it was a PNG */
+        .signature_name = "signature",
+        .write_depths = CC_DEPTH(8) | CC_DEPTH(16),
+        .writes_alpha = 1,
+        .takes_quality = 0,
+        .interlaced_in_one_call = 1, /* Adam7: each pass touches every row */
+    },
+    .decoder_open = cc_png_decoder_open,
+    .decoder_read_rows = cc_png_decoder_read_rows,
+    .decoder_finish = cc_png_decoder_finish,
+    .decoder_free = cc_png_decoder_free,
+    .encoder_open = cc_png_encoder_open,
+    .encoder_write_rows = cc_png_encoder_write_rows,
+    .encoder_finish = cc_png_encoder_finish,
+    .encoder_free = cc_png_encoder_free,
+};

@@ -17,7 +17,7 @@
  * Write: contiguous 8- or 16-bit gray/RGB with optional unassociated alpha, Deflate with the
  * horizontal predictor, strips of about 8 KB (libtiff's default), the ICC profile if given. */
 
-#include "internal.h"
+#include "codec.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -221,11 +221,8 @@ static TIFF *open_tiff(tiff_io *io, const char *name, const char *mode) {
 
 static int fail_from_tiff(tiff_io *io, cc_status *status, int code, const char *fallback) {
     const char *message = io->message[0] ? io->message : thread_message[0] ? thread_message : fallback;
-    if (io->io_errno) {
-        cc_fail(status, CC_ERR_IO, "%s", strerror(io->io_errno));
-        status->sys_errno = io->io_errno;
-        return -1;
-    }
+    if (io->io_errno)
+        return cc_fail_errno(status, CC_ERR_IO, io->io_errno);
     /* libtiff's own allocation failures; its refusals of a declared size above MAX_SINGLE_ALLOC
      * ("Memory allocation of N bytes is beyond the ... limit") stay corrupt: the file lied. */
     if (strstr(message, "Out of memory") || strstr(message, "No space for"))
@@ -292,7 +289,7 @@ static int directory_complete(tiff_decoder *state) {
     return end <= file_size(&state->io);
 }
 
-int cc_tiff_decoder_open(cc_decoder *decoder, cc_status *status) {
+static int cc_tiff_decoder_open(cc_decoder *decoder, cc_status *status) {
     tiff_decoder *state = calloc(1, sizeof *state);
     if (!state)
         return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
@@ -510,8 +507,8 @@ static void copy_sample(uint8_t *to, const uint8_t *from, int bytes, int invert)
     }
 }
 
-int cc_tiff_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_bytes,
-                              uint32_t rows, cc_status *status) {
+static int cc_tiff_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_bytes,
+                                     uint32_t rows, cc_status *status) {
     tiff_decoder *state = decoder->impl;
     const cc_header *h = &decoder->header;
     state->io.message[0] = thread_message[0] = 0;
@@ -542,12 +539,12 @@ int cc_tiff_decoder_read_rows(cc_decoder *decoder, uint8_t *buffer, size_t row_b
     return 0;
 }
 
-int cc_tiff_decoder_finish(cc_decoder *decoder, cc_status *status) {
+static int cc_tiff_decoder_finish(cc_decoder *decoder, cc_status *status) {
     (void)decoder, (void)status; /* no end marker: every strip or tile needed has been decoded */
     return 0;
 }
 
-void cc_tiff_decoder_free(cc_decoder *decoder) {
+static void cc_tiff_decoder_free(cc_decoder *decoder) {
     tiff_decoder *state = decoder->impl;
     if (!state)
         return;
@@ -569,7 +566,7 @@ typedef struct {
     uint32_t y;
 } tiff_encoder;
 
-int cc_tiff_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_status *status) {
+static int cc_tiff_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_status *status) {
     tiff_encoder *state = calloc(1, sizeof *state);
     if (!state)
         return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
@@ -611,8 +608,8 @@ int cc_tiff_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_sta
     return 0;
 }
 
-int cc_tiff_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_t row_bytes,
-                               uint32_t rows, cc_status *status) {
+static int cc_tiff_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_t row_bytes,
+                                      uint32_t rows, cc_status *status) {
     tiff_encoder *state = encoder->impl;
     state->io.message[0] = thread_message[0] = 0;
     for (uint32_t i = 0; i < rows; i++) {
@@ -624,7 +621,7 @@ int cc_tiff_encoder_write_rows(cc_encoder *encoder, const uint8_t *buffer, size_
     return 0;
 }
 
-int cc_tiff_encoder_finish(cc_encoder *encoder, cc_status *status) {
+static int cc_tiff_encoder_finish(cc_encoder *encoder, cc_status *status) {
     tiff_encoder *state = encoder->impl;
     /* TIFFFlush writes the last strip and the directory and says whether that worked; TIFFClose
      * would do the same but return nothing. */
@@ -638,7 +635,7 @@ int cc_tiff_encoder_finish(cc_encoder *encoder, cc_status *status) {
     return 0;
 }
 
-void cc_tiff_encoder_free(cc_encoder *encoder) {
+static void cc_tiff_encoder_free(cc_encoder *encoder) {
     tiff_encoder *state = encoder->impl;
     if (!state)
         return;
@@ -649,3 +646,32 @@ void cc_tiff_encoder_free(cc_encoder *encoder) {
     free(state);
     encoder->impl = NULL;
 }
+
+/* ---- the table's row ---- */
+
+/* The byte-order mark and magic number: classic TIFF (42) and BigTIFF (43), each either way round. */
+static const cc_signature signatures[] = {
+    {{'I', 'I', 42, 0}, 4}, {{'M', 'M', 0, 42}, 4}, {{'I', 'I', 43, 0}, 4}, {{'M', 'M', 0, 43}, 4}};
+
+const cc_codec cc_tiff_codec = {
+    .info = {
+        .format = CC_FORMAT_TIFF,
+        .name = "TIFF",
+        .signatures = signatures,
+        .signature_count = sizeof signatures / sizeof signatures[0],
+        .cut_from = 2, /* the byte-order mark */
+        .signature_name = "header",
+        .write_depths = CC_DEPTH(8) | CC_DEPTH(16),
+        .writes_alpha = 1,
+        .takes_quality = 0,
+        .interlaced_in_one_call = 0,
+    },
+    .decoder_open = cc_tiff_decoder_open,
+    .decoder_read_rows = cc_tiff_decoder_read_rows,
+    .decoder_finish = cc_tiff_decoder_finish,
+    .decoder_free = cc_tiff_decoder_free,
+    .encoder_open = cc_tiff_encoder_open,
+    .encoder_write_rows = cc_tiff_encoder_write_rows,
+    .encoder_finish = cc_tiff_encoder_finish,
+    .encoder_free = cc_tiff_encoder_free,
+};

@@ -11,8 +11,8 @@ enum CodecFailure {
         switch cc_code(UInt32(status.code)) {
         case CC_ERR_OPEN: reason = "cannot open: \(message)"
         case CC_ERR_IO: reason = "cannot read: \(message)"
-        case CC_ERR_EMPTY: reason = "empty file (0 bytes), not a PNG, JPEG or TIFF file"
-        case CC_ERR_NOT_IMAGE: reason = "not a PNG, JPEG or TIFF file"
+        case CC_ERR_EMPTY: reason = "empty file (0 bytes), not a \(ImageSourceInfo.Format.listed("or")) file"
+        case CC_ERR_NOT_IMAGE: reason = "not a \(ImageSourceInfo.Format.listed("or")) file"
         case CC_ERR_TRUNCATED_SIGNATURE: reason = "truncated \(kind): the \(message)"
         case CC_ERR_CORRUPT: reason = "truncated or corrupt \(kind): \(message)"
         case CC_ERR_UNSUPPORTED: reason = "unsupported \(kind): \(message)"
@@ -34,18 +34,6 @@ enum CodecFailure {
         default: reason = "\(kind) encoder failed: \(message)"
         }
         return ImageError(file: file, reason: reason, systemErrno: status.sys_errno)
-    }
-}
-
-extension ImageSourceInfo.Format {
-    /// The format the shim reports (cc_format), or nil for 0 (not recognised).
-    init?(shimFormat: Int32) {
-        switch cc_format(UInt32(shimFormat)) {
-        case CC_FORMAT_PNG: self = .png
-        case CC_FORMAT_JPEG: self = .jpeg
-        case CC_FORMAT_TIFF: self = .tiff
-        default: return nil
-        }
     }
 }
 

@@ -96,7 +96,7 @@ struct ImageDecoder {
         // PixelLimit has ruled out overflow for width * height * samples * 4 bytes.
         let plane = width * height
         let rowBytes = width * samples * sampleBytes
-        let wholeImage = header.info.format == .png && header.info.interlaced
+        let wholeImage = header.info.format.traits.decodesInterlacedWhole && header.info.interlaced
         let stripRows = wholeImage ? height : max(1, min(height, (1 << 20) / rowBytes))
         let strip = UnsafeMutableRawPointer.allocate(byteCount: stripRows * rowBytes, alignment: 16)
         defer { strip.deallocate() }
@@ -115,7 +115,8 @@ struct ImageDecoder {
                 if let alpha { planes.append(alpha + y * width) }
                 if sampleBytes == 4 {
                     if let outside = SampleConversion.copyFloats(strip, count: rows * width, into: planes) {
-                        throw ImageError(file: name, reason: "unsupported TIFF: 32-bit float samples of \(outside); float TIFFs are read with samples in 0...1: rescale it, or save it as 16-bit")
+                        let kind = header.info.format.displayName
+                        throw ImageError(file: name, reason: "unsupported \(kind): 32-bit float samples of \(outside); float \(kind)s are read with samples in 0...1: rescale it, or save it as 16-bit")
                     }
                 } else {
                     SampleConversion.deinterleave(strip, sampleBytes: sampleBytes, count: rows * width,

@@ -27,27 +27,19 @@ struct ImageEncoder {
         guard [1, 2, 4, 8, 16].contains(bitDepth) else {
             throw refuse("bit depth \(bitDepth) (1, 2, 4, 8 or 16 expected)")
         }
+        let traits = format.traits
         var options = cc_encode_options()
+        options.format = Int32(traits.shimFormat.rawValue)
         options.width = UInt32(image.width)
         options.height = UInt32(image.height)
         options.channels = Int32(image.channels)
-        switch format {
-        case .png:
-            options.format = Int32(CC_FORMAT_PNG.rawValue)
-            options.bit_depth = bitDepth == 16 ? 16 : 8 // 1/2/4 are promoted; see ImageIO.write
-            options.has_alpha = image.alpha != nil ? 1 : 0
-        case .tiff:
-            options.format = Int32(CC_FORMAT_TIFF.rawValue)
-            options.bit_depth = bitDepth == 16 ? 16 : 8 // as PNG: 1/2/4 are promoted
-            options.has_alpha = image.alpha != nil ? 1 : 0
-        case .jpeg:
+        options.bit_depth = Int32(traits.writtenDepth(requested: bitDepth))
+        options.has_alpha = traits.writesAlpha && image.alpha != nil ? 1 : 0
+        if traits.takesQuality {
             guard (1...100).contains(jpegQuality) else {
-                throw refuse("JPEG quality \(jpegQuality) (1...100 expected)")
+                throw refuse("\(traits.displayName) quality \(jpegQuality) (1...100 expected)")
             }
-            options.format = Int32(CC_FORMAT_JPEG.rawValue)
-            options.bit_depth = 8
             options.quality = Int32(jpegQuality)
-            options.has_alpha = 0 // JPEG cannot hold alpha: dropped
         }
         self.image = image
         self.format = format
@@ -89,12 +81,14 @@ struct ImageEncoder {
         }
     }
 
-    /// The options with the ICC profile and EXIF pointers valid for the duration of `body`.
+    /// The options with the ICC profile and EXIF pointers valid for the duration of `body`; only
+    /// what the format keeps is handed on.
     private func withOptions<T>(iccProfile: [UInt8]?, exif: [UInt8]?,
                                 _ body: (inout cc_encode_options) throws -> T) throws -> T {
         var options = self.options
-        return try (iccProfile ?? []).withUnsafeBufferPointer { icc in
-            try (exif ?? []).withUnsafeBufferPointer { exif in
+        let keeps = format.traits.keeps
+        return try (keeps.contains(.iccProfile) ? iccProfile ?? [] : []).withUnsafeBufferPointer { icc in
+            try (keeps.contains(.exif) ? exif ?? [] : []).withUnsafeBufferPointer { exif in
                 if !icc.isEmpty { (options.icc_profile, options.icc_profile_size) = (icc.baseAddress, icc.count) }
                 if !exif.isEmpty { (options.exif, options.exif_size) = (exif.baseAddress, exif.count) }
                 return try body(&options)

@@ -1,4 +1,4 @@
-/// What a PNG, JPEG or TIFF file declares before its pixels: enough to decide whether to decode it.
+/// What an image file declares before its pixels: enough to decide whether to decode it.
 public struct ImageHeader: Sendable, Equatable {
     public var width: Int
     public var height: Int

@@ -1,26 +1,5 @@
 /// How an image was stored, kept so that the output can be written the same way.
 public struct ImageSourceInfo: Sendable, Equatable, Codable {
-    public enum Format: String, Sendable, Codable {
-        case png, jpeg, tiff
-
-        /// The format a file name's extension stands for (any case): `.png`, `.jpg`, `.jpeg`,
-        /// `.tif` or `.tiff`. Reading never trusts it (the format comes from the first bytes);
-        /// writing follows it.
-        public init?(fileExtension: String) {
-            switch fileExtension.lowercased() {
-            case "png": self = .png
-            case "jpg", "jpeg": self = .jpeg
-            case "tif", "tiff": self = .tiff
-            default: return nil
-            }
-        }
-
-        /// The extensions a name may end in, for messages.
-        public static let fileExtensions = ["png", "jpg", "jpeg", "tif", "tiff"]
-
-        /// "PNG", "JPEG", "TIFF": the format as messages name it.
-        public var displayName: String { rawValue.uppercased() }
-    }
     public var format: Format
     /// Bits per sample in the file (1, 2, 4, 8 or 16; 8 for JPEG; 32 for a float TIFF).
     public var bitDepth: Int

@@ -3,10 +3,11 @@ import SystemPackage
 
 /// A denoised image, not yet written anywhere, and what its sidecar says.
 public struct DenoisedImage: Sendable {
-    /// How the output is written: in `format` (by default the input's); 16 bits when a 16-bit PNG
-    /// or TIFF, or a 32-bit float TIFF, is written as PNG or TIFF (the deepest integer depth both
-    /// write), else 8 (1/2/4-bit PNGs are written at 8: processed values no longer sit on their
-    /// coarse grid; JPEG is 8-bit). The one place this rule is written.
+    /// How the output is written: in `format` (by default the input's), at the deepest integer
+    /// depth both formats write, up to the input's (`Format.outputDepth(from:)`, from the formats'
+    /// traits): 16 bits when a 16-bit PNG or TIFF, or a 32-bit float TIFF, is written as PNG or
+    /// TIFF, else 8 (1/2/4-bit PNGs are written at 8: processed values no longer sit on their
+    /// coarse grid; JPEG is 8-bit).
     public struct Encoding: Sendable, Equatable {
         public var format: ImageSourceInfo.Format
         public var bitDepth: Int
@@ -14,8 +15,7 @@ public struct DenoisedImage: Sendable {
 
         public init(source: ImageSourceInfo, format: ImageSourceInfo.Format? = nil, jpegQuality: Int) {
             self.format = format ?? source.format
-            let deep: Set<ImageSourceInfo.Format> = [.png, .tiff]
-            bitDepth = deep.contains(self.format) && deep.contains(source.format) && source.bitDepth >= 16 ? 16 : 8
+            bitDepth = self.format.outputDepth(from: source)
             self.jpegQuality = jpegQuality
         }
     }

@@ -33,7 +33,7 @@ public struct StudyImage: Sendable {
         return StudyImage(name: url.deletingPathExtension().lastPathComponent, file: url.lastPathComponent, image: image)
     }
 
-    /// The PNG, JPEG and TIFF files of a folder (any case of .png/.jpg/.jpeg/.tif/.tiff), sorted by name; a file
+    /// The image files of a folder (by extension, in any case: `ImageSourceInfo.Format(fileExtension:)`), sorted by name; a file
     /// stays as it is. Hidden files are skipped.
     public static func expand(_ paths: [String]) throws -> [String] {
         var files: [String] = []
@@ -47,7 +47,7 @@ public struct StudyImage: Sendable {
             let images = names.filter { name in
                 !name.hasPrefix(".") && ImageSourceInfo.Format(fileExtension: URL(fileURLWithPath: name).pathExtension) != nil
             }
-            guard !images.isEmpty else { throw StudyError("\(path): no .png, .jpg, .jpeg, .tif or .tiff file in this folder") }
+            guard !images.isEmpty else { throw StudyError("\(path): no \(ImageSourceInfo.Format.extensionsListed("or")) file in this folder") }
             files += images.map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
         }
         return files

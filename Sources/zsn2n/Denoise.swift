@@ -9,7 +9,7 @@ struct Denoise: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Denoise images by training a small network on each alone (Zero-Shot Noise2Noise).",
         discussion: """
-        Takes files and folders (a folder's .png, .jpg, .jpeg, .tif and .tiff files, not its subfolders). Each \
+        Takes files and folders (a folder's \(ImageSourceInfo.Format.extensionsListed("and")) files, not its subfolders). Each \
         output goes beside its input as NAME.denoised.EXT, or to -o OUT (one input), or into \
         --output-dir DIR as DIR/NAME with its sidecar DIR/NAME.json (the daemon's naming). The \
         output's format follows its extension, at the input's bit depth where the format has it; \

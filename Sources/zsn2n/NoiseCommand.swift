@@ -10,10 +10,17 @@ struct NoiseCommand: ParsableCommand {
         discussion: """
         gauss:S adds N(0, (S/255)^2) per sample and clamps to [0,1]; poisson:L gives Poisson(L*x)/L; \
         saltpepper:P sets a sample to the image's max with probability P/2 and to its min with \
-        probability P/2. The output format follows NOISY's extension (.png, .jpg/.jpeg or .tif/.tiff); \
-        PNGs and TIFFs are written at 16 bits with --bit-depth 16, so little of the noise is lost to \
+        probability P/2. The output format follows NOISY's extension (\(extensionsByFormat)); \
+        \(deepFormats) are written at 16 bits with --bit-depth 16, so little of the noise is lost to \
         rounding.
         """)
+
+    /// ".png, .jpg/.jpeg or .tif/.tiff"
+    private static let extensionsByFormat = ImageSourceInfo.Format.listed(
+        "or", as: { $0.traits.fileExtensions.map { "." + $0 }.joined(separator: "/") })
+    /// "PNGs and TIFFs": the formats that write 16 bits.
+    private static let deepFormats = ImageSourceInfo.Format.listed(
+        "and", as: { $0.displayName + "s" }, where: { $0.traits.writeDepths.contains(16) })
 
     @Argument(help: "The clean image.") var clean: String
     @Option(name: .shortAndLong, help: "Where to write the noisy image.") var output: String
@@ -43,7 +50,7 @@ struct NoiseCommand: ParsableCommand {
         }
         if let cleanOutput {
             try StagedFile.writeAtomically(to: cleanOutput, replacing: force) { temporary in
-                try ImageIO.write(image, to: temporary, format: .png, bitDepth: info.bitDepth >= 16 ? 16 : 8)
+                try ImageIO.write(image, to: temporary, format: .png, bitDepth: ImageSourceInfo.Format.png.outputDepth(from: info))
             }
         }
         let noisy = noise.apply(to: image, seed: seed)

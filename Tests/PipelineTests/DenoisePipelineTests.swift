@@ -104,6 +104,24 @@ import Imaging
         #expect([1, 2, 4, 8].map { encoding(.png, $0).bitDepth } == [8, 8, 8, 8])
         #expect(encoding(.jpeg, 8).bitDepth == 8 && encoding(.jpeg, 8).format == .jpeg && encoding(.jpeg, 8).jpegQuality == 90)
     }
+
+    @Test("the output depth, from the formats' table, for every source format and depth written as every format")
+    func outputEncodingEveryPair() {
+        let deep: Set<ImageSourceInfo.Format> = [.png, .tiff]
+        for source in ImageSourceInfo.Format.allCases {
+            for depth in source.traits.readDepths {
+                let info = ImageSourceInfo(format: source, bitDepth: depth, colorType: "gray", interlaced: false)
+                #expect(DenoisedImage.Encoding(source: info, jpegQuality: 95).format == source)
+                for target in ImageSourceInfo.Format.allCases {
+                    let encoding = DenoisedImage.Encoding(source: info, format: target, jpegQuality: 95)
+                    // The rule as DenoisedImage wrote it before the table.
+                    let before = deep.contains(target) && deep.contains(source) && depth >= 16 ? 16 : 8
+                    #expect(encoding.format == target && encoding.bitDepth == before, "\(source) \(depth)-bit as \(target)")
+                    #expect(target.traits.writeDepths.contains(encoding.bitDepth))
+                }
+            }
+        }
+    }
 }
 
 /// Results written by concurrent jobs, each into its own slot.

@@ -18,11 +18,49 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The formats, each described by a row of the table in formats.c (a cc_format_info, below) and
+ * implemented in a file of its own (png.c, jpeg.c, tiff.c). 0 is no format. */
 typedef enum {
     CC_FORMAT_PNG = 1,
     CC_FORMAT_JPEG = 2,
     CC_FORMAT_TIFF = 3,
 } cc_format;
+
+/* The most bytes a signature holds: as many as are read from a file to recognise it. */
+#define CC_SIGNATURE_MAX 16
+
+/* Bytes a file of the format starts with. */
+typedef struct {
+    uint8_t bytes[CC_SIGNATURE_MAX];
+    size_t size;
+} cc_signature;
+
+/* A bit of cc_format_info.write_depths. */
+#define CC_DEPTH(bits) ((uint64_t)1 << (bits))
+
+/* One format, as the table describes it. */
+typedef struct {
+    int format;       /* cc_format */
+    const char *name; /* "PNG": how messages name the format */
+    /* A file is of this format when it starts with one of `signatures`. One shorter than a
+     * signature but of at least `cut_from` bytes, all matching it, is a file of this format cut
+     * short inside its `signature_name` (CC_ERR_TRUNCATED_SIGNATURE); with `cut_from` 0 such a
+     * file is simply not an image. */
+    const cc_signature *signatures;
+    int signature_count;
+    size_t cut_from;
+    const char *signature_name; /* "signature", "header" */
+    /* What the encoder takes: the sample depths it writes (CC_DEPTH(8) | CC_DEPTH(16)), whether
+     * an alpha sample, whether cc_encode_options.quality. */
+    uint64_t write_depths;
+    int writes_alpha;
+    int takes_quality;
+    /* An interlaced file is decoded in one cc_decoder_read_rows call for all its rows. */
+    int interlaced_in_one_call;
+} cc_format_info;
+
+/* The table's row for `format`, or NULL when `format` names none (0 among them). */
+const cc_format_info *cc_format_info_of(int format);
 
 /* The file's colour layout. */
 typedef enum {
@@ -39,8 +77,8 @@ typedef enum {
     CC_ERR_OPEN = 1,        /* the file could not be opened or created; message is strerror() */
     CC_ERR_IO = 2,          /* reading, writing or closing failed; message is strerror() */
     CC_ERR_EMPTY = 3,       /* zero-byte input */
-    CC_ERR_NOT_IMAGE = 4,   /* none of the PNG signature, a JPEG SOI marker, a TIFF header */
-    CC_ERR_TRUNCATED_SIGNATURE = 5, /* the input ends inside the PNG signature or TIFF header */
+    CC_ERR_NOT_IMAGE = 4,   /* no format's signature (cc_format_info.signatures) */
+    CC_ERR_TRUNCATED_SIGNATURE = 5, /* the input ends inside a signature (cc_format_info.cut_from) */
     CC_ERR_CORRUPT = 6,     /* libpng/libjpeg/libtiff refused the data; message is theirs */
     CC_ERR_UNSUPPORTED = 7, /* a valid file we do not handle (12-bit JPEG, multi-page TIFF...) */
     CC_ERR_NO_MEMORY = 8,
@@ -86,7 +124,7 @@ cc_decoder *cc_decoder_open_memory(const void *data, size_t size, cc_status *sta
 
 const cc_header *cc_decoder_header(const cc_decoder *decoder);
 
-/* The embedded ICC profile (PNG iCCP, JPEG APP2), or NULL. Owned by the decoder. */
+/* The embedded ICC profile (PNG iCCP, JPEG APP2, TIFF tag 34675), or NULL. Owned by the decoder. */
 const uint8_t *cc_decoder_icc_profile(const cc_decoder *decoder, size_t *size);
 
 /* The EXIF block (TIFF header onwards, JPEG APP1 "Exif\0\0"), or NULL; PNG, TIFF: always NULL.
@@ -94,8 +132,9 @@ const uint8_t *cc_decoder_icc_profile(const cc_decoder *decoder, size_t *size);
 const uint8_t *cc_decoder_exif(const cc_decoder *decoder, size_t *size);
 
 /* Decode the next `rows` rows into `buffer` (row i at buffer + i * row_bytes, where row_bytes is
- * at least width * samples * sample_bytes). An interlaced PNG must be read in one call for all
- * rows. Returns 0 on success, -1 with `status` set. After a failure only cc_decoder_free is valid. */
+ * at least width * samples * sample_bytes). An interlaced file of a format whose row says
+ * interlaced_in_one_call (PNG) must be read in one call for all rows. Returns 0 on success, -1
+ * with `status` set. After a failure only cc_decoder_free is valid. */
 int cc_decoder_read_rows(cc_decoder *decoder, void *buffer, size_t row_bytes, uint32_t rows,
                          cc_status *status);
 
@@ -113,6 +152,8 @@ typedef struct {
     uint32_t width;
     uint32_t height;
     int channels;    /* colour channels: 1 or 3 */
+    /* As the format's row allows (cc_format_info: writes_alpha, write_depths, takes_quality);
+     * cc_encoder_open_* refuses anything else with CC_ERR_USAGE. */
     int has_alpha;   /* PNG, TIFF: an (unassociated) alpha sample follows the colour samples */
     int bit_depth;   /* PNG, TIFF: 8 or 16 (16: native-endian uint16 samples); JPEG: 8 */
     int quality;     /* JPEG: 1...100 */

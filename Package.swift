@@ -81,7 +81,7 @@ let package = Package(
 
         // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer,address and
         // -D FUZZING); in an ordinary build they replay files, for the suite's smoke run.
-        .target(name: "FuzzReplay"),
+        .target(name: "FuzzReplay", dependencies: ["Platform"]),
         .executableTarget(name: "fuzz-decode", dependencies: ["Imaging", "FuzzReplay"]),
         .executableTarget(name: "fuzz-config", dependencies: ["Service", "FuzzReplay"]),
 

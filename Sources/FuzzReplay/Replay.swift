@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// The fuzz targets' `main` outside libFuzzer: runs the target once on every file (or every file
 /// in every folder) named on the command line, so that the seed corpus and any crash input can be
@@ -14,8 +15,8 @@ public enum Replay {
                 return 2
             }
             if isFolder.boolValue {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: argument)) ?? []
-                files += names.sorted().map { (argument as NSString).appendingPathComponent($0) }
+                let names = (try? FileSystem.listing(of: argument, includingHidden: true).names) ?? []
+                files += names.map { (argument as NSString).appendingPathComponent($0) }
             } else {
                 files.append(argument)
             }

@@ -77,6 +77,38 @@ public enum FileSystem {
         try entries(ofDirectory: path).compactMap(\.string)
     }
 
+    /// The files a command takes from a folder (`zsn2n denoise DIR`, a study's or an evaluation
+    /// set's images, a fuzz corpus): the folder's names, not its subfolders' (a name is kept
+    /// whatever it names: opening it says what is wrong with it), sorted, without hidden ones (a
+    /// leading ".") unless `includingHidden`, and only those whose extension is one of
+    /// `extensions` (any case) when given. A name that is not UTF-8 cannot be opened through a
+    /// String path: it comes back apart, escaped (%XX), for the caller to report.
+    public static func listing(of folder: String, includingHidden: Bool = false,
+                               extensions: [String]? = nil) throws -> FolderListing {
+        let wanted = extensions.map { Set($0.map { $0.lowercased() }) }
+        func taken(_ name: String) -> Bool {
+            (includingHidden || !name.hasPrefix("."))
+                && wanted.map { $0.contains((name as NSString).pathExtension.lowercased()) } ?? true
+        }
+        let all = try entries(ofDirectory: folder)
+        return FolderListing(names: all.compactMap(\.string).filter(taken).sorted(),
+                             undecodable: all.filter { $0.string == nil }.map(\.escaped).filter(taken).sorted())
+    }
+
+    /// Every entry below `folder` (UTF-8 names only), as paths relative to it, depth first; a
+    /// symlink to a folder is listed, not followed. An unreadable subfolder is passed over.
+    public static func walk(_ folder: String) throws -> [String] {
+        func below(_ relative: String, _ names: [String]) -> [String] {
+            names.sorted().flatMap { name -> [String] in
+                let entry = relative.isEmpty ? name : join(relative, name)
+                let path = join(folder, entry)
+                guard (try? identity(of: path))??.isDirectory == true else { return [entry] }
+                return [entry] + below(entry, (try? contents(ofDirectory: path)) ?? [])
+            }
+        }
+        return below("", try contents(ofDirectory: folder))
+    }
+
     /// Renames the entry `name` of `folder` (by its bytes: it need not be UTF-8) to `target`,
     /// never replacing; false when `target` exists.
     public static func rename(_ name: FileName, in folder: String, to target: String) throws -> Bool {
@@ -157,5 +189,19 @@ public enum FileSystem {
 
     public static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}
+
+/// What `FileSystem.listing` found: names, not paths (each caller joins them as its messages
+/// have always shown them).
+public struct FolderListing: Equatable, Sendable {
+    /// The UTF-8 names, sorted.
+    public var names: [String]
+    /// The names that are not UTF-8, escaped (`FileName.escaped`), sorted.
+    public var undecodable: [String]
+
+    public init(names: [String], undecodable: [String]) {
+        self.names = names
+        self.undecodable = undecodable
     }
 }

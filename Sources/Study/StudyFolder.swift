@@ -77,10 +77,9 @@ public struct StudyFolder: Sendable {
 
     /// The `.NAME.RANDOM.tmp` files of `writeAtomically` that a kill left behind.
     private func removeTemporaryFiles() {
-        guard let walker = FileManager.default.enumerator(atPath: path) else { return }
-        for case let relative as String in walker {
-            let name = URL(fileURLWithPath: relative).lastPathComponent
-            if name.hasPrefix(".") && name.hasSuffix(".tmp") { try? FileManager.default.removeItem(atPath: file(relative)) }
+        for relative in (try? FileSystem.walk(path)) ?? [] {
+            let name = (relative as NSString).lastPathComponent
+            if name.hasPrefix(".") && name.hasSuffix(".tmp") { try? FileSystem.remove(file(relative)) }
         }
     }
 

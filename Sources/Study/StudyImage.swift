@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Platform
 
 /// A clean image the study adds noise to, known by its name (the file name without extension),
 /// which also names its output folder and feeds the noise seed.
@@ -38,17 +39,19 @@ public struct StudyImage: Sendable {
     public static func expand(_ paths: [String]) throws -> [String] {
         var files: [String] = []
         for path in paths {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            guard let id = (try? FileSystem.identity(of: path, followingSymlink: true)) ?? nil else {
                 throw StudyError("\(path): no such file or folder")
             }
-            guard isFolder.boolValue else { files.append(path); continue }
-            let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-            let images = names.filter { name in
-                !name.hasPrefix(".") && ImageSourceInfo.Format(fileExtension: URL(fileURLWithPath: name).pathExtension) != nil
+            guard id.isDirectory else { files.append(path); continue }
+            let listing: FolderListing
+            do { listing = try FileSystem.listing(of: path, extensions: ImageSourceInfo.Format.fileExtensions) } catch {
+                throw StudyError("\(path): cannot list the folder: \(error)")
             }
-            guard !images.isEmpty else { throw StudyError("\(path): no .png, .jpg, .jpeg, .tif or .tiff file in this folder") }
-            files += images.map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
+            if let name = listing.undecodable.first {
+                throw StudyError("\(FileSystem.join(path, name)): the file name is not valid UTF-8 (shown with those bytes as %XX); rename it")
+            }
+            guard !listing.names.isEmpty else { throw StudyError("\(path): no .png, .jpg, .jpeg, .tif or .tiff file in this folder") }
+            files += listing.names.map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
         }
         return files
     }

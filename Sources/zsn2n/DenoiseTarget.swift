@@ -21,15 +21,12 @@ struct DenoiseTarget: Equatable {
                 files.append(argument)
                 continue
             }
-            let entries: [FileName]
-            do { entries = try FileSystem.entries(ofDirectory: argument) } catch {
+            let listing: FolderListing
+            do { listing = try FileSystem.listing(of: argument, extensions: ImageSourceInfo.Format.fileExtensions) } catch {
                 throw ValidationError("\(argument): cannot list the folder: \(error)")
             }
-            func isImage(_ name: String) -> Bool {
-                !name.hasPrefix(".") && ImageSourceInfo.Format(fileExtension: (name as NSString).pathExtension) != nil
-            }
-            files += entries.compactMap(\.string).filter(isImage).sorted().map { FileSystem.join(argument, $0) }
-            undecodable += entries.filter { $0.string == nil && isImage($0.escaped) }.map { FileSystem.join(argument, $0.escaped) }
+            files += listing.names.map { FileSystem.join(argument, $0) }
+            undecodable += listing.undecodable.map { FileSystem.join(argument, $0) }
         }
         var seen = Set<String>()
         return (files.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }, undecodable.sorted())

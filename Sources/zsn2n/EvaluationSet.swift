@@ -115,7 +115,11 @@ struct EvaluationSet: Equatable {
         guard (try? FileSystem.identity(of: folder, followingSymlink: true))??.isDirectory == true else {
             throw ExitFailure("set \(name): \(folder) is not a folder")
         }
-        let files = try DenoiseTarget.expand([folder]).files
+        let listing: FolderListing
+        do { listing = try FileSystem.listing(of: folder, extensions: ImageSourceInfo.Format.fileExtensions) } catch {
+            throw ValidationError("\(folder): cannot list the folder: \(error)")
+        }
+        let files = listing.names.map { FileSystem.join(folder, $0) }
         guard !files.isEmpty else { throw ExitFailure("set \(name): no images in \(folder)") }
         return files
     }

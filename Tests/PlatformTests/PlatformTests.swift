@@ -151,6 +151,27 @@ import Glibc
         }
     }
 
+    @Test("a folder's listing: sorted names, hidden ones and other extensions left out unless asked, names that are not UTF-8 apart; a walk goes below")
+    func folderListing() throws {
+        try withFolder { dir in
+            for name in ["b.PNG", "a.png", ".h.png", "notes.txt", "c.jpeg", "nested/deeper/.d.png.x1.tmp"] {
+                try Data().write(to: URL(fileURLWithPath: dir + "/" + name))
+            }
+            let bytes: [UInt8] = Array("z".utf8) + [0xFF] + Array(".png".utf8)
+            let path = Array((dir + "/").utf8) + bytes + [0]
+            let fd = path.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) } }
+            #expect(fd >= 0)
+            close(fd)
+            let images = try FileSystem.listing(of: dir, extensions: ["png", "JPEG"])
+            #expect(images == FolderListing(names: ["a.png", "b.PNG", "c.jpeg"], undecodable: ["z%FF.png"]))
+            #expect(try FileSystem.listing(of: dir, extensions: ["txt"]).names == ["notes.txt"])
+            #expect(try FileSystem.listing(of: dir, includingHidden: true).names == [".h.png", "a.png", "b.PNG", "c.jpeg", "nested", "notes.txt"])
+            #expect(try FileSystem.walk(dir + "/nested") == ["deeper", "deeper/.d.png.x1.tmp"])
+            let error = #expect(throws: SystemError.self) { try FileSystem.listing(of: dir + "/none") }
+            #expect(error?.description == "opendir \(dir)/none: No such file or directory")
+        }
+    }
+
     @Test("a long name is cut to fit with its suffix, on a character boundary, keeping its extension")
     func fittingNames() {
         #expect(FileName.fitting("short.png", suffix: ".error.json") == "short.png")

@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "DenoiserTests", dependencies: ["Denoiser"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Platform", "Imaging", "Denoiser"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Platform", "Engine"]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "Denoiser", "Imaging"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Denoiser", "Imaging", "Platform"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import Denoiser
 import Foundation
 import Imaging
+import Platform
 
 /// The JSON document written beside every denoised image ("NAME.json") and printed by
 /// `zsn2n denoise --json`. Versioned by `schema`; its JSON Schema is schema/zsn2n.sidecar-1.schema.json.
@@ -168,21 +169,12 @@ public struct Sidecar: Codable, Sendable, Equatable {
         public var last: Double?
     }
 
-    /// Pretty, key-sorted JSON.
+    /// The document as the project writes JSON (`JSONFormat`): pretty, keys sorted.
     public func jsonData() throws -> Data {
-        try Sidecar.encoder.encode(self)
+        try JSONFormat.encoder().encode(self)
     }
 
     public static func decode(_ data: Data) throws -> Sidecar {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(Sidecar.self, from: data)
+        try JSONFormat.decoder().decode(Sidecar.self, from: data)
     }
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
 }

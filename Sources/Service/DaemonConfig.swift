@@ -2,6 +2,7 @@ import Denoiser
 import Foundation
 import Logging
 import Pipeline
+import Platform
 
 /// The daemon's settings, fully resolved: folders are absolute, every value checked. `job` is the
 /// one validated settings value every job is handed as it is.
@@ -37,7 +38,7 @@ extension DaemonConfig {
     /// The resolved settings as `key: value` lines, in the config file's syntax (`--check-config`).
     public var summary: String {
         let declare = job.declarations.isEmpty ? ""
-            : (try? JSONEncoder().encode(job.declarations)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            : (try? JSONFormat.line(job.declarations)) ?? ""
         return [
             "inbox: \(inbox)", "outbox: \(outbox)", "done: \(done)", "failed: \(failed)",
             "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "method: \(job.method.rawValue)",

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// failed/NAME.error.json: why an input was refused (schema/zsn2n.error-1.schema.json).
 struct ErrorDocument: Codable {
@@ -9,14 +10,7 @@ struct ErrorDocument: Codable {
     var reason: String
     var time: String
 
-    enum CodingKeys: String, CodingKey {
-        case schema, file, stage, reason, time
-        case failedAs = "failed_as"
-    }
-
     func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try JSONFormat.encoder().encode(self)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// Writes the study's summary files from the runs done so far: results.csv, curves.csv,
 /// results.json and table.md. Rewritten after every run, so they are current even if the study is
@@ -9,7 +10,7 @@ enum ResultsFiles {
     static func write(_ results: StudyResults, table: String, to folder: StudyFolder) throws {
         try folder.writeAtomically(Data(csv(results.runs).utf8), to: "results.csv")
         try folder.writeAtomically(Data(curvesCSV(results.runs).utf8), to: "curves.csv")
-        try folder.writeAtomically(StudyJSON.encoder(pretty: true).encode(results), to: "results.json")
+        try folder.writeAtomically(JSONFormat.encoder(nonFinite: .strings).encode(results), to: "results.json")
         try folder.writeAtomically(Data(table.utf8), to: "table.md")
     }
 

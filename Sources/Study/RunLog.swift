@@ -22,7 +22,7 @@ struct RunLog {
                 throw StudyError("\(path): cannot cut off the unfinished last line: \(String(cString: strerror(errno)))")
             }
         }
-        let decoder = StudyJSON.decoder()
+        let decoder = JSONFormat.decoder(nonFinite: .strings)
         return try complete.split(separator: UInt8(ascii: "\n")).enumerated().map { number, line in
             do { return try decoder.decode(RunRecord.self, from: Data(line)) } catch {
                 throw StudyError("\(path), line \(number + 1): not a run record (\(error)); move the file away to start afresh")
@@ -32,7 +32,7 @@ struct RunLog {
 
     /// Appends `record` as one line and waits until it is on disk.
     func append(_ record: RunRecord) throws {
-        do { try AppendLog(path: path).append(try StudyJSON.encoder(pretty: false).encode(record)) } catch {
+        do { try AppendLog(path: path).append(try JSONFormat.encoder(.line, nonFinite: .strings).encode(record)) } catch {
             throw StudyError("\(path): cannot append: \(error)")
         }
     }

@@ -40,18 +40,18 @@ public struct StudyFolder: Sendable {
         let current = FolderManifest(settings)
         let manifestPath = file("settings.json")
         guard FileManager.default.fileExists(atPath: manifestPath) else {
-            try writeAtomically(StudyJSON.encoder(pretty: true).encode(current), to: "settings.json")
+            try writeAtomically(JSONFormat.encoder(nonFinite: .strings).encode(current), to: "settings.json")
             return
         }
         let stored: FolderManifest
         do {
-            stored = try StudyJSON.decoder().decode(FolderManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
+            stored = try JSONFormat.decoder(nonFinite: .strings).decode(FolderManifest.self, from: Data(contentsOf: URL(fileURLWithPath: manifestPath)))
         } catch {
             throw StudyError("\(manifestPath): not a study's settings (\(error)); choose another --out")
         }
         let merged = try stored.merging(current, folder: path)
         if merged != stored {
-            try writeAtomically(StudyJSON.encoder(pretty: true).encode(merged), to: "settings.json")
+            try writeAtomically(JSONFormat.encoder(nonFinite: .strings).encode(merged), to: "settings.json")
         }
     }
 

@@ -91,11 +91,7 @@ struct Evaluate: ParsableCommand {
             bar.finish()
         }
         let summary = results.summary(order: chosen.map(\.name))
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try StagedFile.writeAtomically(try encoder.encode(["sets": summary]), to: jsonPath)
+        try StagedFile.writeAtomically(try JSONFormat.encoder(nonFinite: .strings).encode(["sets": summary]), to: jsonPath)
         print(EvaluationResults.table(summary))
         print("rows: \(csv)   means: \(jsonPath)")
         if failed > 0 { throw ExitCode(1) }

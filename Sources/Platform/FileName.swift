@@ -1,3 +1,5 @@
+import Foundation
+
 /// A name inside a folder as the kernel holds it: bytes. Nearly every name is UTF-8 and becomes a
 /// `String`; one that is not cannot be a Swift string without losing bytes (and could then not be
 /// opened by it), but it can still be moved out of the way by its bytes.
@@ -29,6 +31,16 @@ public struct FileName: Hashable, Sendable {
             }
         }
         return out
+    }
+
+    /// `photo.png`, `photo-1.png`, `photo-2.png`, ...: the `n`-th name for a file that would be
+    /// called `name` (n = 0: itself), the suffix before the extension. How the daemon and
+    /// `zsn2n denoise --output-dir` keep a repeated name apart.
+    public static func numbered(_ name: String, _ n: Int) -> String {
+        guard n > 0 else { return name }
+        let ns = name as NSString
+        let ext = ns.pathExtension
+        return ext.isEmpty ? "\(name)-\(n)" : "\(ns.deletingPathExtension)-\(n).\(ext)"
     }
 
     /// A name for a file derived from `name` with `suffix` appended (".json", ".error.json") that

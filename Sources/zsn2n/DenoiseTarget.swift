@@ -51,8 +51,7 @@ struct DenoiseTarget: Equatable {
                 var candidate = name
                 while taken.contains(candidate) {
                     n += 1
-                    let ns = name as NSString
-                    candidate = ns.pathExtension.isEmpty ? "\(name)-\(n)" : "\(ns.deletingPathExtension)-\(n).\(ns.pathExtension)"
+                    candidate = FileName.numbered(name, n)
                 }
                 taken.insert(candidate)
                 path = FileSystem.join(outputDirectory, candidate)

@@ -172,6 +172,35 @@ import Glibc
         }
     }
 
+    @Test func numberedNamesKeepTheExtension() {
+        #expect(FileName.numbered("photo.png", 0) == "photo.png")
+        #expect(FileName.numbered("photo.png", 2) == "photo-2.png")
+        #expect(FileName.numbered("a.b.JPG", 1) == "a.b-1.JPG")
+        #expect(FileName.numbered("README", 3) == "README-3")
+    }
+
+    @Test("files committed together get their names in order; a name taken midway takes the earlier ones back, so no part of the set keeps a final name")
+    func commitInOrder() throws {
+        try withFolder { dir in
+            func stage(_ text: String, _ name: String, in folder: String = dir) throws -> StagedFile {
+                try StagedFile.write(Data(text.utf8), in: folder, temporaryName: StagedFile.temporaryName(for: name))
+            }
+            let output = try stage("image", "out.png"), sidecar = try stage("doc", "out.png.json", in: dir + "/nested")
+            try Data("someone else's".utf8).write(to: URL(fileURLWithPath: dir + "/nested/out.png.json"))
+            #expect(try StagedFile.commit([(output, "out.png"), (sidecar, "out.png.json")], replacing: false) == 1)
+            #expect(!FileSystem.exists(dir + "/out.png"), "the output was taken back")
+            #expect(try read(output.temporaryPath) == "image" && read(dir + "/nested/out.png.json") == "someone else's")
+            #expect(try StagedFile.commit([(output, "out-1.png"), (sidecar, "out-1.png.json")], replacing: false) == nil)
+            #expect(try read(dir + "/out-1.png") == "image" && read(dir + "/nested/out-1.png.json") == "doc")
+            #expect(!FileSystem.exists(output.temporaryPath) && !FileSystem.exists(sidecar.temporaryPath))
+
+            let first = try stage("new", "out-1.png")
+            #expect(try StagedFile.commit([(first, "out-1.png")], replacing: false) == 0)
+            #expect(try StagedFile.commit([(first, "out-1.png")], replacing: true) == nil)
+            #expect(try read(dir + "/out-1.png") == "new")
+        }
+    }
+
     @Test("a long name is cut to fit with its suffix, on a character boundary, keeping its extension")
     func fittingNames() {
         #expect(FileName.fitting("short.png", suffix: ".error.json") == "short.png")

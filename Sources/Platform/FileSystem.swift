@@ -24,8 +24,9 @@ public enum FileSystem {
         FileIdentity(try SystemError.attempt("fstat", path) { try Stat(descriptor) })
     }
 
-    public static func exists(_ path: String) -> Bool {
-        (try? identity(of: path)).flatMap { $0 } != nil
+    /// Whether the name exists (with `followingSymlink`, whether what it leads to does).
+    public static func exists(_ path: String, followingSymlink: Bool = false) -> Bool {
+        (try? identity(of: path, followingSymlink: followingSymlink)).flatMap { $0 } != nil
     }
 
     /// Opens a file for reading. Without `followingSymlink` a symlink in the last component fails
@@ -38,9 +39,9 @@ public enum FileSystem {
         }
     }
 
-    /// Reads a whole (small) file without following a symlink.
-    public static func readFile(_ path: String) throws -> Data {
-        let fd = try openForReading(path)
+    /// Reads a whole (small) file, without following a symlink unless told to.
+    public static func readFile(_ path: String, followingSymlink: Bool = false) throws -> Data {
+        let fd = try openForReading(path, followingSymlink: followingSymlink)
         defer { try? fd.close() }
         var data = Data()
         try SystemError.attempt("read", path) { () throws in

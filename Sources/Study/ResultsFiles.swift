@@ -18,13 +18,12 @@ enum ResultsFiles {
     static func csv(_ records: [RunRecord]) -> String {
         var lines = [csvHeader]
         for r in records {
-            let fields: [String] = [
-                field(r.key.image), field(r.key.noise), field(r.key.sampler), "\(r.key.seed)", "\(r.noiseSeed)",
+            lines.append(CSV.line([
+                r.key.image, r.key.noise, r.key.sampler, "\(r.key.seed)", "\(r.noiseSeed)",
                 "\(r.iterations)", "\(r.psnrNoisy)", "\(r.ssimNoisy)", "\(r.psnr)", "\(r.ssim)", "\(r.sobel)",
                 "\(r.brenner)", "\(r.noiseSigma)", "\(r.lossFirst)", "\(r.lossLast)", "\(r.seconds)",
-                field(r.curveFile), field(r.montageFile),
-            ]
-            lines.append(fields.joined(separator: ","))
+                r.curveFile, r.montageFile,
+            ]))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -33,15 +32,8 @@ enum ResultsFiles {
     static func curvesCSV(_ records: [RunRecord]) -> String {
         var lines = ["image,noise,sampler,seed,iteration,psnr"]
         for r in records {
-            let prefix = "\(field(r.key.image)),\(field(r.key.noise)),\(field(r.key.sampler)),\(r.key.seed)"
-            for p in r.curve { lines.append("\(prefix),\(p.iteration),\(p.psnr)") }
+            for p in r.curve { lines.append(CSV.line([r.key.image, r.key.noise, r.key.sampler, "\(r.key.seed)", "\(p.iteration)", "\(p.psnr)"])) }
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// RFC 4180: quoted when it holds a comma, a quote or a line break.
-    static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

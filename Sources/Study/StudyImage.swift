@@ -28,7 +28,7 @@ public struct StudyImage: Sendable {
             guard crop >= 1, crop <= image.width, crop <= image.height else {
                 throw StudyError("\(path): a \(crop)x\(crop) crop does not fit in the \(image.width)x\(image.height) image")
             }
-            image = centreCrop(image, side: crop)
+            image = image.centreCrop(crop)
         }
         let url = URL(fileURLWithPath: path)
         return StudyImage(name: url.deletingPathExtension().lastPathComponent, file: url.lastPathComponent, image: image)
@@ -54,20 +54,6 @@ public struct StudyImage: Sendable {
             files += listing.names.map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
         }
         return files
-    }
-
-    /// The centre side x side pixels of `image`'s colour planes.
-    static func centreCrop(_ image: Image, side: Int) -> Image {
-        let top = (image.height - side) / 2, left = (image.width - side) / 2
-        var pixels: [Float] = []
-        pixels.reserveCapacity(image.channels * side * side)
-        for c in 0..<image.channels {
-            for y in 0..<side {
-                let start = (c * image.height + top + y) * image.width + left
-                pixels += image.pixels[start..<(start + side)]
-            }
-        }
-        return Image(width: side, height: side, channels: image.channels, pixels: pixels)
     }
 
     static func fingerprint(of pixels: [Float], width: Int, height: Int, channels: Int) -> String {

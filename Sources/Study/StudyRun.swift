@@ -13,7 +13,7 @@ public enum StudyRun {
         // The trainer gets the raw noisy samples (Poisson noise may exceed 1, as in the study);
         // measurements see them clamped, as a file would hold them.
         let noisyRaw = noise.apply(to: clean, seed: key.noiseSeed)
-        let noisy = clamped(noisyRaw)
+        let noisy = noisyRaw.clamped()
         let trainer = try Trainer(pixels: noisyRaw.pixels, channels: clean.channels, height: clean.height,
                                   width: clean.width, sampler: sampler, plan: plan, seed: key.seed, parallel: parallel)
         func output() -> Image {
@@ -40,11 +40,5 @@ public enum StudyRun {
             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9,
             curve: curve, curveFile: key.curveFile, montageFile: key.montageFile)
         return RunOutcome(record: record, noisy: noisyRaw, denoised: denoised)
-    }
-
-    static func clamped(_ image: Image) -> Image {
-        var copy = image
-        copy.pixels = image.pixels.map { min(max($0, 0), 1) }
-        return copy
     }
 }

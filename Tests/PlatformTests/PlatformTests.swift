@@ -81,6 +81,30 @@ import Glibc
         }
     }
 
+    @Test("a results log: its header apart, a line cut short dropped and cut off the file, a header alone left whole; CSV fields quoted and read back")
+    func resultsLog() throws {
+        try withFolder { dir in
+            let log = ResultsLog(path: dir + "/r.csv", header: "a,b")
+            #expect(try log.read() == nil)
+            try log.create()
+            #expect(try log.read() == ResultsLog.Contents(header: "a,b", lines: [], cutShort: nil))
+            try log.append(CSV.line(["x, y", "say \"hi\""]))
+            try log.append("2,3")
+            let whole = try FileSystem.readFile(dir + "/r.csv")
+            #expect(String(decoding: whole, as: UTF8.self) == "a,b\n\"x, y\",\"say \"\"hi\"\"\"\n2,3\n")
+            try (whole + Data("4,".utf8)).write(to: URL(fileURLWithPath: dir + "/r.csv"))
+            #expect(try log.read() == ResultsLog.Contents(header: "a,b", lines: ["\"x, y\",\"say \"\"hi\"\"\"", "2,3"], cutShort: "4,"))
+            #expect(try FileSystem.readFile(dir + "/r.csv") == whole, "the cut line is off the file")
+            #expect(CSV.fields("\"x, y\",\"say \"\"hi\"\"\"") == ["x, y", "say \"hi\""])
+            try Data("a,b".utf8).write(to: URL(fileURLWithPath: dir + "/h.csv"))
+            #expect(try ResultsLog(path: dir + "/h.csv", header: "a,b").read()?.cutShort == nil)
+            #expect(try read(dir + "/h.csv") == "a,b")
+            let jsonl = ResultsLog(path: dir + "/r.jsonl")
+            try Data("{}\n{\"cut".utf8).write(to: URL(fileURLWithPath: dir + "/r.jsonl"))
+            #expect(try jsonl.read() == ResultsLog.Contents(header: nil, lines: ["{}"], cutShort: "{\"cut"))
+        }
+    }
+
     @Test("renames and moves never replace; identities tell links apart")
     func renamesAndIdentities() throws {
         try withFolder { dir in

@@ -1,3 +1,4 @@
+import Foundation
 import SystemPackage
 
 /// Why one image could not be denoised: at which stage, about which file (named once, as the user
@@ -22,4 +23,21 @@ public struct PipelineError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "\(file): \(reason)" }
+}
+
+/// A setting that cannot be used: which one (the daemon's config key; the CLI's option is the same
+/// name with dashes) and why.
+public struct SettingsError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var key: String
+    public var reason: String
+
+    public init(key: String, _ reason: String) {
+        self.key = key
+        self.reason = reason
+    }
+
+    public var description: String { "\(key): \(reason)" }
+
+    /// The command-line option this key is (`--jpeg-quality` for `jpeg_quality`).
+    public var option: String { "--" + key.replacingOccurrences(of: "_", with: "-") }
 }

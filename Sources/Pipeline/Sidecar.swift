@@ -1,4 +1,5 @@
 import Denoiser
+import Dispatch
 import Foundation
 import Imaging
 import Platform
@@ -177,4 +178,39 @@ public struct Sidecar: Codable, Sendable, Equatable {
     public static func decode(_ data: Data) throws -> Sidecar {
         try JSONFormat.decoder().decode(Sidecar.self, from: data)
     }
+}
+
+/// A number that is written as null when it is not finite (JSON has no infinity or NaN); read back,
+/// null becomes NaN.
+public struct FiniteDouble: Codable, Sendable, Equatable {
+    public var value: Double
+
+    public static func == (a: FiniteDouble, b: FiniteDouble) -> Bool {
+        a.value == b.value || (!a.value.isFinite && !b.value.isFinite)
+    }
+    public init(_ value: Double) { self.value = value }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        value = c.decodeNil() ? .nan : try c.decode(Double.self)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if value.isFinite { try c.encode(value) } else { try c.encodeNil() }
+    }
+}
+
+/// Wall-clock laps for the sidecar's timing block.
+struct Stopwatch {
+    private let start = DispatchTime.now().uptimeNanoseconds
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e9
+    }
+
+    func total() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 }

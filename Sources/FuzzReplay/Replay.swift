@@ -48,3 +48,15 @@ public enum FuzzDriver {
     }
 }
 #endif
+
+/// A fuzz target's `main`: libFuzzer's driver in a fuzzing build (`-D FUZZING`), else the replay
+/// of the files and folders named on the command line.
+public enum FuzzMain {
+    public static func run(_ target: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Never {
+        #if FUZZING
+        exit(FuzzDriver.run(target))
+        #else
+        exit(Replay.run(Array(CommandLine.arguments.dropFirst()), target: { target($0, $1) }))
+        #endif
+    }
+}

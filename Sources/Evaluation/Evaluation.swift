@@ -53,16 +53,17 @@ public struct Evaluation: Sendable {
         return runs
     }
 
-    /// Measures the pending runs, appending each row as it is made. A run that fails is handed to
-    /// `failed` and the others go on; the count of failures is returned. A cancellation stops at
-    /// the run in progress (nothing of it is kept) and throws `Cancellation.Cancelled`.
+    /// Measures `runs` (by default the pending ones), appending each row as it is made. A run that
+    /// fails is handed to `failed` and the others go on; the count of failures is returned. A
+    /// cancellation stops at the run in progress (nothing of it is kept) and throws
+    /// `Cancellation.Cancelled`.
     /// - `started(position, count, run)` before each run; `progress(fraction)` during it.
     @discardableResult
-    public func run(into results: inout EvaluationResults, cancellation: Cancellation = Cancellation(),
+    public func run(_ runs: [Run]? = nil, into results: inout EvaluationResults, cancellation: Cancellation = Cancellation(),
                     started: (_ position: Int, _ count: Int, _ run: Run) -> Void = { _, _, _ in },
                     progress: (_ fraction: Double) -> Void = { _ in },
                     failed: (_ run: Run, _ error: Error) -> Void = { _, _ in }) throws -> Int {
-        let runs = try pending(in: results)
+        let runs = try runs ?? pending(in: results)
         let scratch = FileSystem.join(work, ".external")
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         var failures = 0

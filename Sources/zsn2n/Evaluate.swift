@@ -59,12 +59,13 @@ struct Evaluate: ParsableCommand {
         if let cut = results.cutShort { note("\(csv): the last row was cut short and is measured again: \(cut)") }
         var failed = 0
         if !summarize {
+            let runs = try evaluation.pending(in: results)
             let interrupt = Interrupt(cancelling: Cancellation())
             let bar = ProgressBar(label: "evaluate")
-            var current = (position: 0, count: 0, detail: "")
+            var current = (position: 0, count: runs.count, detail: "")
             do {
                 failed = try evaluation.run(
-                    into: &results, cancellation: interrupt.cancellation,
+                    runs, into: &results, cancellation: interrupt.cancellation,
                     started: { position, count, run in
                         current = (position, count, run.label)
                         bar.update(done: position, total: count, detail: run.label)
@@ -79,7 +80,7 @@ struct Evaluate: ParsableCommand {
                 note("interrupted at \(current.detail); the rows measured so far are in \(csv)")
                 throw ExitCode(130)
             }
-            bar.update(done: current.count, total: current.count)
+            bar.update(done: runs.count, total: runs.count)
             bar.finish()
         }
         let jsonPath = json ?? stem + ".json"

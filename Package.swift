@@ -42,7 +42,8 @@ let package = Package(
 
         // Layers, each importing only those above it in this list (docs/design.md, "Layout").
         // Platform: the POSIX calls (swift-system's FileDescriptor, Stat, Errno, and thin wrappers
-        // where it has none), the one atomic write and the one durable append.
+        // where it has none), the one folder listing, the one atomic write and commit, the one
+        // durable append with the results log that resumes from it, and the one JSON layout.
         .target(name: "Platform", dependencies: ["CPlatform", .product(name: "SystemPackage", package: "swift-system")]),
         // The engine: EngineCore (feature maps, tensors, the kernels' interface), the kernels
         // compiled twice from one source (Sources/Kernels, linked as Shared/ into both), and Engine
@@ -61,6 +62,9 @@ let package = Package(
         // The sampler study (`zsn2n reproduce`): runs, tables, files, resume.
         .target(name: "Study", dependencies: ["Platform", "Engine", "Imaging", "Denoiser",
                                             .product(name: "SystemPackage", package: "swift-system")]),
+        // The quality benchmark (`zsn2n evaluate`): methods x sets of image pairs through the
+        // pipeline, rows resumed from the results CSV, means per set and method.
+        .target(name: "Evaluation", dependencies: ["Platform", "Imaging", "Denoiser", "Pipeline"]),
         // The daemon only: watcher, settler, queue, ledger, outbox, journal, notify, config.
         .target(name: "Service", dependencies: [
             "CSystemd", "Platform", "Engine", "Imaging", "Denoiser", "Pipeline",
@@ -71,7 +75,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "zsn2n", dependencies: [
-            "Platform", "Engine", "Imaging", "Denoiser", "Pipeline", "Study",
+            "Platform", "Engine", "Imaging", "Denoiser", "Pipeline", "Study", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "zsn2nd", dependencies: [
@@ -81,7 +85,7 @@ let package = Package(
 
         // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer,address and
         // -D FUZZING); in an ordinary build they replay files, for the suite's smoke run.
-        .target(name: "FuzzReplay"),
+        .target(name: "FuzzReplay", dependencies: ["Platform"]),
         .executableTarget(name: "fuzz-decode", dependencies: ["Imaging", "FuzzReplay"]),
         .executableTarget(name: "fuzz-config", dependencies: ["Service", "FuzzReplay"]),
 
@@ -91,7 +95,8 @@ let package = Package(
         .testTarget(name: "DenoiserTests", dependencies: ["Denoiser", "Platform"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Platform", "Imaging", "Denoiser"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "Pipeline", "Platform", "Engine"]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "Denoiser", "Imaging"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Denoiser", "Imaging", "Platform"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Pipeline", "Imaging", "Platform"]),
         .testTarget(name: "CLITests", dependencies: ["Imaging"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

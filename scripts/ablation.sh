@@ -4,13 +4,10 @@
 # (fmd) and gauss:25 on four test images (camera, astronaut, coffee, chelsea).
 #   scripts/ablation.sh [OUT.csv]            default data/evaluation/ablation.csv, JSON beside it
 # Env: ZSN2N (.build/release/zsn2n), THREADS (engine threads, default every core). Resumes.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH="/opt/swift/usr/bin:$PATH"
+. "$(dirname "$0")/lib.sh"
 out=${1:-data/evaluation/ablation.csv}
 mkdir -p "$(dirname "$out")"
-ZSN2N=${ZSN2N:-.build/release/zsn2n}
-[ -x "$ZSN2N" ] || swift build -c release --product zsn2n
+release_zsn2n
 work=${WORK:-/tmp/zsn2n-ablation-sets}
 mkdir -p "$work/gauss-images"
 for i in camera astronaut coffee chelsea; do ln -sf "$PWD/../shared/testdata/$i.png" "$work/gauss-images/$i.png"; done

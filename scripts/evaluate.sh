@@ -9,13 +9,10 @@
 #      BM3D (1; 0 leaves it out), ZSN2N (.build/release/zsn2n, built when missing), PRESET (balanced).
 # A run resumes: rows already in OUT.csv are not measured again. The table is printed at the end,
 # and `zsn2n evaluate --summarize --csv OUT.csv` prints it again at any time.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH="/opt/swift/usr/bin:$PATH"
+. "$(dirname "$0")/lib.sh"
 out=${1:-data/evaluation/results.csv}
 mkdir -p "$(dirname "$out")"
-ZSN2N=${ZSN2N:-.build/release/zsn2n}
-[ -x "$ZSN2N" ] || swift build -c release --product zsn2n
+release_zsn2n
 real=../shared/realnoise; clean=../shared/testdata
 declare -A spec=(
   [cc]=$real/cc [polyu]=$real/polyu [sidd]=$real/sidd [fmd]=$real/fmd

@@ -8,9 +8,7 @@
 # adds stays out of the repository, in .build-fuzz/corpus/TARGET) and prints libFuzzer's final
 # statistics line. A crash leaves its input as .build-fuzz/crash-*; replay it in an ordinary
 # build with `.build/debug/fuzz-TARGET FILE`. Exit status: 0 when no target crashed.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH="/opt/swift/usr/bin:$PATH"
+. "$(dirname "$0")/lib.sh"
 which=${1:-all}; seconds=${2:-600}
 targets=(decode config); [ "$which" = all ] || targets=("$which")
 flags=(--scratch-path .build-fuzz -c debug

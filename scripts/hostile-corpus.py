@@ -67,6 +67,18 @@ def main():
     baseline = fixture("gray.jpg")
     rng = random.Random(1)
 
+    def truncations(ext, data, cuts, what):
+        for cut in cuts:
+            put(f"truncated-{cut}.{ext}", data[:cut], "failed", f"{what} cut at byte {cut}")
+
+    def bitflips(ext, data, copies, flips, start, why):
+        """`copies` copies of `data`, each with `flips` random bits flipped at byte `start` or after."""
+        for i in range(copies):
+            flipped = bytearray(data)
+            for _ in range(flips):
+                flipped[rng.randrange(start, len(flipped))] ^= 1 << rng.randrange(8)
+            put(f"bitflip-{i}.{ext}", bytes(flipped), "either", why)
+
     # Valid images of every odd layout the codecs take.
     for i in range(good_count):
         put(f"good-{i}.png", png(24 + 4 * i, 20), "done", "a plain RGB PNG")
@@ -90,20 +102,10 @@ def main():
     put("x" * 251 + ".png", good, "done", "255 bytes long")
 
     # Damaged files: truncations, bit flips, zero runs, wrong content.
-    for cut in [8, 16, 33, 45, len(good) // 2, len(good) - 13, len(good) - 1]:
-        put(f"truncated-{cut}.png", good[:cut], "failed", f"PNG cut at byte {cut}")
-    for cut in [2, 20, len(jpeg) // 3, len(jpeg) // 2, len(jpeg) - 2]:
-        put(f"truncated-{cut}.jpg", jpeg[:cut], "failed", f"JPEG cut at byte {cut}")
-    for i in range(6):
-        data = bytearray(good)
-        for _ in range(3):
-            data[rng.randrange(8, len(data))] ^= 1 << rng.randrange(8)
-        put(f"bitflip-{i}.png", bytes(data), "either", "three bits flipped")
-    for i in range(4):
-        data = bytearray(jpeg)
-        for _ in range(4):
-            data[rng.randrange(2, len(data))] ^= 1 << rng.randrange(8)
-        put(f"bitflip-{i}.jpg", bytes(data), "either", "four bits flipped")
+    truncations("png", good, [8, 16, 33, 45, len(good) // 2, len(good) - 13, len(good) - 1], "PNG")
+    truncations("jpg", jpeg, [2, 20, len(jpeg) // 3, len(jpeg) // 2, len(jpeg) - 2], "JPEG")
+    bitflips("png", good, 6, 3, 8, "three bits flipped")
+    bitflips("jpg", jpeg, 4, 4, 2, "four bits flipped")
     zeroed = bytearray(good)
     zeroed[40:90] = bytes(50)
     put("zero-run.png", bytes(zeroed), "failed", "50 zero bytes inside the data")
@@ -132,13 +134,8 @@ def main():
     put("palette.tif", fixture("palette8.tif"), "failed", "palette TIFF: refused")
     put("float-outside.tif", fixture("gray32f_outside.tif"), "failed", "float samples outside [0, 1]")
     put("tiny-1x1.tif", tiff(1, 1, 1), "failed", "1x1 TIFF: too small for the sampler")
-    for cut in [3, 8, 60, len(tif) // 2, len(tif) - 20, len(tif) - 1]:
-        put(f"truncated-{cut}.tif", tif[:cut], "failed", f"TIFF cut at byte {cut}")
-    for i in range(6):
-        data = bytearray(tif)
-        for _ in range(3):
-            data[rng.randrange(4, len(data))] ^= 1 << rng.randrange(8)
-        put(f"bitflip-{i}.tif", bytes(data), "either", "three bits flipped")
+    truncations("tif", tif, [3, 8, 60, len(tif) // 2, len(tif) - 20, len(tif) - 1], "TIFF")
+    bitflips("tif", tif, 6, 3, 4, "three bits flipped")
     zeroed = bytearray(tif)
     zeroed[8:200] = bytes(192)
     put("zero-run.tif", bytes(zeroed), "failed", "192 zero bytes over the first Deflate strips")

@@ -7,9 +7,7 @@
 #
 # Waits in the daemon tests are stretched (ZSN2N_TEST_TIME_SCALE, 8 unless set): sanitized code
 # runs several times slower. Exit status: that of swift test; any report is also printed.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH="/opt/swift/usr/bin:$PATH"
+. "$(dirname "$0")/lib.sh"
 kind=${1:?thread or address}; filter=${2:-}
 case "$kind" in thread) dir=.build-tsan ;; address) dir=.build-asan ;; *) echo "thread or address" >&2; exit 64 ;; esac
 export ZSN2N_TEST_TIME_SCALE=${ZSN2N_TEST_TIME_SCALE:-8}

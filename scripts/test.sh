@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # Set-up and the whole test suite: installs what is missing, then builds and runs every test.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-export PATH="/opt/swift/usr/bin:$PATH"
+. "$(dirname "$0")/lib.sh"
 # Each stage's end, in seconds since the start, for whoever keeps CI within its time.
 stage() { echo "test.sh: $1 done at ${SECONDS} s"; }
 scripts/install-deps.sh

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// The fuzz targets' `main` outside libFuzzer: runs the target once on every file (or every file
 /// in every folder) named on the command line, so that the seed corpus and any crash input can be
@@ -14,8 +15,8 @@ public enum Replay {
                 return 2
             }
             if isFolder.boolValue {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: argument)) ?? []
-                files += names.sorted().map { (argument as NSString).appendingPathComponent($0) }
+                let names = (try? FileSystem.listing(of: argument, includingHidden: true).names) ?? []
+                files += names.map { (argument as NSString).appendingPathComponent($0) }
             } else {
                 files.append(argument)
             }
@@ -47,3 +48,15 @@ public enum FuzzDriver {
     }
 }
 #endif
+
+/// A fuzz target's `main`: libFuzzer's driver in a fuzzing build (`-D FUZZING`), else the replay
+/// of the files and folders named on the command line.
+public enum FuzzMain {
+    public static func run(_ target: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Never {
+        #if FUZZING
+        exit(FuzzDriver.run(target))
+        #else
+        exit(Replay.run(Array(CommandLine.arguments.dropFirst()), target: { target($0, $1) }))
+        #endif
+    }
+}

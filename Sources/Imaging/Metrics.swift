@@ -1,3 +1,5 @@
+
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -335,5 +337,34 @@ extension Metrics {
             result.noiseSigma = (Double.pi / 2).squareRoot() / (6 * Double((W - 2) * (H - 2))) * iTotal * 255
         }
         return result
+    }
+}
+
+/// The no-reference metrics, each a mean per pixel on luma in [0, 1] so that different sizes compare.
+public struct NoReferenceMetrics: Sendable, Equatable, Codable {
+    /// Tenengrad: mean of Gx^2 + Gy^2 over interior pixels (3x3 Sobel). nan when width or height < 3.
+    public var sobel: Double
+    /// Brenner: mean of (I(x+2,y) - I(x,y))^2. nan when width < 3.
+    public var brenner: Double
+    /// Immerkaer 1996 noise sigma on the 0-255 scale. nan when width or height < 3.
+    public var noiseSigma: Double
+
+    public init(sobel: Double, brenner: Double, noiseSigma: Double) {
+        self.sobel = sobel
+        self.brenner = brenner
+        self.noiseSigma = noiseSigma
+    }
+}
+
+/// Full-reference metrics of an image against its clean version.
+public struct ReferenceMetrics: Sendable, Equatable, Codable {
+    /// dB; +infinity when the images are identical.
+    public var psnr: Double
+    /// Mean SSIM on luma; nan when either side is smaller than 11 pixels.
+    public var ssim: Double
+
+    public init(psnr: Double, ssim: Double) {
+        self.psnr = psnr
+        self.ssim = ssim
     }
 }

@@ -12,27 +12,24 @@ enum SampleConversion {
     /// endian) into the planes, scaling each to [0, 1].
     static func deinterleave(_ source: UnsafeRawPointer, sampleBytes: Int, count: Int,
                              into planes: [UnsafeMutablePointer<Float>]) {
-        let stride = planes.count
         if sampleBytes == 1 {
-            let src = source.assumingMemoryBound(to: UInt8.self)
-            table8.withUnsafeBufferPointer { table in
-                for (s, dst) in planes.enumerated() {
-                    var j = s
-                    for i in 0..<count {
-                        dst[i] = table[Int(src[j])]
-                        j += stride
-                    }
-                }
-            }
+            deinterleave(source.assumingMemoryBound(to: UInt8.self), table: table8, count: count, into: planes)
         } else {
-            let src = source.assumingMemoryBound(to: UInt16.self)
-            table16.withUnsafeBufferPointer { table in
-                for (s, dst) in planes.enumerated() {
-                    var j = s
-                    for i in 0..<count {
-                        dst[i] = table[Int(src[j])]
-                        j += stride
-                    }
+            deinterleave(source.assumingMemoryBound(to: UInt16.self), table: table16, count: count, into: planes)
+        }
+    }
+
+    /// The loop of `deinterleave` for one sample width (inlined, so each width gets its own).
+    @inline(__always)
+    private static func deinterleave<Sample: FixedWidthInteger>(_ src: UnsafePointer<Sample>, table: [Float], count: Int,
+                                                                into planes: [UnsafeMutablePointer<Float>]) {
+        let stride = planes.count
+        table.withUnsafeBufferPointer { table in
+            for (s, dst) in planes.enumerated() {
+                var j = s
+                for i in 0..<count {
+                    dst[i] = table[Int(src[j])]
+                    j += stride
                 }
             }
         }
@@ -78,24 +75,23 @@ enum SampleConversion {
     /// [0, 1] (NaN to 0), scaled to 255 or 65535 and rounded to nearest (halves up).
     static func interleave(_ planes: [UnsafePointer<Float>], count: Int, sampleBytes: Int,
                            into destination: UnsafeMutableRawPointer) {
-        let stride = planes.count
         if sampleBytes == 1 {
-            let dst = destination.assumingMemoryBound(to: UInt8.self)
-            for (s, src) in planes.enumerated() {
-                var j = s
-                for i in 0..<count {
-                    dst[j] = UInt8(truncatingIfNeeded: quantize(src[i], scale: 255))
-                    j += stride
-                }
-            }
+            interleave(planes, count: count, scale: 255, into: destination.assumingMemoryBound(to: UInt8.self))
         } else {
-            let dst = destination.assumingMemoryBound(to: UInt16.self)
-            for (s, src) in planes.enumerated() {
-                var j = s
-                for i in 0..<count {
-                    dst[j] = UInt16(truncatingIfNeeded: quantize(src[i], scale: 65535))
-                    j += stride
-                }
+            interleave(planes, count: count, scale: 65535, into: destination.assumingMemoryBound(to: UInt16.self))
+        }
+    }
+
+    /// The loop of `interleave` for one sample width (inlined, so each width gets its own).
+    @inline(__always)
+    private static func interleave<Sample: FixedWidthInteger>(_ planes: [UnsafePointer<Float>], count: Int, scale: Float,
+                                                              into dst: UnsafeMutablePointer<Sample>) {
+        let stride = planes.count
+        for (s, src) in planes.enumerated() {
+            var j = s
+            for i in 0..<count {
+                dst[j] = Sample(truncatingIfNeeded: quantize(src[i], scale: scale))
+                j += stride
             }
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import SystemPackage
 
 /// Why one image could not be denoised: at which stage, about which file (named once, as the user

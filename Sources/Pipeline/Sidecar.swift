@@ -1,6 +1,8 @@
 import Denoiser
+import Dispatch
 import Foundation
 import Imaging
+import Platform
 
 /// The JSON document written beside every denoised image ("NAME.json") and printed by
 /// `zsn2n denoise --json`. Versioned by `schema`; its JSON Schema is schema/zsn2n.sidecar-2.schema.json.
@@ -149,15 +151,23 @@ public struct Sidecar: Encodable, Sendable {
         public var last: Double?
     }
 
-    /// Pretty, key-sorted JSON.
+    /// The document as the project writes JSON (`JSONFormat`): pretty, keys sorted.
     public func jsonData() throws -> Data {
-        try Sidecar.encoder.encode(self)
+        try JSONFormat.encoder().encode(self)
     }
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
+}
+
+/// Wall-clock laps for the sidecar's timing block.
+struct Stopwatch {
+    private let start = DispatchTime.now().uptimeNanoseconds
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e9
+    }
+
+    func total() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 }

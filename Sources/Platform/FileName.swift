@@ -1,3 +1,5 @@
+import Foundation
+
 /// A name inside a folder as the kernel holds it: bytes. Nearly every name is UTF-8 and becomes a
 /// `String`; one that is not cannot be a Swift string without losing bytes (and could then not be
 /// opened by it), but it can still be moved out of the way by its bytes.
@@ -31,6 +33,16 @@ public struct FileName: Hashable, Sendable {
         return out
     }
 
+    /// `photo.png`, `photo-1.png`, `photo-2.png`, ...: the `n`-th name for a file that would be
+    /// called `name` (n = 0: itself), the suffix before the extension. How the daemon and
+    /// `zsn2n denoise --output-dir` keep a repeated name apart.
+    public static func numbered(_ name: String, _ n: Int) -> String {
+        guard n > 0 else { return name }
+        let ns = name as NSString
+        let ext = ns.pathExtension
+        return ext.isEmpty ? "\(name)-\(n)" : "\(ns.deletingPathExtension)-\(n).\(ext)"
+    }
+
     /// A name for a file derived from `name` with `suffix` appended (".json", ".error.json") that
     /// fits a file name's 255 bytes: `name` itself when it fits, else its stem cut on a character
     /// boundary, a short hash of the whole name (so that two long names stay apart), and its
@@ -38,17 +50,41 @@ public struct FileName: Hashable, Sendable {
     public static func fitting(_ name: String, suffix: String = "") -> String {
         let limit = 255 - suffix.utf8.count
         guard name.utf8.count > limit else { return name }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a of the whole name
-        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var hash = FNV1a()
+        hash.add(name.utf8)
         let dot = name.lastIndex(of: ".")
         let ext = dot.map { String(name[$0...]) } ?? ""
-        let tag = "~" + String(hash, radix: 16)
+        let tag = "~" + String(hash.value, radix: 16)
         var stem = ""
         for character in name[..<(dot ?? name.endIndex)] {
             guard (stem + String(character) + tag + ext).utf8.count <= limit else { break }
             stem.append(character)
         }
         return stem + tag + (ext.utf8.count + tag.utf8.count <= limit ? ext : "")
+    }
+}
+
+/// FNV-1a, 64 bits: a stable hash (Swift's Hasher is seeded per process, so it cannot be stored
+/// or written into a name): the tag of a name cut to fit, a study image's fingerprint and a run's
+/// noise seed.
+public struct FNV1a: Sendable {
+    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    public init() {}
+
+    public mutating func add(_ bytes: some Sequence<UInt8>) {
+        for b in bytes {
+            value ^= UInt64(b)
+            value = value &* 0x0000_0100_0000_01B3
+        }
+    }
+
+    /// The 8 bytes of `word`, little end first.
+    public mutating func add(_ word: UInt64) {
+        for k in 0..<8 {
+            value ^= (word >> (8 * UInt64(k))) & 0xFF
+            value = value &* 0x0000_0100_0000_01B3
+        }
     }
 }
 

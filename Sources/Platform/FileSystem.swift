@@ -24,8 +24,9 @@ public enum FileSystem {
         FileIdentity(try SystemError.attempt("fstat", path) { try Stat(descriptor) })
     }
 
-    public static func exists(_ path: String) -> Bool {
-        (try? identity(of: path)).flatMap { $0 } != nil
+    /// Whether the name exists (with `followingSymlink`, whether what it leads to does).
+    public static func exists(_ path: String, followingSymlink: Bool = false) -> Bool {
+        (try? identity(of: path, followingSymlink: followingSymlink)).flatMap { $0 } != nil
     }
 
     /// Opens a file for reading. Without `followingSymlink` a symlink in the last component fails
@@ -38,9 +39,9 @@ public enum FileSystem {
         }
     }
 
-    /// Reads a whole (small) file without following a symlink.
-    public static func readFile(_ path: String) throws -> Data {
-        let fd = try openForReading(path)
+    /// Reads a whole (small) file, without following a symlink unless told to.
+    public static func readFile(_ path: String, followingSymlink: Bool = false) throws -> Data {
+        let fd = try openForReading(path, followingSymlink: followingSymlink)
         defer { try? fd.close() }
         var data = Data()
         try SystemError.attempt("read", path) { () throws in
@@ -75,6 +76,38 @@ public enum FileSystem {
     /// The names in a directory that are UTF-8 (see `entries` for all of them).
     public static func contents(ofDirectory path: String) throws -> [String] {
         try entries(ofDirectory: path).compactMap(\.string)
+    }
+
+    /// The files a command takes from a folder (`zsn2n denoise DIR`, a study's or an evaluation
+    /// set's images, a fuzz corpus): the folder's names, not its subfolders' (a name is kept
+    /// whatever it names: opening it says what is wrong with it), sorted, without hidden ones (a
+    /// leading ".") unless `includingHidden`, and only those whose extension is one of
+    /// `extensions` (any case) when given. A name that is not UTF-8 cannot be opened through a
+    /// String path: it comes back apart, escaped (%XX), for the caller to report.
+    public static func listing(of folder: String, includingHidden: Bool = false,
+                               extensions: [String]? = nil) throws -> FolderListing {
+        let wanted = extensions.map { Set($0.map { $0.lowercased() }) }
+        func taken(_ name: String) -> Bool {
+            (includingHidden || !name.hasPrefix("."))
+                && wanted.map { $0.contains((name as NSString).pathExtension.lowercased()) } ?? true
+        }
+        let all = try entries(ofDirectory: folder)
+        return FolderListing(names: all.compactMap(\.string).filter(taken).sorted(),
+                             undecodable: all.filter { $0.string == nil }.map(\.escaped).filter(taken).sorted())
+    }
+
+    /// Every entry below `folder` (UTF-8 names only), as paths relative to it, depth first; a
+    /// symlink to a folder is listed, not followed. An unreadable subfolder is passed over.
+    public static func walk(_ folder: String) throws -> [String] {
+        func below(_ relative: String, _ names: [String]) -> [String] {
+            names.sorted().flatMap { name -> [String] in
+                let entry = relative.isEmpty ? name : join(relative, name)
+                let path = join(folder, entry)
+                guard (try? identity(of: path))??.isDirectory == true else { return [entry] }
+                return [entry] + below(entry, (try? contents(ofDirectory: path)) ?? [])
+            }
+        }
+        return below("", try contents(ofDirectory: folder))
     }
 
     /// Renames the entry `name` of `folder` (by its bytes: it need not be UTF-8) to `target`,
@@ -157,5 +190,32 @@ public enum FileSystem {
 
     public static func join(_ directory: String, _ name: String) -> String {
         directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
+}
+
+/// What `FileSystem.listing` found: names, not paths (each caller joins them as its messages
+/// have always shown them).
+public struct FolderListing: Equatable, Sendable {
+    /// The UTF-8 names, sorted.
+    public var names: [String]
+    /// The names that are not UTF-8, escaped (`FileName.escaped`), sorted.
+    public var undecodable: [String]
+
+    public init(names: [String], undecodable: [String]) {
+        self.names = names
+        self.undecodable = undecodable
+    }
+}
+
+extension FileDescriptor {
+    /// Reads from the current offset to the end, handing each chunk to `body` (EINTR is retried).
+    public func forEachChunk(size: Int = 1 << 16, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try read(into: buffer)
+            if n == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
     }
 }

@@ -8,8 +8,8 @@ import Glibc
 /// synced to disk, and only then given its final name (and the folder synced), so that a final
 /// name never carries a partial file, whatever instant a kill or a power cut falls on.
 ///
-/// The outbox stages an output and its sidecar and commits them in order without replacing
-/// anything; the CLI's outputs, the study's files and the ledger's compaction commit one file.
+/// The outbox and the CLI stage an output and its sidecar and commit them in order (`commit(_:)`);
+/// the study's files, evaluate's and the ledger's compaction commit one file.
 public struct StagedFile: Sendable {
     public let directory: String
     public let temporaryPath: String
@@ -86,6 +86,24 @@ public struct StagedFile: Sendable {
         }
         try FileSystem.sync(directory: directory)
         return true
+    }
+
+    /// Gives staged files their final names in order, each in its own folder, without replacing
+    /// an existing file unless `replacing`: an output before its sidecar, so that a sidecar under
+    /// a final name means its output is whole. When a name is taken, the files already committed
+    /// are taken back under their temporary names (whole, but without the rest of the set they
+    /// would look like an unfinished job), so that no part of the set keeps a final name; this
+    /// then returns the position of the file whose name was taken, and nil once every file
+    /// carries its name. The CLI's output and sidecar and the daemon's outbox commit this way.
+    public static func commit(_ files: [(staged: StagedFile, name: String)], replacing: Bool) throws -> Int? {
+        for (position, file) in files.enumerated() where try !file.staged.commit(as: file.name, replacing: replacing) {
+            for earlier in files[..<position].reversed() {
+                try FileSystem.rename(FileSystem.join(earlier.staged.directory, earlier.name), to: earlier.staged.temporaryPath,
+                                      replacing: false)
+            }
+            return position
+        }
+        return nil
     }
 
     /// Removes the staged file if it is still there (after a commit it is not).

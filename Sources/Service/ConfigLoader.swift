@@ -194,7 +194,7 @@ public enum ConfigLoader {
         do {
             let list = node.mapping != nil ? [try YAMLDecoder().decode(DeclaredSampler.self, from: node)]
                                            : try YAMLDecoder().decode([DeclaredSampler].self, from: node)
-            return String(decoding: try JSONEncoder().encode(list), as: UTF8.self)
+            return try JSONFormat.line(list)
         } catch {
             throw DaemonConfigError(key: "declare", source: at, reason: "expected a list of {name, k1, k2, stride, divisor} (\(error))")
         }

@@ -3,6 +3,9 @@ import Foundation
 import Logging
 import Pipeline
 import Platform
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The daemon: wires the watcher, the settler, the queue and the workers together, and handles
 /// start, reload and stop. All state changes happen on `control`, a serial queue; jobs run on
@@ -236,6 +239,22 @@ public final class Daemon: @unchecked Sendable {
             notifier.stopWatchdog()
             current.logger.info("stopped", metadata: ["event": "stopped"])
             exit(0)
+        }
+    }
+}
+
+/// SIGTERM/SIGINT (stop) and SIGHUP (reload) as Dispatch sources. The default actions are ignored
+/// first, otherwise the process would die before the source could see the signal.
+public final class SignalHandlers: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+
+    public init(queue: DispatchQueue, stop: @escaping @Sendable () -> Void, reload: @escaping @Sendable () -> Void) {
+        for (signo, action) in [(SIGTERM, stop), (SIGINT, stop), (SIGHUP, reload)] {
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: queue)
+            source.setEventHandler(handler: action)
+            source.resume()
+            sources.append(source)
         }
     }
 }

@@ -2,6 +2,7 @@ import Denoiser
 import Foundation
 import Logging
 import Pipeline
+import Platform
 
 /// The daemon's settings, fully resolved: folders are absolute, every value checked. `job` is the
 /// one validated settings value every job is handed as it is.
@@ -45,7 +46,7 @@ extension DaemonConfig {
     /// The resolved settings as `key: value` lines, in the config file's syntax (`--check-config`).
     public var summary: String {
         let declare = job.declarations.isEmpty ? ""
-            : (try? JSONEncoder().encode(job.declarations)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            : (try? JSONFormat.line(job.declarations)) ?? ""
         return [
             "inbox: \(inbox)", "outbox: \(outbox)", "done: \(done)", "failed: \(failed)",
             "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "method: \(job.method.name)",
@@ -55,5 +56,20 @@ extension DaemonConfig {
             "empty_timeout_seconds: \(emptyTimeoutSeconds)", "retry_seconds: \(retrySeconds)",
             "max_pixels: \(job.maxPixels)", "jpeg_quality: \(jpegQuality)", "log_level: \(logLevel.rawValue)",
         ].joined(separator: "\n")
+    }
+}
+
+/// What happens to an original once its output and sidecar are committed.
+public enum AfterSuccess: String, Sendable, CaseIterable {
+    case move, keep, delete
+}
+
+/// A configuration that cannot be used: names the key, where it came from and what is wrong.
+public struct DaemonConfigError: Error, CustomStringConvertible, Sendable {
+    public var key: String
+    public var source: String
+    public var reason: String
+    public var description: String {
+        key.isEmpty ? "config (\(source)): \(reason)" : "config key '\(key)' (\(source)): \(reason)"
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import Platform
 import SystemPackage
 
 /// A job that failed for a reason worth telling the operator: `stage` is where (open, decode,
@@ -14,5 +16,19 @@ struct JobFailure: Error, CustomStringConvertible {
     static func isStorage(_ errno: Errno?) -> Bool {
         guard let errno else { return false }
         return [.noSpace, .diskQuotaExceeded, .readOnlyFileSystem, .permissionDenied, .notPermitted].contains(errno)
+    }
+}
+
+/// failed/NAME.error.json: why an input was refused (schema/zsn2n.error-1.schema.json).
+struct ErrorDocument: Codable {
+    var schema = "zsn2n.error/1"
+    var file: String
+    var failedAs: String
+    var stage: String
+    var reason: String
+    var time: String
+
+    func jsonData() throws -> Data {
+        try JSONFormat.encoder().encode(self)
     }
 }

@@ -26,11 +26,6 @@ final class Ledger: @unchecked Sendable {
         var output: String
         var time: String
 
-        enum CodingKeys: String, CodingKey {
-            case state, input, sha256, device, inode, size, output, time
-            case mtimeNs = "mtime_ns"
-        }
-
         func matches(_ identity: FileIdentity) -> Bool {
             device == identity.device && inode == identity.inode && size == identity.size
                 && mtimeNs == identity.mtimeNanoseconds
@@ -60,7 +55,7 @@ final class Ledger: @unchecked Sendable {
             for line in data.split(separator: UInt8(ascii: "\n")) {
                 // A line cut short by a kill is skipped: its sidecar, if any, was not yet renamed
                 // (intent) or the intent line before it already says enough (committed).
-                if let entry = try? JSONDecoder().decode(Entry.self, from: Data(line)) { entries.append(entry) }
+                if let entry = try? JSONFormat.decoder().decode(Entry.self, from: Data(line)) { entries.append(entry) }
             }
         }
         var result: [String: [Entry]] = [:]
@@ -87,7 +82,7 @@ final class Ledger: @unchecked Sendable {
     private func rewrite(_ entries: [Entry]) throws {
         var data = Data()
         for entry in entries {
-            data.append(try Ledger.encoder.encode(entry))
+            data.append(try JSONFormat.encoder(.line).encode(entry))
             data.append(UInt8(ascii: "\n"))
         }
         let staged = try StagedFile.write(data, in: outbox, temporaryName: Outbox.temporaryName("ledger"), mode: 0o600)
@@ -96,17 +91,11 @@ final class Ledger: @unchecked Sendable {
     }
 
     func append(_ entry: Entry) throws {
-        let line = try Ledger.encoder.encode(entry)
+        let line = try JSONFormat.encoder(.line).encode(entry)
         try lock.withLock {
             try log.append(line)
             if entry.state == "committed" { committed[entry.input, default: []].append(entry) }
         }
-    }
-
-    private static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 
     /// The committed entry for this input name and content, if any.

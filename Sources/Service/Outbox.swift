@@ -12,15 +12,6 @@ struct Outbox {
 
     let config: DaemonConfig
 
-    /// `photo.png`, `photo-1.png`, `photo-2.png`, ...: the suffix goes before the extension.
-    static func numbered(_ name: String, _ n: Int) -> String {
-        guard n > 0 else { return name }
-        let ns = name as NSString
-        let ext = ns.pathExtension
-        let stem = ns.deletingPathExtension
-        return ext.isEmpty ? "\(name)-\(n)" : "\(stem)-\(n).\(ext)"
-    }
-
     /// The name an input's files are given: the input's own, or, when NAME-N.error.json would not
     /// fit a file name's 255 bytes, its stem cut short with a hash of the whole (FileName.fitting).
     static func baseName(_ input: String) -> String {
@@ -48,7 +39,7 @@ struct Outbox {
     func freeOutputName(for input: String, from start: Int = 0) -> (name: String, n: Int) {
         var n = start
         while true {
-            let candidate = Outbox.numbered(Outbox.baseName(input), n)
+            let candidate = FileName.numbered(Outbox.baseName(input), n)
             let taken = FileSystem.exists(FileSystem.join(config.outbox, candidate))
                 || FileSystem.exists(FileSystem.join(config.outbox, candidate + ".json"))
                 || (config.after == .move && FileSystem.exists(FileSystem.join(config.done, candidate)))
@@ -81,14 +72,8 @@ struct Outbox {
                                                temporaryName: Outbox.temporaryName(input + ".json"))
             defer { sidecar.discard() }
             try beforeRename(name)
-            guard try output.commit(as: name, replacing: false) else { continue }
-            guard try sidecar.commit(as: name + ".json", replacing: false) else {
-                // Someone else created our sidecar's name since we looked: take the output back
-                // (it is whole, but without its sidecar it would look like an unfinished job).
-                try FileSystem.rename(FileSystem.join(config.outbox, name), to: output.temporaryPath, replacing: false)
-                continue
-            }
-            return name
+            // A name taken since we looked (the output's or the sidecar's): the next suffix.
+            if try StagedFile.commit([(output, name), (sidecar, name + ".json")], replacing: false) == nil { return name }
         }
     }
 
@@ -97,7 +82,7 @@ struct Outbox {
     func moveToDone(input: String, preferred: String) throws -> String {
         var n = 0
         while true {
-            let candidate = Outbox.numbered(preferred, n)
+            let candidate = FileName.numbered(preferred, n)
             if !FileSystem.exists(FileSystem.join(config.done, candidate)),
                try move(FileSystem.join(config.inbox, input), to: FileSystem.join(config.done, candidate)) {
                 try FileSystem.sync(directory: config.done)
@@ -120,7 +105,7 @@ struct Outbox {
     func moveToFailed(_ entry: FileName, as shownAs: String, errorDocument: (String) throws -> Data) throws -> String {
         var n = 0
         while true {
-            let name = Outbox.numbered(Outbox.baseName(shownAs), n)
+            let name = FileName.numbered(Outbox.baseName(shownAs), n)
             n += 1
             let target = FileSystem.join(config.failed, name)
             guard !FileSystem.exists(target) else { continue }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Platform
 
 /// A clean image the study adds noise to, known by its name (the file name without extension),
 /// which also names its output folder and feeds the noise seed.
@@ -27,7 +28,7 @@ public struct StudyImage: Sendable {
             guard crop >= 1, crop <= image.width, crop <= image.height else {
                 throw StudyError("\(path): a \(crop)x\(crop) crop does not fit in the \(image.width)x\(image.height) image")
             }
-            image = centreCrop(image, side: crop)
+            image = image.centreCrop(crop)
         }
         let url = URL(fileURLWithPath: path)
         return StudyImage(name: url.deletingPathExtension().lastPathComponent, file: url.lastPathComponent, image: image)
@@ -38,33 +39,21 @@ public struct StudyImage: Sendable {
     public static func expand(_ paths: [String]) throws -> [String] {
         var files: [String] = []
         for path in paths {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            guard let id = (try? FileSystem.identity(of: path, followingSymlink: true)) ?? nil else {
                 throw StudyError("\(path): no such file or folder")
             }
-            guard isFolder.boolValue else { files.append(path); continue }
-            let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-            let images = names.filter { name in
-                !name.hasPrefix(".") && ImageSourceInfo.Format(fileExtension: URL(fileURLWithPath: name).pathExtension) != nil
+            guard id.isDirectory else { files.append(path); continue }
+            let listing: FolderListing
+            do { listing = try FileSystem.listing(of: path, extensions: ImageSourceInfo.Format.fileExtensions) } catch {
+                throw StudyError("\(path): cannot list the folder: \(error)")
             }
-            guard !images.isEmpty else { throw StudyError("\(path): no \(ImageSourceInfo.Format.extensionsListed("or")) file in this folder") }
-            files += images.map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
+            if let name = listing.undecodable.first {
+                throw StudyError("\(FileSystem.join(path, name)): the file name is not valid UTF-8 (shown with those bytes as %XX); rename it")
+            }
+            guard !listing.names.isEmpty else { throw StudyError("\(path): no \(ImageSourceInfo.Format.extensionsListed("or")) file in this folder") }
+            files += listing.names.map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
         }
         return files
-    }
-
-    /// The centre side x side pixels of `image`'s colour planes.
-    static func centreCrop(_ image: Image, side: Int) -> Image {
-        let top = (image.height - side) / 2, left = (image.width - side) / 2
-        var pixels: [Float] = []
-        pixels.reserveCapacity(image.channels * side * side)
-        for c in 0..<image.channels {
-            for y in 0..<side {
-                let start = (c * image.height + top + y) * image.width + left
-                pixels += image.pixels[start..<(start + side)]
-            }
-        }
-        return Image(width: side, height: side, channels: image.channels, pixels: pixels)
     }
 
     static func fingerprint(of pixels: [Float], width: Int, height: Int, channels: Int) -> String {

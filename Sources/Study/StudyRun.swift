@@ -2,6 +2,7 @@ import Denoiser
 import Dispatch
 import Engine
 import Imaging
+import Platform
 
 /// Does one run of the study: noise the clean image, train on it with the plan, measure PSNR along
 /// the way and the output's quality at the end.
@@ -13,7 +14,7 @@ public enum StudyRun {
         // The trainer gets the raw noisy samples (Poisson noise may exceed 1, as in the study);
         // measurements see them clamped, as a file would hold them.
         let noisyRaw = noise.apply(to: clean, seed: key.noiseSeed)
-        let noisy = clamped(noisyRaw)
+        let noisy = noisyRaw.clamped()
         let trainer = try ZSN2NMethod.trainer(pixels: noisyRaw.pixels, channels: clean.channels, height: clean.height,
                                               width: clean.width, sampler: sampler, plan: plan, seed: key.seed, parallel: parallel)
         func output() -> Image {
@@ -44,10 +45,120 @@ public enum StudyRun {
             curve: curve, curveFile: key.curveFile, montageFile: key.montageFile)
         return RunOutcome(record: record, noisy: noisyRaw, denoised: denoised)
     }
+}
 
-    static func clamped(_ image: Image) -> Image {
-        var copy = image
-        copy.pixels = image.pixels.map { min(max($0, 0), 1) }
-        return copy
+/// One run of the study: an image, a noise setting, a sampler and a seed. Within one output folder
+/// (whose training plan is fixed, see `StudyFolder`) the key determines the run's result exactly.
+public struct RunKey: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var image: String
+    /// The noise model's canonical text, e.g. "gauss:25".
+    public var noise: String
+    public var sampler: String
+    public var seed: UInt64
+
+    public init(image: String, noise: String, sampler: String, seed: UInt64) {
+        self.image = image
+        self.noise = noise
+        self.sampler = sampler
+        self.seed = seed
     }
+
+    public var description: String { "\(image) \(noise) \(sampler) seed \(seed)" }
+
+    /// The seed of the noisy image: derived from the noise setting, the image's name and the run's
+    /// seed, and not from the sampler, so that every sampler trains on the same noisy image and the
+    /// samplers compare on identical inputs. (FNV-1a of "noise|image|seed", then SplitMix64's
+    /// finaliser to spread the bits.)
+    public var noiseSeed: UInt64 {
+        var hash = FNV1a()
+        hash.add("\(noise)|\(image)|\(seed)".utf8)
+        var z = hash.value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The run's files, relative to the output folder, without extension:
+    /// runs/IMAGE/NOISE/SAMPLER-seedN, with the noise's ':' made a '-' (gauss-25) for portable names.
+    public var fileStem: String {
+        let noiseFolder = String(noise.map { $0 == ":" ? "-" : $0 })
+        return "runs/\(image)/\(noiseFolder)/\(sampler)-seed\(seed)"
+    }
+
+    public var curveFile: String { fileStem + "-curve.svg" }
+    public var montageFile: String { fileStem + "-montage.png" }
+}
+
+/// What one run measured: one line of runs.jsonl, one row of results.csv, one entry of results.json.
+/// Every field but `seconds` is a function of the key and the folder's settings, bit for bit.
+public struct RunRecord: Sendable, Equatable, Codable {
+    public var key: RunKey
+    public var noiseSeed: UInt64
+    public var iterations: Int
+    /// The noisy input against the clean image, clamped to [0, 1] as an image file would hold it.
+    public var psnrNoisy: Double
+    public var ssimNoisy: Double
+    /// The denoised output clamp(y - f(y), 0, 1) against the clean image.
+    public var psnr: Double
+    public var ssim: Double
+    /// No-reference sharpness of the output (Metrics.sobel, Metrics.brenner: means per pixel on luma).
+    public var sobel: Double
+    public var brenner: Double
+    /// Immerkaer's estimate of the noise left in the output, on the 0-255 scale.
+    public var noiseSigma: Double
+    public var lossFirst: Double
+    public var lossLast: Double
+    /// Wall time of the run: noising, training (with the curve's extra forward passes), measuring.
+    public var seconds: Double
+    public var curve: [CurvePoint]
+    /// Relative to the output folder.
+    public var curveFile: String
+    public var montageFile: String
+
+    public init(key: RunKey, noiseSeed: UInt64, iterations: Int, psnrNoisy: Double, ssimNoisy: Double,
+                psnr: Double, ssim: Double, sobel: Double, brenner: Double, noiseSigma: Double,
+                lossFirst: Double, lossLast: Double, seconds: Double, curve: [CurvePoint],
+                curveFile: String, montageFile: String) {
+        self.key = key
+        self.noiseSeed = noiseSeed
+        self.iterations = iterations
+        self.psnrNoisy = psnrNoisy
+        self.ssimNoisy = ssimNoisy
+        self.psnr = psnr
+        self.ssim = ssim
+        self.sobel = sobel
+        self.brenner = brenner
+        self.noiseSigma = noiseSigma
+        self.lossFirst = lossFirst
+        self.lossLast = lossLast
+        self.seconds = seconds
+        self.curve = curve
+        self.curveFile = curveFile
+        self.montageFile = montageFile
+    }
+}
+
+/// PSNR of the denoised image after `iteration` training iterations (0: the untrained network).
+public struct CurvePoint: Sendable, Equatable, Codable {
+    public var iteration: Int
+    public var psnr: Double
+    public init(iteration: Int, psnr: Double) {
+        self.iteration = iteration
+        self.psnr = psnr
+    }
+}
+
+/// Where one run stands, after every training iteration.
+public struct RunProgress: Sendable {
+    public var key: RunKey
+    public var iteration: Int
+    public var iterations: Int
+}
+
+/// One run, done: its record and the images its files are drawn from.
+public struct RunOutcome {
+    public var record: RunRecord
+    /// The noisy image the network trained on (Poisson samples may exceed 1).
+    public var noisy: Image
+    public var denoised: Image
 }

@@ -22,11 +22,5 @@ public func fuzzConfig(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 }
 
 @main struct FuzzConfigMain {
-    static func main() {
-        #if FUZZING
-        exit(FuzzDriver.run(fuzzConfig))
-        #else
-        exit(Replay.run(Array(CommandLine.arguments.dropFirst()), target: fuzzConfig))
-        #endif
-    }
+    static func main() { FuzzMain.run(fuzzConfig) }
 }

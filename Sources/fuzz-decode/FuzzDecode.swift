@@ -21,11 +21,5 @@ public func fuzzDecode(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 }
 
 @main struct FuzzDecodeMain {
-    static func main() {
-        #if FUZZING
-        exit(FuzzDriver.run(fuzzDecode))
-        #else
-        exit(Replay.run(Array(CommandLine.arguments.dropFirst()), target: fuzzDecode))
-        #endif
-    }
+    static func main() { FuzzMain.run(fuzzDecode) }
 }

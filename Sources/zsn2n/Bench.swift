@@ -27,6 +27,41 @@ struct Bench: ParsableCommand {
     @Option(help: "Threads (default: every core).") var threads: Int?
     @Flag(help: "Print JSON.") var json = false
 
+    /// `--json`: one line, keys as JSONFormat writes them (snake_case, sorted).
+    struct Report: Encodable {
+        struct Work: Encodable {
+            var multiplyAdds: Int
+            var winogradProductMultiplyAdds: Int
+            var otherFlops: Int
+            var flops: Int
+        }
+        struct Products: Encodable {
+            var forwardGflops: Double
+            var forwardFractionOfPeak: Double
+            var weightsGflops: Double
+            var weightsFractionOfPeak: Double
+        }
+        var size: Int
+        var crop: Int
+        var batch: Int
+        var channels: Int
+        var iterations: Int
+        var threads: Int
+        var sampler: String
+        var cpu: String
+        var msPerIteration: Double
+        var gflops: Double
+        var workPerIteration: Work
+        var realGflops: Double
+        var fmaPeakGflops: [String: Double]
+        var fractionOfPeak: Double
+        /// The underscore keeps the key `winograd_products_48` (snake_case puts none before digits).
+        var winogradProducts_48: Products
+        var memoryBytes: Int
+        var memoryMeasuredBytes: Int
+        var memory: [String: Int]
+    }
+
     func validate() throws {
         guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
         guard size >= 4 else { throw ValidationError("--size must be at least 4") }
@@ -73,19 +108,17 @@ struct Bench: ParsableCommand {
         let fraction = realGflops / peak
         if json {
             let memory = trainer.memory
-            let doc: [String: Any] = ["size": size, "crop": side, "batch": batch, "channels": channels, "iterations": iterations,
-                                      "threads": parallel.threads, "sampler": chosen.name, "cpu": CPUPath.current.rawValue,
-                                      "ms_per_iteration": ms, "gflops": gflops,
-                                      "work_per_iteration": ["multiply_adds": work.multiplyAdds,
-                                                             "winograd_product_multiply_adds": work.productMultiplyAdds,
-                                                             "other_flops": work.otherFlops, "flops": work.flops],
-                                      "real_gflops": realGflops, "fma_peak_gflops": peaks, "fraction_of_peak": fraction,
-                                      "winograd_products_48": ["forward_gflops": products.forward, "forward_fraction_of_peak": products.forward / peak,
-                                                               "weights_gflops": products.weights, "weights_fraction_of_peak": products.weights / peak],
-                                      "memory_bytes": memory.totalBytes, "memory_measured_bytes": measuredBytes,
-                                      "memory": Dictionary(uniqueKeysWithValues: memory.items.map { ($0.name, $0.bytes) })]
-            let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(try JSONFormat.line(Report(
+                size: size, crop: side, batch: batch, channels: channels, iterations: iterations,
+                threads: parallel.threads, sampler: chosen.name, cpu: CPUPath.current.rawValue,
+                msPerIteration: ms, gflops: gflops,
+                workPerIteration: .init(multiplyAdds: work.multiplyAdds, winogradProductMultiplyAdds: work.productMultiplyAdds,
+                                        otherFlops: work.otherFlops, flops: work.flops),
+                realGflops: realGflops, fmaPeakGflops: peaks, fractionOfPeak: fraction,
+                winogradProducts_48: .init(forwardGflops: products.forward, forwardFractionOfPeak: products.forward / peak,
+                                           weightsGflops: products.weights, weightsFractionOfPeak: products.weights / peak),
+                memoryBytes: memory.totalBytes, memoryMeasuredBytes: measuredBytes,
+                memory: Dictionary(uniqueKeysWithValues: memory.items.map { ($0.name, $0.bytes) }))))
         } else {
             let trained = crop == nil ? "" : String(format: " (%d crop(s) of %dx%d)", batch, side, side)
             print(String(format: "%dx%d%@, %d channel(s), %d threads, %@ kernels: %.1f ms per iteration, %.1f GFLOP/s, %.1f MB of buffers (%.1f MB allocated)",

@@ -169,12 +169,11 @@ struct Denoise: ParsableCommand {
                                      temporaryName: StagedFile.temporaryName(for: (path as NSString).lastPathComponent))
             }
             defer { sidecar?.discard() }
-            guard try image.commit(as: outputName, replacing: replacing) else {
-                throw SystemError("rename", target.output, .fileExists)
-            }
-            if let sidecar, let path = target.sidecar,
-               try !sidecar.commit(as: (path as NSString).lastPathComponent, replacing: replacing) {
-                throw SystemError("rename", path, .fileExists)
+            var files = [(staged: image, path: target.output)]
+            if let sidecar, let path = target.sidecar { files.append((sidecar, path)) }
+            if let taken = try StagedFile.commit(files.map { ($0.staged, ($0.path as NSString).lastPathComponent) },
+                                                 replacing: replacing) {
+                throw SystemError("rename", files[taken].path, .fileExists)
             }
         } catch {
             throw ExitFailure("\(error)")

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Denoiser
+import Evaluation
 import Foundation
 import Pipeline
-import Platform
 
 /// `zsn2n evaluate`: the project's quality benchmark. Methods x sets, each image denoised with its
 /// clean reference beside it; the rows go to a CSV as they are measured (a run resumes where it
@@ -41,61 +41,50 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Measure nothing: the summary of the rows in the CSV only.") var summarize = false
 
     func run() throws {
-        let chosen = try sets.map(EvaluationSet.init(parsing:))
-        for (i, s) in chosen.enumerated() where chosen[..<i].contains(where: { $0.name == s.name }) {
-            throw ValidationError("--set: '\(s.name)' is given twice")
+        do { try evaluate() } catch let error as EvaluationError {
+            if error.isUsage { throw ValidationError(error.description) }
+            throw ExitFailure(error.description)
         }
+    }
+
+    private func evaluate() throws {
+        let chosen = try sets.map(EvaluationSet.init(parsing:))
         guard summarize || !chosen.isEmpty else { throw ValidationError("give at least one --set, or --summarize") }
         let measured = try methods.map {
             try EvaluationMethod(ours: $0, preset: preset, iterations: iterations, seed: seed, threads: threads ?? 0)
         } + externals.map(EvaluationMethod.init(external:))
-        for (i, m) in measured.enumerated() where measured[..<i].contains(where: { $0.label == m.label }) {
-            throw ValidationError("the method '\(m.label)' is given twice")
-        }
-        var results = try EvaluationResults(path: csv)
         let stem = (csv as NSString).deletingPathExtension
-        let jsonPath = json ?? stem + ".json"
+        let evaluation = try Evaluation(sets: chosen, methods: measured, work: work ?? stem + ".sets", noiseSeed: noiseSeed)
+        var results = try EvaluationResults(path: csv)
+        if let cut = results.cutShort { note("\(csv): the last row was cut short and is measured again: \(cut)") }
         var failed = 0
         if !summarize {
-            let workFolder = work ?? stem + ".sets"
-            var runs: [(set: EvaluationSet, pair: EvaluationSet.Pair, method: EvaluationMethod)] = []
-            for set in chosen {
-                for pair in try set.pairs(work: workFolder, seed: noiseSeed) {
-                    for m in measured where !results.contains(method: m.label, set: set.name, image: pair.image) {
-                        runs.append((set, pair, m))
-                    }
-                }
-            }
-            let scratch = FileSystem.join(workFolder, ".external")
-            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+            let runs = try evaluation.pending(in: results)
             let interrupt = Interrupt(cancelling: Cancellation())
             let bar = ProgressBar(label: "evaluate")
-            for (position, run) in runs.enumerated() {
-                let detail = "\(run.method.label) \(run.set.name)/\(run.pair.image)"
-                bar.update(done: position, total: runs.count, detail: detail)
-                do {
-                    try results.append(run.method.measure(run.pair, set: run.set.name, scratch: scratch,
-                                                          cancellation: interrupt.cancellation) { fraction in
-                        bar.update(done: position, total: runs.count, detail: detail + String(format: " %3.0f%%", fraction * 100))
-                    })
-                } catch is Cancellation.Cancelled {
-                    bar.finish()
-                    note("interrupted at \(detail); the rows measured so far are in \(csv)")
-                    throw ExitCode(130)
-                } catch {
-                    failed += 1
-                    note("Error: \(detail): \(error)")
-                }
+            var current = (position: 0, count: runs.count, detail: "")
+            do {
+                failed = try evaluation.run(
+                    runs, into: &results, cancellation: interrupt.cancellation,
+                    started: { position, count, run in
+                        current = (position, count, run.label)
+                        bar.update(done: position, total: count, detail: run.label)
+                    },
+                    progress: { fraction in
+                        bar.update(done: current.position, total: current.count,
+                                   detail: current.detail + String(format: " %3.0f%%", fraction * 100))
+                    },
+                    failed: { run, error in note("Error: \(run.label): \(error)") })
+            } catch is Cancellation.Cancelled {
+                bar.finish()
+                note("interrupted at \(current.detail); the rows measured so far are in \(csv)")
+                throw ExitCode(130)
             }
             bar.update(done: runs.count, total: runs.count)
             bar.finish()
         }
-        let summary = results.summary(order: chosen.map(\.name))
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try StagedFile.writeAtomically(try encoder.encode(["sets": summary]), to: jsonPath)
+        let jsonPath = json ?? stem + ".json"
+        let summary = try results.writeSummary(to: jsonPath, order: chosen.map(\.name))
         print(EvaluationResults.table(summary))
         print("rows: \(csv)   means: \(jsonPath)")
         if failed > 0 { throw ExitCode(1) }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Imaging
+import Pipeline
+import Platform
 
 struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,13 +45,31 @@ struct MetricsCommand: ParsableCommand {
             doc += [("psnr", r.psnr), ("ssim", r.ssim)]
         }
         if json {
-            var object: [String: Any] = ["file": URL(fileURLWithPath: image).lastPathComponent]
-            for (name, value) in doc { object[name] = value.isFinite ? value : NSNull() }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(try JSONFormat.line(Report(file: URL(fileURLWithPath: image).lastPathComponent, values: doc)))
         } else {
             print("\(image): \(picture.width)x\(picture.height), \(picture.channels == 1 ? "gray" : "RGB")")
             for (name, value) in doc { print("  " + name.padding(toLength: 13, withPad: " ", startingAt: 0) + String(format: "%.6g", value)) }
+        }
+    }
+}
+
+extension MetricsCommand {
+    /// `--json`: the file's name and each measurement by its name, null when it is not a number.
+    struct Report: Encodable {
+        var file: String
+        var values: [(name: String, value: Double)]
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(file, forKey: Key(stringValue: "file"))
+            for (name, value) in values { try c.encode(FiniteDouble(value), forKey: Key(stringValue: name)) }
         }
     }
 }

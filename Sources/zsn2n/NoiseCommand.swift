@@ -63,22 +63,3 @@ struct NoiseCommand: ParsableCommand {
                      Metrics.psnr(noisy.clamped(), image)))
     }
 }
-
-extension Image {
-    /// The centre `side` x `side` pixels (alpha too).
-    func centreCrop(_ side: Int) -> Image {
-        let top = (height - side) / 2, left = (width - side) / 2
-        func cut(_ plane: ArraySlice<Float>) -> [Float] {
-            (0..<side).flatMap { y in plane[(plane.startIndex + (top + y) * width + left)...].prefix(side) }
-        }
-        let planes = (0..<channels).flatMap { c in cut(pixels[(c * planeSize)..<((c + 1) * planeSize)]) }
-        return Image(width: side, height: side, channels: channels, pixels: planes, alpha: alpha.map { cut($0[...]) })
-    }
-
-    /// Every sample clamped to [0, 1], as it will be once written to a file.
-    func clamped() -> Image {
-        var copy = self
-        copy.pixels = pixels.map { min(max($0, 0), 1) }
-        return copy
-    }
-}

@@ -125,31 +125,12 @@ struct PixelBankTests {
         target.load((0..<(c * h * w)).map { _ in rng.uniformFloat() })
         network.zeroGradients()
         _ = PixelBankObjective.loss(network: network, workspace: workspace, target: target)
-        let analytic = network.gradients
-        var params = network.parameters
-        func loss(_ values: [Float]) -> Double {
+        let check = GradientCheck(network: network, analytic: network.gradients, pickSeed: 6) { values in
             network.setParameters(values)
             network.zeroGradients()
             return PixelBankObjective.loss(network: network, workspace: workspace, target: target)
         }
-        func central(_ i: Int, _ step: Float) -> Double {
-            let saved = params[i]
-            params[i] = saved + step; let up = loss(params)
-            params[i] = saved - step; let down = loss(params)
-            params[i] = saved
-            return (up - down) / Double(2 * step)
-        }
-        let scale = Double(analytic.map(abs).max()!)
-        var worst = 0.0, skipped = 0
-        var pick = Random(seed: 6)
-        for entry in network.layout.tensors {
-            for _ in 0..<12 {
-                let i = entry.range.lowerBound + pick.int(below: entry.range.count)
-                let wide = central(i, 2e-3), narrow = central(i, 1e-3)
-                if abs(wide - narrow) > 2e-3 * scale { skipped += 1; continue }  // across a LeakyReLU kink
-                worst = max(worst, abs(narrow - Double(analytic[i])))
-            }
-        }
+        let (worst, scale, skipped) = (check.worst, check.scale, check.skipped)
         #expect(skipped < 24)
         #expect(worst < 0.03 * scale, "largest difference \(worst) against a largest gradient of \(scale)")
     }

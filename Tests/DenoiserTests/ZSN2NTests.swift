@@ -21,43 +21,14 @@ struct ObjectiveTests {
         let recorded = objective.lastDraws
 
         // The same draws for every perturbed evaluation, so the loss is one function of the weights.
-        var params = network.parameters
-        func loss(_ values: [Float]) -> Double {
+        let check = GradientCheck(network: network, analytic: analytic, pickSeed: 4) { values in
             network.setParameters(values)
             var replay = RecordedPoolDraws(recorded)
             network.zeroGradients()
             return objective.evaluate(draws: &replay)
         }
-        // LeakyReLU has a kink at zero; a difference whose step moves some pre-activation across it
-        // is not a derivative. Such steps show as central differences at h and h/2 that disagree;
-        // they are skipped, and the rest must agree with the analytic gradient. Float32 rounding and
-        // kinks both steps straddle leave errors of a few per cent of the largest gradient; a wrong
-        // or missing term shows as tens of per cent.
-        func central(_ i: Int, _ h: Float) -> Double {
-            let saved = params[i]
-            params[i] = saved + h; let up = loss(params)
-            params[i] = saved - h; let down = loss(params)
-            params[i] = saved
-            return (up - down) / Double(2 * h)
-        }
-        let scale = Double(analytic.map(abs).max()!)
-        var numeric: [Double] = [], picked: [Double] = []
-        var skipped = 0
-        var pick = Random(seed: 4)
-        for entry in network.layout.tensors {
-            for _ in 0..<12 {
-                let i = entry.range.lowerBound + pick.int(below: entry.range.count)
-                let wide = central(i, 2e-3), narrow = central(i, 1e-3)
-                if abs(wide - narrow) > 2e-3 * scale {
-                    skipped += 1
-                    continue
-                }
-                numeric.append(narrow)
-                picked.append(Double(analytic[i]))
-            }
-        }
+        let (worst, scale, skipped) = (check.worst, check.scale, check.skipped)
         #expect(skipped < 24, "most differences must be usable; \(skipped) of 72 straddled a kink")
-        let worst = zip(picked, numeric).map { abs($0 - $1) }.max()!
         #expect(scale > 0)
         #expect(worst / scale < 4e-2, "largest difference \(worst) against gradients up to \(scale)")
     }

@@ -81,6 +81,30 @@ import Glibc
         }
     }
 
+    @Test("a results log: its header apart, a line cut short dropped and cut off the file, a header alone left whole; CSV fields quoted and read back")
+    func resultsLog() throws {
+        try withFolder { dir in
+            let log = ResultsLog(path: dir + "/r.csv", header: "a,b")
+            #expect(try log.read() == nil)
+            try log.create()
+            #expect(try log.read() == ResultsLog.Contents(header: "a,b", lines: [], cutShort: nil))
+            try log.append(CSV.line(["x, y", "say \"hi\""]))
+            try log.append("2,3")
+            let whole = try FileSystem.readFile(dir + "/r.csv")
+            #expect(String(decoding: whole, as: UTF8.self) == "a,b\n\"x, y\",\"say \"\"hi\"\"\"\n2,3\n")
+            try (whole + Data("4,".utf8)).write(to: URL(fileURLWithPath: dir + "/r.csv"))
+            #expect(try log.read() == ResultsLog.Contents(header: "a,b", lines: ["\"x, y\",\"say \"\"hi\"\"\"", "2,3"], cutShort: "4,"))
+            #expect(try FileSystem.readFile(dir + "/r.csv") == whole, "the cut line is off the file")
+            #expect(CSV.fields("\"x, y\",\"say \"\"hi\"\"\"") == ["x, y", "say \"hi\""])
+            try Data("a,b".utf8).write(to: URL(fileURLWithPath: dir + "/h.csv"))
+            #expect(try ResultsLog(path: dir + "/h.csv", header: "a,b").read()?.cutShort == nil)
+            #expect(try read(dir + "/h.csv") == "a,b")
+            let jsonl = ResultsLog(path: dir + "/r.jsonl")
+            try Data("{}\n{\"cut".utf8).write(to: URL(fileURLWithPath: dir + "/r.jsonl"))
+            #expect(try jsonl.read() == ResultsLog.Contents(header: nil, lines: ["{}"], cutShort: "{\"cut"))
+        }
+    }
+
     @Test("renames and moves never replace; identities tell links apart")
     func renamesAndIdentities() throws {
         try withFolder { dir in
@@ -148,6 +172,56 @@ import Glibc
             #expect(try FileSystem.rename(entry, in: dir, to: dir + "/" + entry.escaped))
             #expect(FileSystem.exists(dir + "/bad-%FF%FE-100%25.png"))
             #expect(FileName("plain.png").string == "plain.png" && FileName("plain.png").escaped == "plain.png")
+        }
+    }
+
+    @Test("a folder's listing: sorted names, hidden ones and other extensions left out unless asked, names that are not UTF-8 apart; a walk goes below")
+    func folderListing() throws {
+        try withFolder { dir in
+            for name in ["b.PNG", "a.png", ".h.png", "notes.txt", "c.jpeg", "nested/deeper/.d.png.x1.tmp"] {
+                try Data().write(to: URL(fileURLWithPath: dir + "/" + name))
+            }
+            let bytes: [UInt8] = Array("z".utf8) + [0xFF] + Array(".png".utf8)
+            let path = Array((dir + "/").utf8) + bytes + [0]
+            let fd = path.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) } }
+            #expect(fd >= 0)
+            close(fd)
+            let images = try FileSystem.listing(of: dir, extensions: ["png", "JPEG"])
+            #expect(images == FolderListing(names: ["a.png", "b.PNG", "c.jpeg"], undecodable: ["z%FF.png"]))
+            #expect(try FileSystem.listing(of: dir, extensions: ["txt"]).names == ["notes.txt"])
+            #expect(try FileSystem.listing(of: dir, includingHidden: true).names == [".h.png", "a.png", "b.PNG", "c.jpeg", "nested", "notes.txt"])
+            #expect(try FileSystem.walk(dir + "/nested") == ["deeper", "deeper/.d.png.x1.tmp"])
+            let error = #expect(throws: SystemError.self) { try FileSystem.listing(of: dir + "/none") }
+            #expect(error?.description == "opendir \(dir)/none: No such file or directory")
+        }
+    }
+
+    @Test func numberedNamesKeepTheExtension() {
+        #expect(FileName.numbered("photo.png", 0) == "photo.png")
+        #expect(FileName.numbered("photo.png", 2) == "photo-2.png")
+        #expect(FileName.numbered("a.b.JPG", 1) == "a.b-1.JPG")
+        #expect(FileName.numbered("README", 3) == "README-3")
+    }
+
+    @Test("files committed together get their names in order; a name taken midway takes the earlier ones back, so no part of the set keeps a final name")
+    func commitInOrder() throws {
+        try withFolder { dir in
+            func stage(_ text: String, _ name: String, in folder: String = dir) throws -> StagedFile {
+                try StagedFile.write(Data(text.utf8), in: folder, temporaryName: StagedFile.temporaryName(for: name))
+            }
+            let output = try stage("image", "out.png"), sidecar = try stage("doc", "out.png.json", in: dir + "/nested")
+            try Data("someone else's".utf8).write(to: URL(fileURLWithPath: dir + "/nested/out.png.json"))
+            #expect(try StagedFile.commit([(output, "out.png"), (sidecar, "out.png.json")], replacing: false) == 1)
+            #expect(!FileSystem.exists(dir + "/out.png"), "the output was taken back")
+            #expect(try read(output.temporaryPath) == "image" && read(dir + "/nested/out.png.json") == "someone else's")
+            #expect(try StagedFile.commit([(output, "out-1.png"), (sidecar, "out-1.png.json")], replacing: false) == nil)
+            #expect(try read(dir + "/out-1.png") == "image" && read(dir + "/nested/out-1.png.json") == "doc")
+            #expect(!FileSystem.exists(output.temporaryPath) && !FileSystem.exists(sidecar.temporaryPath))
+
+            let first = try stage("new", "out-1.png")
+            #expect(try StagedFile.commit([(first, "out-1.png")], replacing: false) == 0)
+            #expect(try StagedFile.commit([(first, "out-1.png")], replacing: true) == nil)
+            #expect(try read(dir + "/out-1.png") == "new")
         }
     }
 

@@ -150,10 +150,4 @@ import Testing
             #expect(!InboxRules.isCandidate(name), "\(name)")
         }
     }
-
-    @Test func numberedNamesKeepTheExtension() {
-        #expect(Outbox.numbered("photo.png", 0) == "photo.png")
-        #expect(Outbox.numbered("photo.png", 2) == "photo-2.png")
-        #expect(Outbox.numbered("a.b.JPG", 1) == "a.b-1.JPG")
-    }
 }

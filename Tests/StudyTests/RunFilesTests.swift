@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Denoiser
 import Imaging
+import Platform
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -102,7 +103,7 @@ struct RunFilesTests {
     @Test("results.json: the documented fields, and it reads back to the same results")
     func json() throws {
         let data = try StudyFixtures.read(folder, "results.json")
-        let decoded = try StudyJSON.decoder().decode(StudyResults.self, from: data)
+        let decoded = try JSONFormat.decoder(nonFinite: .strings).decode(StudyResults.self, from: data)
         #expect(decoded == report.results)
         let doc = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(doc["schema"] as? String == "zsn2n.study/1")

@@ -1,9 +1,8 @@
-import ArgumentParser
 import Foundation
 import Imaging
 import Platform
 
-/// One set of `zsn2n evaluate`: noisy images with their clean references, either found in a folder
+/// One set of an evaluation: noisy images with their clean references, either found in a folder
 /// (real noise: DIR/noisy/NAME and DIR/clean/NAME) or made from a folder of clean images with a
 /// noise model, seeded (synthetic noise), optionally turned gray first; either optionally cut to
 /// their centre N x N pixels (for quick studies such as the ablation).
@@ -11,56 +10,57 @@ import Platform
 /// Spec: `NAME=DIR[@MODEL][@gray][@crop=N]`, e.g. `cc=../shared/realnoise/cc`,
 /// `gauss25=../shared/testdata@gauss:25`, `gauss25-gray=../shared/testdata@gauss:25@gray`,
 /// `cc256=../shared/realnoise/cc@crop=256`.
-struct EvaluationSet: Equatable {
-    struct Pair: Equatable {
-        var image: String
-        var noisy: String
-        var clean: String
+public struct EvaluationSet: Equatable, Sendable {
+    public struct Pair: Equatable, Sendable {
+        /// The name rows know the image by (a made image's is its file's with .png).
+        public var image: String
+        public var noisy: String
+        public var clean: String
     }
 
-    var name: String
-    var folder: String
-    var noise: NoiseModel?
-    var gray = false
-    var crop: Int?
+    public var name: String
+    public var folder: String
+    public var noise: NoiseModel?
+    public var gray = false
+    public var crop: Int?
 
-    init(parsing spec: String) throws {
+    public init(parsing spec: String) throws {
         let usage = "--set \(spec): expected NAME=DIR[@MODEL][@gray][@crop=N]"
-        guard let equals = spec.firstIndex(of: "="), equals != spec.startIndex else { throw ValidationError(usage) }
+        guard let equals = spec.firstIndex(of: "="), equals != spec.startIndex else { throw EvaluationError.usage(usage) }
         name = String(spec[..<equals])
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw ValidationError("--set \(spec): a set's name is letters, digits, '-', '_' and '.' only")
+            throw EvaluationError.usage("--set \(spec): a set's name is letters, digits, '-', '_' and '.' only")
         }
         var parts = spec[spec.index(after: equals)...].split(separator: "@", omittingEmptySubsequences: false).map(String.init)
         folder = parts.removeFirst()
-        guard !folder.isEmpty else { throw ValidationError("--set \(spec): no folder") }
+        guard !folder.isEmpty else { throw EvaluationError.usage("--set \(spec): no folder") }
         for part in parts {
             if part == "gray" {
                 gray = true
             } else if part.hasPrefix("crop=") {
-                guard let side = Int(part.dropFirst(5)), side >= 8 else { throw ValidationError("--set \(spec): crop=N takes a side of 8 or more") }
+                guard let side = Int(part.dropFirst(5)), side >= 8 else { throw EvaluationError.usage("--set \(spec): crop=N takes a side of 8 or more") }
                 crop = side
             } else if noise == nil {
-                do { noise = try NoiseModel(parsing: part) } catch { throw ValidationError("--set \(spec): \(error)") }
+                do { noise = try NoiseModel(parsing: part) } catch { throw EvaluationError.usage("--set \(spec): \(error)") }
             } else {
-                throw ValidationError(usage)
+                throw EvaluationError.usage(usage)
             }
         }
-        guard noise != nil || !gray else { throw ValidationError("--set \(spec): @gray needs a noise model (the set is made from clean images)") }
+        guard noise != nil || !gray else { throw EvaluationError.usage("--set \(spec): @gray needs a noise model (the set is made from clean images)") }
     }
 
     /// The set's pairs, in name order. Pairs that are made (synthetic noise, crops) are made in
     /// `work`/NAME/ (synthetic noise as 16-bit PNG, so that rounding keeps it) and reused when they
     /// are there already: one seed per image (`seed` plus its position) gives the same noise on
     /// every run.
-    func pairs(work: String, seed: UInt64) throws -> [Pair] {
+    public func pairs(work: String, seed: UInt64) throws -> [Pair] {
         let sources: [(image: String, noisy: String?, clean: String)]
         if noise == nil {
             sources = try images(in: FileSystem.join(folder, "noisy")).map { noisy in
                 let image = (noisy as NSString).lastPathComponent
                 let clean = FileSystem.join(FileSystem.join(folder, "clean"), image)
-                guard FileManager.default.fileExists(atPath: clean) else {
-                    throw ExitFailure("set \(name): \(noisy) has no clean reference \(clean)")
+                guard FileSystem.exists(clean, followingSymlink: true) else {
+                    throw EvaluationError("set \(name): \(noisy) has no clean reference \(clean)")
                 }
                 return (image, noisy, clean)
             }
@@ -70,13 +70,14 @@ struct EvaluationSet: Equatable {
         }
         let made = FileSystem.join(work, name)
         for sub in ["noisy", "clean"] {
+            // FileManager, not FileSystem.makeDirectory: a --work given as a symlink to a folder is followed.
             try FileManager.default.createDirectory(atPath: FileSystem.join(made, sub), withIntermediateDirectories: true)
         }
         return try sources.enumerated().map { index, source in
             let image = (source.image as NSString).deletingPathExtension + ".png"
             let pair = Pair(image: image, noisy: FileSystem.join(FileSystem.join(made, "noisy"), image),
                             clean: FileSystem.join(FileSystem.join(made, "clean"), image))
-            if FileManager.default.fileExists(atPath: pair.noisy), FileManager.default.fileExists(atPath: pair.clean) {
+            if FileSystem.exists(pair.noisy, followingSymlink: true), FileSystem.exists(pair.clean, followingSymlink: true) {
                 return pair
             }
             var (clean, info) = try ImageIO.read(source.clean)
@@ -96,7 +97,7 @@ struct EvaluationSet: Equatable {
             }
             if let crop {
                 guard crop <= min(clean.width, clean.height) else {
-                    throw ExitFailure("set \(name): crop=\(crop) does not fit in \(source.clean) (\(clean.width)x\(clean.height))")
+                    throw EvaluationError("set \(name): crop=\(crop) does not fit in \(source.clean) (\(clean.width)x\(clean.height))")
                 }
                 clean = clean.centreCrop(crop)
                 noisy = noisy.centreCrop(crop)
@@ -113,10 +114,14 @@ struct EvaluationSet: Equatable {
 
     private func images(in folder: String) throws -> [String] {
         guard (try? FileSystem.identity(of: folder, followingSymlink: true))??.isDirectory == true else {
-            throw ExitFailure("set \(name): \(folder) is not a folder")
+            throw EvaluationError("set \(name): \(folder) is not a folder")
         }
-        let files = try DenoiseTarget.expand([folder]).files
-        guard !files.isEmpty else { throw ExitFailure("set \(name): no images in \(folder)") }
+        let listing: FolderListing
+        do { listing = try FileSystem.listing(of: folder, extensions: ImageSourceInfo.Format.fileExtensions) } catch {
+            throw EvaluationError.usage("\(folder): cannot list the folder: \(error)")
+        }
+        let files = listing.names.map { FileSystem.join(folder, $0) }
+        guard !files.isEmpty else { throw EvaluationError("set \(name): no images in \(folder)") }
         return files
     }
 }

@@ -1,47 +1,47 @@
-import ArgumentParser
 import Denoiser
 import Foundation
 import Imaging
 import Pipeline
 import Platform
 
-/// A method `zsn2n evaluate` measures: one of ours (its options), or an external command run on
+/// A method an evaluation measures: one of ours (its options), or an external command run on
 /// each noisy image (`COMMAND NOISY OUTPUT`, writing the denoised image to OUTPUT), measured with
 /// the same metrics and the same clock, so that a table compares like with like.
-struct EvaluationMethod {
-    enum Kind {
+public struct EvaluationMethod: Sendable {
+    public enum Kind: Sendable {
         case ours(DenoiseOptions)
         case external([String])
     }
 
-    var label: String
-    var kind: Kind
+    /// The name its rows carry: the spec (`pixel-bank~draws`) or the external's NAME.
+    public var label: String
+    public var kind: Kind
 
     /// METHOD, or pixel-bank~MECHANISM... for the ablation.
-    init(ours spec: String, preset: String, iterations: Int?, seed: UInt64, threads: Int) throws {
+    public init(ours spec: String, preset: String, iterations: Int?, seed: UInt64, threads: Int) throws {
         do {
             kind = .ours(try DenoiseOptions(method: spec, preset: preset, iterations: iterations, seed: seed,
                                             threads: threads))
         } catch let error as SettingsError {
-            throw ValidationError("--method \(spec): \(error.reason)")
+            throw EvaluationError.usage("--method \(spec): \(error.reason)")
         }
         label = spec
     }
 
     /// NAME=COMMAND: the command's words, split at spaces.
-    init(external spec: String) throws {
+    public init(external spec: String) throws {
         guard let equals = spec.firstIndex(of: "="), equals != spec.startIndex else {
-            throw ValidationError("--external \(spec): expected NAME=COMMAND")
+            throw EvaluationError.usage("--external \(spec): expected NAME=COMMAND")
         }
         let words = spec[spec.index(after: equals)...].split(separator: " ").map(String.init)
-        guard !words.isEmpty else { throw ValidationError("--external \(spec): no command") }
+        guard !words.isEmpty else { throw EvaluationError.usage("--external \(spec): no command") }
         label = String(spec[..<equals])
         kind = .external(words)
     }
 
     /// One pair denoised and measured. `scratch`: where an external command writes its output.
     func measure(_ pair: EvaluationSet.Pair, set: String, scratch: String, cancellation: Cancellation,
-                 progress: @escaping (Double) -> Void) throws -> EvaluationResults.Row {
+                 progress: (Double) -> Void) throws -> EvaluationResults.Row {
         switch kind {
         case .ours(let options):
             let file = try InputFile(opening: pair.noisy)
@@ -71,12 +71,12 @@ struct EvaluationMethod {
             let seconds = Date().timeIntervalSince(started)
             if cancellation.isRequested { throw Cancellation.Cancelled() }
             guard process.terminationStatus == 0 else {
-                throw ExitFailure("\(words.joined(separator: " ")) \(pair.noisy): exit status \(process.terminationStatus): "
+                throw EvaluationError("\(words.joined(separator: " ")) \(pair.noisy): exit status \(process.terminationStatus): "
                                   + String(decoding: said, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
             }
             let (denoised, _) = try ImageIO.read(output)
             guard denoised.width == clean.width, denoised.height == clean.height, denoised.channels == clean.channels else {
-                throw ExitFailure("\(label) wrote a \(denoised.width)x\(denoised.height) image with \(denoised.channels) channel(s) for \(pair.noisy)")
+                throw EvaluationError("\(label) wrote a \(denoised.width)x\(denoised.height) image with \(denoised.channels) channel(s) for \(pair.noisy)")
             }
             return .init(method: label, set: set, image: pair.image, width: clean.width, height: clean.height,
                          channels: clean.channels + (noisy.alpha == nil ? 0 : 1),

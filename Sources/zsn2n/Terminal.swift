@@ -1,4 +1,9 @@
+import Dispatch
 import Foundation
+import Pipeline
+
+// What a command shows on the terminal and how it stops: the progress bar, a note on stderr,
+// Ctrl-C, and the failure that exits 1 without a stack.
 
 /// A one-line progress bar with an ETA on stderr, drawn only when stderr is a terminal and at most
 /// ten times a second; silent otherwise, so logs and pipes stay clean.
@@ -42,4 +47,43 @@ final class ProgressBar {
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
                          : String(format: "%02d:%02d", s / 60, s % 60)
     }
+}
+
+/// A line on stderr, clearing a progress bar drawn on the same terminal line first.
+func note(_ line: String) {
+    let clear = isatty(STDERR_FILENO) == 1 ? "\r\u{1B}[K" : ""
+    FileHandle.standardError.write(Data((clear + line + "\n").utf8))
+}
+
+/// Ctrl-C while a command trains: the first asks its job to stop at the end of the current
+/// iteration (through the job's `Cancellation`, so nothing is written), a second exits at once
+/// with 130. Lives as long as the command that made it; SIGINT's default comes back after.
+final class Interrupt {
+    let cancellation: Cancellation
+    private let source: DispatchSourceSignal
+
+    init(cancelling cancellation: Cancellation) {
+        self.cancellation = cancellation
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            if cancellation.isRequested { exit(130) }
+            cancellation.request()
+        }
+        source.resume()
+    }
+
+    deinit {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+
+    var requested: Bool { cancellation.isRequested }
+}
+
+/// A failure the user caused or can fix: the message on stderr, exit status 1, no stack.
+struct ExitFailure: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
 }

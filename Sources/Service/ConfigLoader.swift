@@ -100,12 +100,18 @@ public enum ConfigLoader {
         let threads = int("threads", 0)
         let job: DenoiseOptions
         do {
-            job = try DenoiseOptions(
-                method: string("method", DenoisingMethods.standard.name), sampler: string("sampler", "original"), preset: string("preset", "balanced"),
-                iterations: iterations == 0 ? nil : iterations, seed: UInt64(seed),
-                threads: threads, concurrency: concurrency,
-                maxPixels: int("max_pixels", 100_000_000), jpegQuality: int("jpeg_quality", 95),
-                declarations: declared)
+            job = try DenoiseOptions(validating: DenoiseSettings {
+                $0.method = string("method", DenoisingMethods.standard.name)
+                $0.sampler = string("sampler", "original")
+                $0.preset = string("preset", "balanced")
+                $0.iterations = iterations == 0 ? nil : iterations
+                $0.seed = UInt64(seed)
+                $0.threads = threads
+                $0.concurrency = concurrency
+                $0.maxPixels = int("max_pixels", 100_000_000)
+                $0.jpegQuality = int("jpeg_quality", 95)
+                $0.declarations = declared
+            })
         } catch let error as SettingsError {
             throw bad(error.key, error.reason)
         }

@@ -17,11 +17,12 @@ public struct EvaluationMethod: Sendable {
     public var label: String
     public var kind: Kind
 
-    /// METHOD, or pixel-bank~MECHANISM... for the ablation.
-    public init(ours spec: String, preset: String, iterations: Int?, seed: UInt64, threads: Int) throws {
+    /// METHOD, or pixel-bank~MECHANISM... for the ablation, trained as `training` says.
+    public init(ours spec: String, training: DenoiseSettings) throws {
+        var settings = training
+        settings.method = spec
         do {
-            kind = .ours(try DenoiseOptions(method: spec, preset: preset, iterations: iterations, seed: seed,
-                                            threads: threads))
+            kind = .ours(try DenoiseOptions(validating: settings))
         } catch let error as SettingsError {
             throw EvaluationError.usage("--method \(spec): \(error.reason)")
         }

@@ -21,6 +21,8 @@ import SystemPackage
 public enum ImageIO {
     /// The default `maxPixels` for reading: 100 megapixels, about 1.2 GB as RGB floats.
     public static let defaultMaxPixels = 100_000_000
+    /// The default quality of a JPEG output (the CLI's `--jpeg-quality`, the daemon's `jpeg_quality`).
+    public static let defaultJPEGQuality = 95
 
     /// Reads only the header of `path` (no pixel data is decoded). Throws for files `read` would
     /// refuse whatever their size (not an image, CMYK, a damaged header); the pixel limit is not
@@ -83,7 +85,7 @@ public enum ImageIO {
     /// error, a profile it finds inconsistent with the image. `exif` (`ImageSourceInfo.exif`) is
     /// written into a JPEG; a PNG or TIFF output does not carry it.
     public static func write(_ image: Image, to path: String, format: ImageSourceInfo.Format,
-                             bitDepth: Int = 8, jpegQuality: Int = 95,
+                             bitDepth: Int = 8, jpegQuality: Int = ImageIO.defaultJPEGQuality,
                              iccProfile: [UInt8]? = nil, exif: [UInt8]? = nil) throws {
         let encoder = try ImageEncoder(image, format: format, bitDepth: bitDepth,
                                        jpegQuality: jpegQuality, name: path)
@@ -92,7 +94,7 @@ public enum ImageIO {
 
     /// `write` to memory: the bytes of the encoded file.
     public static func encode(_ image: Image, format: ImageSourceInfo.Format, bitDepth: Int = 8,
-                              jpegQuality: Int = 95, iccProfile: [UInt8]? = nil,
+                              jpegQuality: Int = ImageIO.defaultJPEGQuality, iccProfile: [UInt8]? = nil,
                               exif: [UInt8]? = nil) throws -> [UInt8] {
         let encoder = try ImageEncoder(image, format: format, bitDepth: bitDepth,
                                        jpegQuality: jpegQuality, name: "<memory>")

@@ -38,9 +38,9 @@ public enum ConfigLoader {
             values[AbsoluteConfigKey([pair.key])] = try typed(pair.value, key, source: key.option)
         }
         let layers: [(source: (String) -> String, keys: Set<String>, provider: any ConfigProvider)] = [
-            ({ "--" + $0.replacingOccurrences(of: "_", with: "-") }, Set(cli.keys),
+            ({ DaemonConfigKey.named($0)!.option }, Set(cli.keys),
              InMemoryProvider(name: "command line", values: cliValues)),
-            ({ "ZSN2N_" + $0.uppercased() }, Set(env.keys),
+            ({ DaemonConfigKey.named($0)!.environmentVariable }, Set(env.keys),
              EnvironmentVariablesProvider(environmentVariables: Dictionary(uniqueKeysWithValues: env.map { ($0.key.uppercased(), $0.value) }))),
             ({ _ in fileSource }, Set(file.keys),
              InMemoryProvider(name: fileSource, values: file.reduce(into: [:]) { $0[AbsoluteConfigKey([$1.key])] = $1.value })),
@@ -54,81 +54,127 @@ public enum ConfigLoader {
                 }
             }
         }
-        let merged = ConfigReader(providers: layers.map(\.provider))
+        // The defaults, the lowest layer: the table's, read as a value in the file would be.
+        let defaults = try DaemonConfigKey.all.reduce(into: [AbsoluteConfigKey: ConfigValue]()) { values, key in
+            if let text = key.defaultValue { values[AbsoluteConfigKey([key.name])] = try typed(text, key, source: "default") }
+        }
+        let merged = ConfigReader(providers: layers.map(\.provider) + [InMemoryProvider(name: "default", values: defaults)])
         func source(_ name: String) -> String {
             layers.first { $0.keys.contains(name) }.map { $0.source(name) } ?? "default"
         }
-        func string(_ name: String, _ fallback: String) -> String { merged.string(forKey: ConfigKey(name), default: fallback) }
-        func int(_ name: String, _ fallback: Int) -> Int { merged.int(forKey: ConfigKey(name), default: fallback) }
         func bad(_ name: String, _ reason: String) -> DaemonConfigError {
             DaemonConfigError(key: name, source: source(name), reason: reason)
         }
-        func folder(_ name: String, _ fallback: String) throws -> String {
-            let value = string(name, fallback)
-            guard !value.isEmpty else { throw bad(name, "must name a folder") }
-            let absolute = value.hasPrefix("/") ? value : FileSystem.join(workingDirectory, value)
-            return (absolute as NSString).standardizingPath
-        }
 
-        let inbox = try folder("inbox", "inbox")
-        let outbox = try folder("outbox", "outbox")
-        let done = try folder("done", "done")
-        let failed = try folder("failed", "failed")
-        let referenceText = string("reference", "")
-        let reference = referenceText.isEmpty ? nil : try folder("reference", "")
-        let folders = [("inbox", inbox), ("outbox", outbox), ("done", done), ("failed", failed)]
+        // Each key's value, checked against what the table allows.
+        var values = Values()
+        for key in DaemonConfigKey.all {
+            let value: Value
+            switch key.kind {
+            case .string, .declarations:
+                guard let text = merged.string(forKey: ConfigKey(key.name)),
+                      !(text.isEmpty && key.defaultValue == nil) else { continue }  // none
+                value = .text(text)
+            case .int:
+                guard let int = merged.int(forKey: ConfigKey(key.name)) else { continue }
+                value = .integer(int)
+            case .double:
+                guard let double = merged.double(forKey: ConfigKey(key.name)) else { continue }
+                value = .number(double)
+            }
+            if let reason = key.refusal(value.text, number: value.number) { throw bad(key.name, reason) }
+            if key.allowed == .folder {
+                let absolute = value.text.hasPrefix("/") ? value.text : FileSystem.join(workingDirectory, value.text)
+                values[key.name] = .text((absolute as NSString).standardizingPath)
+            } else {
+                values[key.name] = value
+            }
+        }
+        let folders = ["inbox", "outbox", "done", "failed"].map { ($0, values.text($0)!) }
         for (i, a) in folders.enumerated() {
             for b in folders[(i + 1)...] where a.1 == b.1 {
                 throw bad(b.0, "is the same folder as \(a.0) (\(a.1))")
             }
         }
 
-        let afterText = string("after", "move")
-        guard let after = AfterSuccess(rawValue: afterText) else {
-            throw bad("after", "must be one of move, keep, delete (got '\(afterText)')")
-        }
-        let declareText = string("declare", "")
-        let declared: [DeclaredSampler]
-        do { declared = declareText.isEmpty ? [] : try DeclaredSampler.list(fromJSON: declareText) } catch {
+        // The denoising keys, as the CLI's options are: one DenoiseSettings, checked once.
+        var settings = DenoiseSettings()
+        settings.method = values.text("method")!
+        settings.sampler = values.text("sampler")!
+        do { settings.declarations = try values.text("declare").map(DeclaredSampler.list(fromJSON:)) ?? [] } catch {
             throw bad("declare", "expected a list of {name, k1, k2, stride, divisor} (\(error))")
         }
-        let iterations = int("iterations", 0)
-        let seed = int("seed", 0)
-        guard seed >= 0 else { throw bad("seed", "must not be negative") }
-        let concurrency = int("concurrency", 1)
-        guard (1...64).contains(concurrency) else { throw bad("concurrency", "must be between 1 and 64") }
-        let threads = int("threads", 0)
+        settings.preset = values.text("preset")!
+        settings.iterations = values.integer("iterations").flatMap { $0 == 0 ? nil : $0 }
+        settings.crop = values.integer("crop")
+        settings.batch = values.integer("batch")
+        settings.learningRate = values.number("learning_rate")
+        settings.bankStride = values.integer("bank_stride")
+        settings.seed = UInt64(values.integer("seed")!)
+        settings.threads = values.integer("threads")!
+        settings.concurrency = values.integer("concurrency")!
+        settings.maxPixels = values.integer("max_pixels")!
+        settings.jpegQuality = values.integer("jpeg_quality")!
         let job: DenoiseOptions
-        do {
-            job = try DenoiseOptions(
-                method: string("method", DenoisingMethods.standard.name), sampler: string("sampler", "original"), preset: string("preset", "balanced"),
-                iterations: iterations == 0 ? nil : iterations, seed: UInt64(seed),
-                threads: threads, concurrency: concurrency,
-                maxPixels: int("max_pixels", 100_000_000), jpegQuality: int("jpeg_quality", 95),
-                declarations: declared)
-        } catch let error as SettingsError {
+        do { job = try DenoiseOptions(validating: settings) } catch let error as SettingsError {
             throw bad(error.key, error.reason)
-        }
-        let settle = merged.double(forKey: "settle_seconds", default: 2)
-        guard settle >= 0, settle <= 3600 else { throw bad("settle_seconds", "must be between 0 and 3600") }
-        let emptyTimeout = merged.double(forKey: "empty_timeout_seconds", default: 60)
-        guard emptyTimeout >= 0, emptyTimeout <= 86400 else { throw bad("empty_timeout_seconds", "must be between 0 and 86400") }
-        let retry = merged.double(forKey: "retry_seconds", default: 60)
-        guard retry >= 0.1, retry <= 86400 else { throw bad("retry_seconds", "must be between 0.1 and 86400") }
-        let levelText = string("log_level", "info")
-        guard let level = Logger.Level(rawValue: levelText) else {
-            throw bad("log_level", "must be one of trace, debug, info, notice, warning, error, critical")
         }
 
         return DaemonConfig(
-            inbox: inbox, outbox: outbox, done: done, failed: failed, reference: reference, after: after, job: job,
-            concurrency: concurrency, settleSeconds: settle, emptyTimeoutSeconds: emptyTimeout, retrySeconds: retry, logLevel: level,
+            inbox: values.text("inbox")!, outbox: values.text("outbox")!, done: values.text("done")!,
+            failed: values.text("failed")!, reference: values.text("reference"),
+            after: AfterSuccess(rawValue: values.text("after")!)!, job: job, concurrency: settings.concurrency,
+            settleSeconds: values.number("settle_seconds")!, emptyTimeoutSeconds: values.number("empty_timeout_seconds")!,
+            retrySeconds: values.number("retry_seconds")!, logLevel: Logger.Level(rawValue: values.text("log_level")!)!,
             configFile: configFile)
+    }
+
+    /// A key's value, of its kind.
+    private enum Value {
+        case text(String), integer(Int), number(Double)
+
+        var text: String {
+            switch self {
+            case .text(let text): return text
+            case .integer(let int): return String(int)
+            case .number(let double): return String(double)
+            }
+        }
+
+        var number: Double? {
+            switch self {
+            case .text: return nil
+            case .integer(let int): return Double(int)
+            case .number(let double): return double
+            }
+        }
+    }
+
+    /// The keys' values after precedence and their checks; a key with none is absent.
+    private struct Values {
+        private var values: [String: Value] = [:]
+
+        subscript(name: String) -> Value? {
+            get { values[name] }
+            set {
+                precondition(DaemonConfigKey.named(name) != nil, "\(name) is not in DaemonConfigKey.all")
+                values[name] = newValue
+            }
+        }
+
+        func text(_ name: String) -> String? { value(name).map(\.text) }
+        func integer(_ name: String) -> Int? { if case .integer(let int) = value(name) { int } else { nil } }
+        func number(_ name: String) -> Double? { value(name)?.number }
+
+        private func value(_ name: String) -> Value? {
+            precondition(DaemonConfigKey.named(name) != nil, "\(name) is not in DaemonConfigKey.all")
+            return values[name]
+        }
     }
 
     private static func kindName(_ kind: DaemonConfigKey.Kind) -> String {
         switch kind {
-        case .string: return "a string"
+        case .string, .declarations: return "a string"
         case .int: return "an integer"
         case .double: return "a number"
         }
@@ -136,7 +182,7 @@ public enum ConfigLoader {
 
     private static func typedValue(_ reader: ConfigReader, _ key: DaemonConfigKey) throws -> Any {
         switch key.kind {
-        case .string: return try reader.requiredString(forKey: ConfigKey(key.name))
+        case .string, .declarations: return try reader.requiredString(forKey: ConfigKey(key.name))
         case .int: return try reader.requiredInt(forKey: ConfigKey(key.name))
         case .double: return try reader.requiredDouble(forKey: ConfigKey(key.name))
         }
@@ -222,7 +268,7 @@ public enum ConfigLoader {
             guard let key = DaemonConfigKey.named(name) else {
                 throw DaemonConfigError(key: name, source: at, reason: "unknown key (see etc/zsn2nd.yaml for the list)")
             }
-            if name == "declare", valueNode.scalar == nil {
+            if key.kind == .declarations, valueNode.scalar == nil {
                 values[name] = ConfigValue(.string(try declarationsJSON(valueNode, at: at)), isSecret: false)
                 continue
             }
@@ -240,7 +286,7 @@ public enum ConfigLoader {
     /// A value as its key's type; the error names the key and where the value came from.
     static func typed(_ text: String, _ key: DaemonConfigKey, source: String) throws -> ConfigValue {
         switch key.kind {
-        case .string:
+        case .string, .declarations:
             return ConfigValue(.string(text), isSecret: false)
         case .int:
             guard let int = Int(text) else {

@@ -13,8 +13,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var failed: String
     public var reference: String?
     public var after: AfterSuccess
-    /// Sampler, preset, iterations, seed, threads per job (already divided among concurrent jobs),
-    /// pixel limit and JPEG quality.
+    /// The denoising keys (method, sampler, declare, preset, the training overrides, seed, threads
+    /// per job, already divided among concurrent jobs, pixel limit, JPEG quality), checked.
     public var job: DenoiseOptions
     public var concurrency: Int
     public var settleSeconds: Double
@@ -43,19 +43,10 @@ public struct DaemonConfig: Sendable, Equatable {
 }
 
 extension DaemonConfig {
-    /// The resolved settings as `key: value` lines, in the config file's syntax (`--check-config`).
+    /// The resolved settings as `key: value` lines, in the config file's syntax and the key table's
+    /// order (`--check-config`).
     public var summary: String {
-        let declare = job.declarations.isEmpty ? ""
-            : (try? JSONFormat.line(job.declarations)) ?? ""
-        return [
-            "inbox: \(inbox)", "outbox: \(outbox)", "done: \(done)", "failed: \(failed)",
-            "reference: \(reference ?? "\"\"")", "after: \(after.rawValue)", "method: \(job.method.name)",
-            "sampler: \(sampler)",
-            "declare: \(declare)", "preset: \(preset)", "iterations: \(iterations ?? 0)", "seed: \(seed)",
-            "threads: \(job.threads)", "concurrency: \(concurrency)", "settle_seconds: \(settleSeconds)",
-            "empty_timeout_seconds: \(emptyTimeoutSeconds)", "retry_seconds: \(retrySeconds)",
-            "max_pixels: \(job.maxPixels)", "jpeg_quality: \(jpegQuality)", "log_level: \(logLevel.rawValue)",
-        ].joined(separator: "\n")
+        DaemonConfigKey.all.map { "\($0.name): \($0.resolved(self))" }.joined(separator: "\n")
     }
 }
 

@@ -24,7 +24,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Sampler.") var sampler = "original"
     @Option(help: "Train on random crops of this side (as ZS-N2N's `balanced` does with 104), not the whole image.") var crop: Int?
     @Option(help: "Crops per iteration, each on a lane of its own (with --crop).") var batch = 1
-    @Option(help: "Threads (default: every core).") var threads: Int?
+    @OptionGroup var engine: ThreadOptions
     @Flag(help: "Print JSON.") var json = false
 
     /// `--json`: one line, keys as JSONFormat writes them (snake_case, sorted).
@@ -71,7 +71,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let parallel = threads.map { Parallel(threads: max(1, $0)) } ?? .allCores
+        let parallel = try engine.parallel()
         guard let chosen = Sampler.named(sampler) else { throw ValidationError("unknown sampler \(sampler)") }
         var rng = Random(seed: 7)
         let pixels = (0..<(channels * size * size)).map { _ in rng.uniformFloat() }

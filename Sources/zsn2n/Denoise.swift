@@ -34,43 +34,13 @@ struct Denoise: ParsableCommand {
     @Flag(help: "Replace outputs that exist already (never an input).") var force = false
     @Flag(help: "Leave outputs that exist already, and count their inputs as done.") var skipExisting = false
     @Option(help: ArgumentHelp("Take only this share of the files: K/N, K from 0.", valueName: "K/N")) var shard: String?
-    @Option(help: ArgumentHelp("Denoising method: \(DenoisingMethods.names) (default \(DenoisingMethods.standard.name); \(ZSN2NMethod.name) when --sampler is given).", valueName: "method"))
-    var method: String?
-    @Option(help: "ZS-N2N's sampler (see `zsn2n samplers`), or the name of one given with --declare (default original).")
-    var sampler: String?
-    @Option(help: "Training preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset = Preset.balanced.name
-    @Option(parsing: .unconditional, help: "Training iterations (overrides the preset's; its schedule is scaled to match).")
-    var iterations: Int?
-    @Option(parsing: .unconditional, help: "Random seed: the same seed gives the same output.") var seed: UInt64 = 0
-    @Option(parsing: .unconditional, help: "Engine threads (default: every core).") var threads: Int?
+    @OptionGroup var denoising: DenoisingOptions
     @Option(help: "A clean version of the image: adds PSNR and SSIM to the report (one input only).") var reference: String?
     @Option(help: "Write the sidecar JSON document to this file (one input only).") var sidecar: String?
-    @Option(parsing: .unconditional, help: "JPEG quality of a JPEG output (1-100).") var jpegQuality = 95
-    @Option(parsing: .unconditional, help: "Refuse images with more pixels than this (checked before decoding).")
-    var maxPixels = ImageIO.defaultMaxPixels
-    @Option(help: ArgumentHelp("Declare a kernel pair sampler as JSON: {\"name\":\"mine\",\"k1\":[[0,0.5],[0.5,0]],\"k2\":[[0.5,0],[0,0.5]],\"stride\":2,\"divisor\":1}.", valueName: "json"))
-    var declare: [String] = []
     @Flag(help: "Print each sidecar document on stdout instead of the summary.") var json = false
-    @Option(parsing: .unconditional, help: "Train on random crops of this side (overrides the preset's).") var crop: Int?
-    @Option(parsing: .unconditional, help: "Crops per iteration (overrides the preset's).") var batch: Int?
-    @Option(parsing: .unconditional, help: "Adam's learning rate (overrides the preset's).") var learningRate: Double?
-    @Option(parsing: .unconditional, help: .hidden) var bankStride: Int?
 
     func run() throws {
-        // A sampler is ZS-N2N's: naming one chooses that method, unless another is named too.
-        let chosenMethod = method ?? (sampler == nil ? DenoisingMethods.standard.name : ZSN2NMethod.name)
-        if let sampler, chosenMethod.lowercased() == PixelBankMethod.name {
-            throw ValidationError("--sampler \(sampler) is ZS-N2N's; --method pixel-bank uses none (drop one of the two)")
-        }
-        let options: DenoiseOptions
-        do {
-            options = try DenoiseOptions(method: chosenMethod, sampler: sampler ?? Sampler.original.name, preset: preset, iterations: iterations, seed: seed,
-                                         threads: threads ?? 0, maxPixels: maxPixels, jpegQuality: jpegQuality,
-                                         declarations: try Denoise.declarations(declare), crop: crop, batch: batch,
-                                         learningRate: learningRate, bankStride: bankStride)
-        } catch let error as SettingsError {
-            throw ValidationError("\(error.option): \(error.reason)")
-        }
+        let options = try denoising.options()
         guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
         guard output == nil || outputDir == nil else { throw ValidationError("-o and --output-dir exclude each other") }
         let (files, undecodable) = try DenoiseTarget.expand(inputs)

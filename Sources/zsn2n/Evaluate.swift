@@ -30,11 +30,8 @@ struct Evaluate: ParsableCommand {
     var methods: [String] = [DenoisingMethods.standard.name, ZSN2NMethod.name]
     @Option(name: .customLong("external"), help: ArgumentHelp("Another denoiser to measure: NAME=COMMAND, run as COMMAND NOISY OUTPUT (repeat for more).", valueName: "spec"))
     var externals: [String] = []
-    @Option(help: "Training preset: \(Preset.all.map(\.name).joined(separator: ", ")).") var preset = Preset.balanced.name
-    @Option(parsing: .unconditional, help: "Training iterations (overrides the preset's).") var iterations: Int?
-    @Option(help: "Training seed.") var seed: UInt64 = 0
+    @OptionGroup var training: TrainingOptions
     @Option(help: "First seed of the synthetic noise.") var noiseSeed: UInt64 = 100
-    @Option(parsing: .unconditional, help: "Engine threads (default: every core).") var threads: Int?
     @Option(help: "Rows, one per method, set and image (appended; resumed).") var csv = "evaluation.csv"
     @Option(help: "Means per set and method (default: the CSV's name with .json).") var json: String?
     @Option(help: "Where synthetic sets' images are made (default: beside the CSV, NAME.sets).") var work: String?
@@ -50,9 +47,8 @@ struct Evaluate: ParsableCommand {
     private func evaluate() throws {
         let chosen = try sets.map(EvaluationSet.init(parsing:))
         guard summarize || !chosen.isEmpty else { throw ValidationError("give at least one --set, or --summarize") }
-        let measured = try methods.map {
-            try EvaluationMethod(ours: $0, preset: preset, iterations: iterations, seed: seed, threads: threads ?? 0)
-        } + externals.map(EvaluationMethod.init(external:))
+        let measured = try methods.map { try EvaluationMethod(ours: $0, training: training.settings) }
+            + externals.map(EvaluationMethod.init(external:))
         let stem = (csv as NSString).deletingPathExtension
         let evaluation = try Evaluation(sets: chosen, methods: measured, work: work ?? stem + ".sets", noiseSeed: noiseSeed)
         var results = try EvaluationResults(path: csv)

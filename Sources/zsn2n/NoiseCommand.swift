@@ -56,7 +56,7 @@ struct NoiseCommand: ParsableCommand {
         let noisy = noise.apply(to: image, seed: seed)
         try StagedFile.writeAtomically(to: output, replacing: force) { temporary in
             try ImageIO.write(noisy, to: temporary, format: format, bitDepth: bitDepth,
-                              jpegQuality: 95, iccProfile: info.iccProfile, exif: info.exif)
+                              iccProfile: info.iccProfile, exif: info.exif)
         }
         print(String(format: "%@: %@ on %@ (seed %llu), PSNR against the clean image %.2f dB",
                      output, noise.description, URL(fileURLWithPath: clean).lastPathComponent, seed,

@@ -42,7 +42,7 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Cut each image to its centre N x N pixels first.") var crop: Int?
     @Option(help: "Measure PSNR every N iterations (the study plotted every 10).") var psnrEvery = 10
     @Option(help: "Output folder.") var out = "study"
-    @Option(help: "Engine threads (default: every core).") var threads: Int?
+    @OptionGroup var engine: ThreadOptions
     /// For the resume tests: stop cleanly after this many runs, as an interruption would.
     @Option(help: .hidden) var stopAfter: Int?
 
@@ -119,7 +119,7 @@ struct Reproduce: ParsableCommand {
             return try StudySettings(images: files.map { try StudyImage.load($0, crop: crop) }, samplers: chosenSamplers,
                                      noises: noises, seeds: seedRange(seeds), seedsBySampler: perSampler,
                                      plan: plan, curveEvery: psnrEvery,
-                                     parallel: threads.map { Parallel(threads: max(1, $0)) } ?? .allCores)
+                                     parallel: try engine.parallel())
         } catch let error as ValidationError {
             throw error
         } catch {

@@ -116,6 +116,42 @@ struct CLITests {
         #expect(overwrite.status != 0 && overwrite.stderr.contains("overwrite the input"))
     }
 
+    /// The options of `TrainingOptions`, `ThreadOptions` and `DenoisingOptions`: one check each, in
+    /// every command that takes them, refused before anything is read, naming the option.
+    @Test("the shared training options are checked alike in every command that takes them", arguments: [
+        (["denoise", "in.png", "--threads", "-1"], "--threads: must be 0 (every core) or more, got -1"),
+        (["evaluate", "--set", "x=/tmp@gauss:25", "--threads", "-1"], "--threads: must be 0 (every core) or more, got -1"),
+        (["bench", "--threads", "-1"], "--threads: must be 0 (every core) or more, got -1"),
+        (["reproduce", "--threads", "-1"], "--threads: must be 0 (every core) or more, got -1"),
+        (["denoise", "in.png", "--preset", "turbo"], "--preset: unknown preset 'turbo'"),
+        (["evaluate", "--set", "x=/tmp@gauss:25", "--preset", "turbo"], "--preset: unknown preset 'turbo'"),
+        (["evaluate", "--set", "x=/tmp@gauss:25", "--iterations", "0"], "--iterations: must be at least 1, got 0"),
+        (["denoise", "in.png", "--crop", "2"], "--crop: must be at least 4 pixels, got 2"),
+        (["denoise", "in.png", "--batch", "0"], "--batch: must be at least 1, got 0"),
+        (["denoise", "in.png", "--learning-rate", "-1"], "--learning-rate: must be positive, got -1.0"),
+        (["denoise", "in.png", "--bank-stride", "9"], "--bank-stride: must be 1 to 8, got 9"),
+        (["denoise", "in.png", "--method", "zs-n2n", "--bank-stride", "2"], "--bank-stride: is the pixel-bank method's"),
+        (["denoise", "in.png", "--max-pixels", "0"], "--max-pixels: must be positive, got 0"),
+        (["denoise", "in.png", "--jpeg-quality", "0"], "--jpeg-quality: must be between 1 and 100, got 0"),
+    ])
+    func sharedOptionsAreChecked(arguments: [String], message: String) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == 64, "\(r.stderr)")
+        #expect(r.stderr.contains("Error: " + message), "\(r.stderr)")
+    }
+
+    @Test("--threads 0 is every core in every command, as no --threads is")
+    func threadsZeroIsEveryCore() throws {
+        func threads(_ extra: [String]) throws -> Int? {
+            let r = try CLI.run(["bench", "--size", "16", "--iterations", "1", "--json"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            return (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["threads"] as? Int
+        }
+        let everyCore = try #require(try threads([]))
+        #expect(try threads(["--threads", "0"]) == everyCore)
+        #expect(try threads(["--threads", "1"]) == 1)
+    }
+
     @Test("a declared kernel pair is used by name")
     func declaredSampler() throws {
         let dir = try CLI.temporaryDirectory()

@@ -33,7 +33,7 @@ import Platform
 
     private func evaluation() throws -> Evaluation {
         let methods = try ["pixel-bank", "zs-n2n"].map {
-            try EvaluationMethod(ours: $0, preset: "balanced", iterations: 10, seed: 0, threads: 1)
+            try EvaluationMethod(ours: $0, training: DenoiseSettings { $0.iterations = 10; $0.threads = 1 })
         } + [try EvaluationMethod(external: "identity=cp")]
         return try Evaluation(sets: [try EvaluationSet(parsing: "real=\(pairs)")], methods: methods,
                               work: FileSystem.join(dir, "work"), noiseSeed: 100)

@@ -7,7 +7,7 @@ import Imaging
 
 /// The one-image pipeline, as the CLI and the daemon call it.
 @Suite struct DenoisePipelineTests {
-    static let quick = try! DenoiseOptions(preset: "paper", iterations: 12, seed: 3, threads: 1)
+    static let quick = try! DenoiseOptions(validating: DenoiseSettings(preset: "paper", iterations: 12, seed: 3, threads: 1))
 
     @Test("the image is read through the descriptor: a name replaced after the open changes nothing")
     func readsTheOpenedFile() throws {
@@ -33,8 +33,8 @@ import Imaging
         try withTemporaryDirectory { dir in
             let paths = [dir + "/a.png", dir + "/b.png"]
             for (seed, path) in paths.enumerated() { try writeNoisyImage(to: path, side: 40, seed: UInt64(seed) + 5) }
-            let options = [try DenoiseOptions(sampler: "randomPair", preset: "paper", iterations: 30, seed: 1, threads: 1),
-                           try DenoiseOptions(sampler: "original", preset: "paper", iterations: 30, seed: 2, threads: 1)]
+            let options = [try DenoiseOptions(validating: DenoiseSettings(sampler: "randomPair", preset: "paper", iterations: 30, seed: 1, threads: 1)),
+                           try DenoiseOptions(validating: DenoiseSettings(sampler: "original", preset: "paper", iterations: 30, seed: 2, threads: 1))]
             let alone = try (0..<2).map { try DenoisePipeline.run(try InputFile(opening: paths[$0]), options: options[$0]).image }
             let results = Results()
             DispatchQueue.concurrentPerform(iterations: 2) { k in
@@ -57,7 +57,7 @@ import Imaging
 
             let tiny = dir + "/tiny.png"
             try ImageIO.write(Image(width: 2, height: 2, channels: 1), to: tiny, format: .png)
-            let three = try DenoiseOptions(method: "zs-n2n", sampler: "threeSizeSample", iterations: 2)
+            let three = try DenoiseOptions(validating: DenoiseSettings(method: "zs-n2n", sampler: "threeSizeSample", iterations: 2))
             let small = #expect(throws: PipelineError.self) { try DenoisePipeline.run(try InputFile(opening: tiny), options: three) }
             #expect(small?.reason.contains("too small for sampler threeSizeSample") == true)
 

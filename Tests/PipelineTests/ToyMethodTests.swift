@@ -84,11 +84,11 @@ struct IdentityMethod: DenoisingMethod, Equatable {
         _ = Self.registered
         #expect(DenoisingMethods.names.hasSuffix(", identity"))
         #expect(DenoisingMethods.named("IDENTITY") != nil)
-        let options = try DenoiseOptions(method: "identity", preset: "fast", seed: 2, threads: 1)
+        let options = try DenoiseOptions(validating: DenoiseSettings(method: "identity", preset: "fast", seed: 2, threads: 1))
         #expect(options.method.name == "identity" && options.plan == IdentityMethod.plan(.fast))
-        #expect(options != (try DenoiseOptions(method: "zs-n2n", preset: "fast", seed: 2, threads: 1)))
+        #expect(options != (try DenoiseOptions(validating: DenoiseSettings(method: "zs-n2n", preset: "fast", seed: 2, threads: 1))))
         #expect(throws: SettingsError(key: "method", "identity has no parts to take away")) {
-            try DenoiseOptions(method: "identity~draws")
+            try DenoiseOptions(validating: DenoiseSettings(method: "identity~draws"))
         }
         try withTemporaryDirectory { dir in
             let path = dir + "/toy.png"

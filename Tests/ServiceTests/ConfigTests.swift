@@ -5,7 +5,8 @@ import Testing
 /// The configuration layers, in process: precedence, unknown keys, wrong types and bad values are
 /// each reported with the key's name and where it came from.
 @Suite struct ConfigTests {
-    private func file(_ text: String) throws -> String {
+    /// A temporary YAML file holding `text`.
+    func file(_ text: String) throws -> String {
         let path = NSTemporaryDirectory() + "zsn2nd-config-\(UUID().uuidString).yaml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path

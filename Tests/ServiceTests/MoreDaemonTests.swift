@@ -95,6 +95,28 @@ extension DaemonIntegrationTests {
         #expect(outputs.count == 2 && outputs[0] == outputs[1])
     }
 
+    /// The training keys the daemon shares with the CLI take effect, from each layer: the sidecar
+    /// says what the job was trained with.
+    @Test func trainingKeysReachTheJob() throws {
+        let daemon = try DaemonHarness(settleSeconds: 0.1, extra: ["--crop", "16"])
+        let config = daemon.root.appendingPathComponent("zsn2nd.yaml")
+        try "batch: 3\nlearning_rate: 0.0025\n".write(to: config, atomically: true, encoding: .utf8)
+        daemon.arguments += ["--config", config.path]
+        daemon.environment["ZSN2N_BANK_STRIDE"] = "2"
+        try daemon.start()
+        #expect(daemon.waitReady())
+        try daemon.drop(TestImages.png(seed: 44), as: "trained.png")
+        #expect(daemon.waitUntil(timeout: 30) { daemon.names(daemon.done) == ["trained.png"] })
+        let denoiser = daemon.sidecar("trained.png")?["denoiser"] as? [String: Any]
+        #expect(denoiser?["method"] as? String == "pixel-bank")
+        #expect(denoiser?["crop"] as? Int == 16, "\(denoiser ?? [:])")
+        #expect(denoiser?["batch"] as? Int == 3, "\(denoiser ?? [:])")
+        #expect(denoiser?["learning_rate"] as? Double == 0.0025, "\(denoiser ?? [:])")
+        let bank = denoiser?["pixel_bank"] as? [String: Any]
+        #expect(bank?["stride"] as? Int == 2 && bank?["stride_measured"] as? Bool == false, "\(bank ?? [:])")
+        #expect(daemon.stop().status == 0)
+    }
+
     @Test func twoJobsAtOnceStillTakeEachFileOnce() throws {
         let daemon = try DaemonHarness(settleSeconds: 0.1, iterations: 30, extra: ["--concurrency", "2"])
         daemon.arguments.removeAll { $0 == "--threads" || $0 == "1" }

@@ -62,7 +62,7 @@ done
 
 install -d "$DESTDIR$PREFIX/bin" "$DESTDIR$UNITDIR" "$DESTDIR$SYSCONFDIR/zsn2n" \
     "$DESTDIR$SYSUSERSDIR" "$DESTDIR$TMPFILESDIR" \
-    "$DESTDIR$PREFIX/share/zsn2n/schema" "$DESTDIR$PREFIX/share/doc/zsn2n"
+    "$DESTDIR$PREFIX/share/zsn2n/schema" "$DESTDIR$PREFIX/share/doc/zsn2n/docs"
 install -m 0755 "$BIN/zsn2nd" "$DESTDIR$PREFIX/bin/zsn2nd"
 install -m 0755 "$BIN/zsn2n" "$DESTDIR$PREFIX/bin/zsn2n"
 # The unit names the package's paths (/usr/bin, /usr/share/doc); other prefixes are put in here.
@@ -72,7 +72,9 @@ chmod 0644 "$DESTDIR$UNITDIR/zsn2nd.service"
 install -m 0644 systemd/zsn2nd.sysusers "$DESTDIR$SYSUSERSDIR/zsn2nd.conf"
 install -m 0644 systemd/zsn2nd.tmpfiles "$DESTDIR$TMPFILESDIR/zsn2nd.conf"
 install -m 0644 schema/*.schema.json "$DESTDIR$PREFIX/share/zsn2n/schema/"
+# The README and the docs it links to, side by side as in the repository, so that its links resolve.
 install -m 0644 README.md "$DESTDIR$PREFIX/share/doc/zsn2n/README.md"
+install -m 0644 docs/*.md "$DESTDIR$PREFIX/share/doc/zsn2n/docs/"
 
 # Never overwrite an operator's configuration: a changed one gets the new default beside it.
 CONFIG="$DESTDIR$SYSCONFDIR/zsn2n/zsn2nd.yaml"

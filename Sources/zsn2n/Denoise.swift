@@ -7,7 +7,7 @@ import Platform
 
 struct Denoise: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Denoise images by training a small network on each alone (Zero-Shot Noise2Noise).",
+        abstract: "Denoise images by training a small network on each alone (pixel banks by default, or Zero-Shot Noise2Noise).",
         discussion: """
         Takes files and folders (a folder's \(ImageSourceInfo.Format.extensionsListed("and")) files, not its subfolders). Each \
         output goes beside its input as NAME.denoised.EXT, or to -o OUT (one input), or into \

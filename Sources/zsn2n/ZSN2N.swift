@@ -7,7 +7,7 @@ import Pipeline
 struct ZSN2N: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zsn2n",
-        abstract: "Zero-Shot Noise2Noise: denoise an image by training a small network on that image alone.",
+        abstract: "Zero-shot denoising: denoise an image by training a small network on that image alone, on the CPU.",
         version: zsn2nVersion,
         subcommands: [Denoise.self, Demo.self, NoiseCommand.self, MetricsCommand.self, Evaluate.self, SamplersCommand.self, Bench.self, Reproduce.self]
     )

@@ -7,7 +7,7 @@ import Service
 struct Zsn2nd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zsn2nd",
-        abstract: "Denoise every image dropped into a folder (Zero-Shot Noise2Noise), with a JSON sidecar each.",
+        abstract: "Denoise every image dropped into a folder (zero-shot: a network trained on each image alone), with a JSON sidecar each.",
         discussion: DaemonConfigKey.helpText
             + "\nEvery key is also accepted as --key value (e.g. --settle-seconds 0.5).",
         version: zsn2nVersion)

@@ -69,25 +69,18 @@ public struct PatchSearchLayout: Sendable, Equatable {
 /// One tile of the patch search in its worker's buffers (each of its layout's count).
 public struct PatchSearchTile {
     public let layout: PatchSearchLayout
-    /// The neighbourhood, gathered by the caller before the candidates are searched.
-    public let neighbourhood: UnsafeMutablePointer<Float>
-    /// The kernels' scratch.
-    public let squaredDifferences: UnsafeMutablePointer<Float>
-    public let rowSums: UnsafeMutablePointer<Float>
+    /// The neighbourhood (gathered by the caller before the candidates are searched), and the
+    /// kernels' scratch: one candidate's squared differences and their row sums.
+    public let neighbourhood, squaredDifferences, rowSums: UnsafeMutablePointer<Float>
     /// The short lists: each slot's distance, and the index of its candidate. Set up by the caller
     /// (empty: +infinity; the padding's pixels full: -infinity, so that nothing enters them), kept
     /// sorted by the kernels.
-    public let distances: UnsafeMutablePointer<Float>
-    public let candidates: UnsafeMutablePointer<Int32>
+    public let distances: UnsafeMutablePointer<Float>, candidates: UnsafeMutablePointer<Int32>
 
     public init(layout: PatchSearchLayout, neighbourhood: UnsafeMutablePointer<Float>,
                 squaredDifferences: UnsafeMutablePointer<Float>, rowSums: UnsafeMutablePointer<Float>,
                 distances: UnsafeMutablePointer<Float>, candidates: UnsafeMutablePointer<Int32>) {
-        self.layout = layout
-        self.neighbourhood = neighbourhood
-        self.squaredDifferences = squaredDifferences
-        self.rowSums = rowSums
-        self.distances = distances
-        self.candidates = candidates
+        (self.layout, self.neighbourhood, self.squaredDifferences) = (layout, neighbourhood, squaredDifferences)
+        (self.rowSums, self.distances, self.candidates) = (rowSums, distances, candidates)
     }
 }

@@ -35,15 +35,9 @@ func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
 }
 
-@inline(__always)
-func load(_ p: UnsafeMutablePointer<Int32>) -> IntVec {
-    UnsafeRawPointer(p).loadUnaligned(as: IntVec.self)
-}
-
-@inline(__always)
-func store(_ v: IntVec, _ p: UnsafeMutablePointer<Int32>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: IntVec.self)
-}
+/// The same for the patch search's candidate indices.
+@inline(__always) func load(_ p: UnsafeMutablePointer<Int32>) -> IntVec { UnsafeRawPointer(p).loadUnaligned(as: IntVec.self) }
+@inline(__always) func store(_ v: IntVec, _ p: UnsafeMutablePointer<Int32>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: IntVec.self) }
 
 /// Whether any lane of a comparison holds. The standard `any` takes the minimum of the lanes one
 /// lane at a time (a chain of extractions and compares, in the patch search's innermost loop);

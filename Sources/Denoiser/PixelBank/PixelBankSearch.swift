@@ -97,18 +97,18 @@ extension PixelBank {
 
     /// Each pixel's brightness: the 7x7 mean of the channel mean, from the neighbourhood.
     private static func measureBrightness(_ buffers: PatchSearchTile, into bank: SearchOutput, at tile: SearchTiles.Tile) {
-        let layout = buffers.layout, half = patch / 2
+        let layout = buffers.layout, window = PatchSearchLayout.window, half = window / 2
         let rowStride = layout.neighbourhoodRowStride, planeStride = layout.neighbourhoodPlaneStride
-        let count = Float(layout.channels * patch * patch)
+        let count = Float(layout.channels * window * window)
         for y in 0..<layout.height {
             for x in 0..<layout.width {
                 // The window's top-left pixel in the first channel's plane.
                 let corner = buffers.neighbourhood + (layout.margin + y - half) * rowStride + layout.margin + x - half
                 var sum: Float = 0
                 for c in 0..<layout.channels {
-                    for v in 0..<patch {
+                    for v in 0..<window {
                         let row = corner + c * planeStride + v * rowStride
-                        for u in 0..<patch { sum += row[u] }
+                        for u in 0..<window { sum += row[u] }
                     }
                 }
                 bank.brightness[(tile.top + y) * bank.width + tile.left + x] = sum / count

@@ -14,6 +14,9 @@ extension PixelBank {
     /// The side of the search's tiles.
     static let searchTile = 48
 
+    /// The search of `region` of the planar image `pixels` against `offsets` (index 0 the pixel
+    /// itself, never searched): each pixel's keep-1 best candidates (members 1..<keep) with their
+    /// distances, and its brightness, in the bank's layouts.
     static func search(_ pixels: [Float], channels: Int, imageHeight: Int, imageWidth: Int,
                        region: (top: Int, left: Int, height: Int, width: Int), offsets: [Offset], keep: Int,
                        parallel: Parallel) -> (members: [UInt16], distances: [Float], brightness: [Float]) {

@@ -3,8 +3,9 @@
 /// The same source (Sources/Kernels) is compiled twice, into KernelsAVX2 (`-target-cpu haswell`,
 /// eight floats a vector) and KernelsAVX512 (`-target-cpu skylake-avx512`, sixteen): Swift has no
 /// per-function target attribute, so a second instruction set needs a second module. The layers
-/// call through this protocol, once per row or block, so the indirection costs nothing measurable;
-/// `CPUPath` (Engine) picks the set once per process.
+/// (and the pixel bank's search) call through this protocol, once per row, block or tile and
+/// candidate, so the indirection costs nothing measurable; `CPUPath` (Engine) picks the set once
+/// per process.
 ///
 /// Channel counts of feature maps must be multiples of `blockWidth` for the Winograd products and
 /// of `lanes` for everything else.
@@ -40,6 +41,18 @@ public protocol KernelSuite {
     static func featureProjectBackwardRow(_ gradOut: Tensor, _ w: UnsafePointer<Float>, _ grad: FeatureMap,
                                           activation: FeatureMap, slope: Float, y: Int)
     static func featureProjectWeightRow(_ features: FeatureMap, _ gradOut: Tensor, y: Int, into sums: UnsafeMutablePointer<Float>)
+
+    /// The patch search (the pixel bank's), one candidate over one tile: for every pixel of the
+    /// tile, the distance between its patch and the patch `shift` floats away in the neighbourhood
+    /// (a candidate's offset, dy * neighbourhoodRowStride + dx), inserted as `candidate` into the
+    /// pixel's short list where it is smaller than the last kept (after any equal distance, so
+    /// that ties go to the candidate searched first). The tile's layout must be for `lanes`.
+    ///
+    /// Each distance is summed in one order whatever the width: per pixel, over channels in order;
+    /// then along the row, the window's columns left to right; then down the column, a running sum
+    /// from the tile's first row (the window's rows top to bottom for row 0, then adding the row
+    /// that enters the window less the one that leaves it). So both suites find the same lists.
+    static func patchSearchCandidate(_ tile: PatchSearchTile, candidate: Int, shift: Int)
 
     /// `rounds` rounds of `fmaPeakChains` independent vector FMAs, for measuring the FMA peak of
     /// this instruction set; the result only keeps the work from being optimised away.

@@ -7,11 +7,12 @@ import EngineCore
 /// They live together because debug builds compile file by file and inline only within a file:
 /// a vector load or an FMA helper called across files costs a function call per instruction there,
 /// twenty times slower. The layers (ImageConv3x3, WinogradConv3x3, FeatureProjection) call in once
-/// per row or block.
+/// per row or block, the pixel bank's search once per tile and candidate.
 ///
-/// Nothing here depends on the width but the number of vectors a channel range takes: every
-/// per-element sum runs in the same order at both widths, except the 1x1 projection's dot products
-/// (one horizontal sum of 48 channels, split into vectors of either width).
+/// Nothing here depends on the width but the number of vectors a channel range (or a row of the
+/// patch search's tile) takes: every per-element sum runs in the same order at both widths, except
+/// the 1x1 projection's dot products (one horizontal sum of 48 channels, split into vectors of
+/// either width).
 
 /// Floats per vector.
 @inline(__always)
@@ -32,6 +33,30 @@ func load(_ p: UnsafeMutablePointer<Float>) -> Vec {
 @inline(__always)
 func store(_ v: Vec, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vec.self)
+}
+
+/// The same for the patch search's candidate indices.
+@inline(__always) func load(_ p: UnsafeMutablePointer<Int32>) -> IntVec { UnsafeRawPointer(p).loadUnaligned(as: IntVec.self) }
+@inline(__always) func store(_ v: IntVec, _ p: UnsafeMutablePointer<Int32>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: IntVec.self) }
+
+/// Whether any lane of a comparison holds. The standard `any` takes the minimum of the lanes one
+/// lane at a time (a chain of extractions and compares, in the patch search's innermost loop);
+/// halves or-ed into halves take a few vector operations.
+@inline(__always)
+func anyLane(_ mask: SIMDMask<SIMD16<Int32>>) -> Bool {
+    let flags = SIMD16<Int32>(repeating: 0).replacing(with: 1, where: mask)
+    return anyNonZero(flags.lowHalf | flags.highHalf)
+}
+
+@inline(__always)
+func anyLane(_ mask: SIMDMask<SIMD8<Int32>>) -> Bool {
+    anyNonZero(SIMD8<Int32>(repeating: 0).replacing(with: 1, where: mask))
+}
+
+@inline(__always)
+func anyNonZero(_ flags: SIMD8<Int32>) -> Bool {
+    let four = flags.lowHalf | flags.highHalf, two = four.lowHalf | four.highHalf
+    return (two[0] | two[1]) != 0
 }
 
 @inline(__always)
@@ -169,6 +194,104 @@ func horizontalSum(_ v: SIMD8<Float>) -> Float { horizontalSum(v.lowHalf + v.hig
 func horizontalSum(_ v: SIMD4<Float>) -> Float {
     let pair = v.lowHalf + v.highHalf
     return pair[0] + pair[1]
+}
+
+// MARK: the patch search's pieces (the pixel bank's; `patchSearchCandidate` runs them)
+
+/// The candidate's squared differences, row after row of the rows the tile's patches cover, each
+/// row summed along the window at once while it is still in cache (into `tile.rowSums`).
+@inline(__always)
+func patchRowSums(_ tile: PatchSearchTile, channels: Int, shift: Int) {
+    let layout = tile.layout
+    let rowStride = layout.neighbourhoodRowStride, planeStride = layout.neighbourhoodPlaneStride
+    let differences = tile.squaredDifferences, differenceCount = layout.squaredDifferenceRowStride
+    let sumCount = layout.paddedWidth
+    for r in 0..<layout.windowRows {
+        // Window row r's first pixel in the first channel's plane (the tile's pixel (r - window/2,
+        // -window/2) lies `reach` rows and columns inside the neighbourhood's corner).
+        let row = tile.neighbourhood + (r + layout.reach) * rowStride + layout.reach
+        squaredDifferenceRow(row, planeStride: planeStride, shift: shift, channels: channels, count: differenceCount,
+                             into: differences)
+        windowSums(differences, count: sumCount, into: tile.rowSums + r * sumCount)
+    }
+}
+
+/// out[u] = sum over channels c, in order, of (row[c][u] - row[c][u + shift])^2, for u in 0..<count
+/// (whole vectors); the channels' planes `planeStride` apart.
+@inline(__always)
+func squaredDifferenceRow(_ row: UnsafeMutablePointer<Float>, planeStride: Int, shift: Int, channels: Int, count: Int,
+                          into out: UnsafeMutablePointer<Float>) {
+    for u in stride(from: 0, to: count, by: lanes) {
+        var sum = Vec()
+        for c in 0..<channels {
+            let p = row + c * planeStride + u
+            let d = load(p) - load(p + shift)
+            sum += d * d
+        }
+        store(sum, out + u)
+    }
+}
+
+/// out[x] = row[x] + row[x + 1] + ... + row[x + window - 1], left to right, for x in 0..<count
+/// (whole vectors).
+@inline(__always)
+func windowSums(_ row: UnsafeMutablePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
+    for x in stride(from: 0, to: count, by: lanes) {
+        var sum = load(row + x)
+        for k in 1..<PatchSearchLayout.window { sum += load(row + x + k) }
+        store(sum, out + x)
+    }
+}
+
+/// Down each column of the tile, a vector of columns at a time: the running sum of the window's
+/// row sums (row 0's window summed top to bottom, then each row's the one before plus the row that
+/// enters less the row that leaves), the patch distance of each pixel, inserted into its short list.
+@inline(__always)
+func insertPatchDistances(_ tile: PatchSearchTile, candidate: IntVec) {
+    let layout = tile.layout, window = PatchSearchLayout.window
+    let rows = tile.rowSums, rowWidth = layout.paddedWidth, vectors = layout.vectorsPerRow, slots = layout.slots
+    for x in stride(from: 0, to: rowWidth, by: lanes) {
+        var sum = load(rows + x)
+        for k in 1..<window { sum += load(rows + k * rowWidth + x) }
+        for y in 0..<layout.height {
+            if y > 0 {
+                let entering: Vec = load(rows + (y + window - 1) * rowWidth + x), leaving: Vec = load(rows + (y - 1) * rowWidth + x)
+                sum += entering - leaving
+            }
+            let at = (y &* vectors &+ x / lanes) &* slots &* lanes
+            insert(sum, candidate: candidate, distances: tile.distances + at, candidates: tile.candidates + at, slots: slots)
+        }
+    }
+}
+
+/// One vector of pixels' new distances into their short lists (`slots` vectors of distances,
+/// smallest first, and as many of candidates): an insertion network from the last slot down.
+/// Where the new distance is smaller than the one before, that one moves up; where it lies
+/// between, it goes in (after any equal: ties stay ahead). It ends where no list moves any more.
+/// Lanes whose distance is not smaller than their last come out unchanged, however long the
+/// others go on.
+@inline(__always)
+func insert(_ sum: Vec, candidate: IntVec, distances list: UnsafeMutablePointer<Float>,
+            candidates listIndex: UnsafeMutablePointer<Int32>, slots: Int) {
+    var j = slots - 1
+    var kept = load(list + j * lanes)
+    guard anyLane(sum .< kept) else { return }
+    var keptIndex = load(listIndex + j * lanes)
+    while true {
+        // Above the first slot nothing moves up (-infinity).
+        let first = j == 0
+        let before = first ? Vec(repeating: -.infinity) : load(list + (j - 1) * lanes)
+        let beforeIndex = first ? keptIndex : load(listIndex + (j - 1) * lanes)
+        let movesUp = sum .< before
+        // min(kept, max(before, sum)), as compares and blends (the generic pointwiseMin is a call).
+        let between = before.replacing(with: sum, where: sum .> before)
+        store(kept.replacing(with: between, where: between .< kept), list + j * lanes)
+        let index = keptIndex.replacing(with: candidate, where: sum .< kept).replacing(with: beforeIndex, where: movesUp)
+        store(index, listIndex + j * lanes)
+        guard !first && anyLane(movesUp) else { break }
+        (kept, keptIndex) = (before, beforeIndex)
+        j -= 1
+    }
 }
 
 /// Four pixels' worth of three vectors of features: the register block of the first layer.
@@ -440,6 +563,21 @@ extension Suite {
             for x in 0..<features.width { total += g[x] }
             s[cin] += total
         }
+    }
+
+    // MARK: the patch search (the pixel bank's), one candidate over one tile
+
+    public static func patchSearchCandidate(_ tile: PatchSearchTile, candidate: Int, shift: Int) {
+        let layout = tile.layout
+        precondition(layout.lanes == lanes, "a patch search tile laid out for \(layout.lanes) lanes, not \(lanes)")
+        // One and three channels as constants, so that their copies of the loop have no channel loop
+        // left (a loop over a count read from memory cost a fifth of the search).
+        switch layout.channels {
+        case 3: patchRowSums(tile, channels: 3, shift: shift)
+        case 1: patchRowSums(tile, channels: 1, shift: shift)
+        default: patchRowSums(tile, channels: layout.channels, shift: shift)
+        }
+        insertPatchDistances(tile, candidate: IntVec(repeating: Int32(truncatingIfNeeded: candidate)))
     }
 
     // MARK: the FMA peak

@@ -96,6 +96,88 @@ struct PixelBankTests {
         }
     }
 
+    /// Every candidate's distance at every pixel of `region`, summed in Float in the search's
+    /// order, one number at a time: per pixel, the squared differences over the channels in
+    /// order; along the row, the window's columns left to right; down the column, a running sum
+    /// from the first row of the pixel's search tile (that row's window top to bottom, then each
+    /// row's the one before plus the row entering less the row leaving). distances[i][p] for
+    /// candidate i and region pixel p.
+    static func distancesInSearchOrder(_ image: [Float], channels: Int, height: Int, width: Int,
+                                       region: (top: Int, left: Int, height: Int, width: Int),
+                                       offsets: [PixelBank.Offset]) -> [[Float]] {
+        let half = PixelBank.patch / 2, tile = PixelBank.searchTile
+        func value(_ c: Int, _ y: Int, _ x: Int) -> Float {
+            image[(c * height + PixelBank.reflect(y, height)) * width + PixelBank.reflect(x, width)]
+        }
+        return offsets.map { o in
+            // rowSums[r + half][x]: the window's row sum at region row r (from -half), column x.
+            let rowSums = (-half..<(region.height + half)).map { r in
+                // squaredDifferences[u + half]: at region column u (from -half).
+                let squaredDifferences = (-half..<(region.width + half)).map { u -> Float in
+                    let (y, x) = (region.top + r, region.left + u)
+                    var sum: Float = 0
+                    for c in 0..<channels {
+                        let d = value(c, y, x) - value(c, y + o.dy, x + o.dx)
+                        sum += d * d
+                    }
+                    return sum
+                }
+                return (0..<region.width).map { x -> Float in
+                    var sum = squaredDifferences[x]
+                    for k in 1..<PixelBank.patch { sum += squaredDifferences[x + k] }
+                    return sum
+                }
+            }
+            var distances = [Float](repeating: .nan, count: region.height * region.width)
+            for top in Swift.stride(from: 0, to: region.height, by: tile) {
+                for x in 0..<region.width {
+                    var sum = rowSums[top][x]
+                    for k in 1..<PixelBank.patch { sum += rowSums[top + k][x] }
+                    for y in top..<min(top + tile, region.height) {
+                        if y > top { sum += rowSums[y + 2 * half][x] - rowSums[y - 1][x] }
+                        distances[y * region.width + x] = sum
+                    }
+                }
+            }
+            return distances
+        }
+    }
+
+    @Test("every pixel's bank holds, bit for bit, the first candidates sorted by their distances summed in the search's order",
+          arguments: [(stride: 1, channels: 1, region: false), (stride: 2, channels: 3, region: true),
+                      (stride: 3, channels: 2, region: false)])
+    func searchMatchesItsOrderExactly(stride: Int, channels: Int, region inside: Bool) {
+        // Two tile rows and columns, the last of each narrower than a vector at either width: the
+        // running sums restart at a tile's first row; the padding's lanes must never be kept.
+        let (h, w) = inside ? (70, 64) : (55, 53)
+        let region = inside ? (top: 9, left: 6, height: 55, width: 53) : (top: 0, left: 0, height: h, width: w)
+        var rng = Random(seed: UInt64(40 + stride))
+        let image = (0..<(channels * h * w)).map { _ in rng.uniformFloat() }
+        let bank = PixelBank(pixels: image, channels: channels, imageHeight: h, imageWidth: w, region: region, stride: stride,
+                             parallel: Parallel(threads: 2))
+        let distances = Self.distancesInSearchOrder(image, channels: channels, height: h, width: w, region: region,
+                                                    offsets: bank.offsets)
+        let plane = region.height * region.width
+        var (wrong, wrongBrightness) = (0, 0)
+        for p in 0..<plane {
+            // Ties go to the earlier candidate.
+            let expected = (1..<bank.offsets.count).sorted { (distances[$0][p], $0) < (distances[$1][p], $1) }.prefix(bank.size - 1)
+            for (m, candidate) in zip(1..., expected) {
+                let member = Int(bank.members[m * plane + p]), distance = bank.distances[(m - 1) * plane + p]
+                if member != candidate || distance.bitPattern != distances[candidate][p].bitPattern { wrong += 1 }
+            }
+            // The brightness: the window's sum over channels, rows and columns in order, over its count.
+            let (y, x) = (region.top + p / region.width, region.left + p % region.width)
+            var sum: Float = 0
+            for c in 0..<channels {
+                for v in -3...3 { for u in -3...3 { sum += image[(c * h + PixelBank.reflect(y + v, h)) * w + PixelBank.reflect(x + u, w)] } }
+            }
+            if bank.brightness[p].bitPattern != (sum / Float(channels * 49)).bitPattern { wrongBrightness += 1 }
+        }
+        #expect(wrong == 0, "\(wrong) of \(plane * (bank.size - 1)) members or distances differ")
+        #expect(wrongBrightness == 0, "\(wrongBrightness) of \(plane) pixels' brightness differ")
+    }
+
     @Test("a region's bank looks across the whole image, reflected at its borders")
     func regions() {
         let (h, w) = (30, 30)

@@ -36,11 +36,17 @@ struct cc_encoder {
 };
 
 /* One format: its row of the table (name, signatures, what its encoder takes) and its calls.
- * Each call returns 0 or -1 with `status` set; each *_free is safe on a half-built state. The
- * dispatch has checked the caller's arguments (row counts, buffer sizes, encode options against
- * `info`) before any call; a call that fails is never followed by another but *_free. */
+ * Each call returns 0 or -1 with `status` set. The dispatch has checked the caller's arguments
+ * (row counts, buffer sizes, encode options against `info`) before any call; a call that fails is
+ * never followed by another but *_free. */
 typedef struct cc_codec {
     cc_format_info info;
+
+    /* The size of the format's own state (decoder->impl, encoder->impl). The dispatch allocates
+     * it, zeroed, before *_open, and frees it after *_free, which releases only what the state
+     * holds (library handles, buffers) and is safe on a half-built state. */
+    size_t decoder_state_size;
+    size_t encoder_state_size;
 
     /* Read the header (and ICC profile, EXIF) from decoder->file, positioned at its start, into
      * decoder->header and decoder->icc/exif. */

@@ -16,6 +16,12 @@ static int broken(int *failed) {
     return -1;
 }
 
+/* The format's own state (`size` bytes, zeroed) for its *_open to fill. */
+static int new_state(void **impl, size_t size, cc_status *status) {
+    *impl = calloc(1, size);
+    return *impl ? 0 : cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
+}
+
 /* ---- decoding ---- */
 
 static cc_decoder *open_decoder(FILE *file, cc_status *status) {
@@ -32,8 +38,10 @@ static cc_decoder *open_decoder(FILE *file, cc_status *status) {
         decoder->codec = codec;
         decoder->header.format = codec->info.format;
         status->format = codec->info.format;
-        result = codec->decoder_open(decoder, status);
+        result = new_state(&decoder->impl, codec->decoder_state_size, status);
     }
+    if (result == 0)
+        result = decoder->codec->decoder_open(decoder, status);
     if (result != 0) {
         cc_decoder_free(decoder);
         return NULL;
@@ -136,8 +144,10 @@ int cc_decoder_finish(cc_decoder *decoder, cc_status *status) {
 void cc_decoder_free(cc_decoder *decoder) {
     if (!decoder)
         return;
-    if (decoder->codec)
+    if (decoder->impl) {
         decoder->codec->decoder_free(decoder);
+        free(decoder->impl);
+    }
     if (decoder->file)
         fclose(decoder->file);
     free(decoder->icc);
@@ -195,7 +205,9 @@ static cc_encoder *open_encoder(cc_encoder *encoder, const cc_encode_options *op
     encoder->options.exif = NULL;
     encoder->options.exif_size = 0;
     encoder->codec = cc_codec_of(options->format); /* check_options found it */
-    int result = encoder->codec->encoder_open(encoder, options, status);
+    int result = new_state(&encoder->impl, encoder->codec->encoder_state_size, status);
+    if (result == 0)
+        result = encoder->codec->encoder_open(encoder, options, status);
     if (result != 0) {
         cc_encoder_free(encoder);
         return NULL;
@@ -294,8 +306,10 @@ const uint8_t *cc_encoder_memory(const cc_encoder *encoder, size_t *size) {
 void cc_encoder_free(cc_encoder *encoder) {
     if (!encoder)
         return;
-    if (encoder->codec)
+    if (encoder->impl) {
         encoder->codec->encoder_free(encoder);
+        free(encoder->impl);
+    }
     if (encoder->file)
         fclose(encoder->file);
     free(encoder->memory);

@@ -59,10 +59,12 @@ static void on_emit_message(j_common_ptr cinfo, int level) {
     }
 }
 
-static void init_error_manager(error_manager *err) {
+/* What a cinfo's err points to (as jpeg_std_error's result does). */
+static struct jpeg_error_mgr *init_error_manager(error_manager *err) {
     jpeg_std_error(&err->pub);
     err->pub.error_exit = on_error_exit;
     err->pub.emit_message = on_emit_message;
+    return &err->pub;
 }
 
 static int fail_from_jpeg(error_manager *err, cc_status *status) {
@@ -94,12 +96,8 @@ typedef struct {
 } jpeg_decoder;
 
 static int cc_jpeg_decoder_open(cc_decoder *decoder, cc_status *status) {
-    jpeg_decoder *state = calloc(1, sizeof *state);
-    if (!state)
-        return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
-    decoder->impl = state;
-    state->cinfo.err = &state->err.pub;
-    init_error_manager(&state->err);
+    jpeg_decoder *state = decoder->impl;
+    state->cinfo.err = init_error_manager(&state->err);
     if (setjmp(state->err.jump))
         return fail_from_jpeg(&state->err, status);
 
@@ -199,11 +197,7 @@ static int cc_jpeg_decoder_finish(cc_decoder *decoder, cc_status *status) {
 
 static void cc_jpeg_decoder_free(cc_decoder *decoder) {
     jpeg_decoder *state = decoder->impl;
-    if (!state)
-        return;
     jpeg_destroy_decompress(&state->cinfo); /* safe on a half-created struct (mem == NULL) */
-    free(state);
-    decoder->impl = NULL;
 }
 
 /* ---- encoding ---- */
@@ -214,12 +208,8 @@ typedef struct {
 } jpeg_encoder;
 
 static int cc_jpeg_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_status *status) {
-    jpeg_encoder *state = calloc(1, sizeof *state);
-    if (!state)
-        return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
-    encoder->impl = state;
-    state->cinfo.err = &state->err.pub;
-    init_error_manager(&state->err);
+    jpeg_encoder *state = encoder->impl;
+    state->cinfo.err = init_error_manager(&state->err);
     if (setjmp(state->err.jump))
         return fail_from_jpeg(&state->err, status);
 
@@ -283,11 +273,7 @@ static int cc_jpeg_encoder_finish(cc_encoder *encoder, cc_status *status) {
 
 static void cc_jpeg_encoder_free(cc_encoder *encoder) {
     jpeg_encoder *state = encoder->impl;
-    if (!state)
-        return;
     jpeg_destroy_compress(&state->cinfo);
-    free(state);
-    encoder->impl = NULL;
 }
 
 /* ---- the table's row ---- */
@@ -306,6 +292,8 @@ const cc_codec cc_jpeg_codec = {
         .takes_quality = 1,
         .interlaced_in_one_call = 0, /* libjpeg buffers a progressive file's scans itself */
     },
+    .decoder_state_size = sizeof(jpeg_decoder),
+    .encoder_state_size = sizeof(jpeg_encoder),
     .decoder_open = cc_jpeg_decoder_open,
     .decoder_read_rows = cc_jpeg_decoder_read_rows,
     .decoder_finish = cc_jpeg_decoder_finish,

@@ -68,20 +68,29 @@ static int fail_from_png(png_state *state, cc_status *status) {
     return cc_fail(status, CC_ERR_CORRUPT, "%s", state->message);
 }
 
-/* ---- decoding ---- */
+/* libpng's structs for one direction, on `file`: `create` is png_create_read_struct or
+ * png_create_write_struct (the two take the same arguments), `create_name` its name for the
+ * message should it fail. */
+typedef png_structp (*png_create_fn)(png_const_charp, png_voidp, png_error_ptr, png_error_ptr);
 
-static int cc_png_decoder_open(cc_decoder *decoder, cc_status *status) {
-    png_state *state = calloc(1, sizeof *state);
-    if (!state)
-        return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
-    decoder->impl = state;
-    state->file = decoder->file;
-    state->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, state, on_error, on_warning);
+static int start(png_state *state, FILE *file, png_create_fn create, const char *create_name,
+                 cc_status *status) {
+    state->file = file;
+    state->png = create(PNG_LIBPNG_VER_STRING, state, on_error, on_warning);
     if (!state->png)
-        return cc_fail(status, CC_ERR_NO_MEMORY, "png_create_read_struct failed");
+        return cc_fail(status, CC_ERR_NO_MEMORY, "%s failed", create_name);
     state->info = png_create_info_struct(state->png);
     if (!state->info)
         return cc_fail(status, CC_ERR_NO_MEMORY, "png_create_info_struct failed");
+    return 0;
+}
+
+/* ---- decoding ---- */
+
+static int cc_png_decoder_open(cc_decoder *decoder, cc_status *status) {
+    png_state *state = decoder->impl;
+    if (start(state, decoder->file, png_create_read_struct, "png_create_read_struct", status) != 0)
+        return -1;
     if (setjmp(png_jmpbuf(state->png)))
         return fail_from_png(state, status);
 
@@ -192,28 +201,16 @@ static int cc_png_decoder_finish(cc_decoder *decoder, cc_status *status) {
 
 static void cc_png_decoder_free(cc_decoder *decoder) {
     png_state *state = decoder->impl;
-    if (!state)
-        return;
     if (state->png)
         png_destroy_read_struct(&state->png, state->info ? &state->info : NULL, NULL);
-    free(state);
-    decoder->impl = NULL;
 }
 
 /* ---- encoding ---- */
 
 static int cc_png_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_status *status) {
-    png_state *state = calloc(1, sizeof *state);
-    if (!state)
-        return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
-    encoder->impl = state;
-    state->file = encoder->file;
-    state->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, state, on_error, on_warning);
-    if (!state->png)
-        return cc_fail(status, CC_ERR_NO_MEMORY, "png_create_write_struct failed");
-    state->info = png_create_info_struct(state->png);
-    if (!state->info)
-        return cc_fail(status, CC_ERR_NO_MEMORY, "png_create_info_struct failed");
+    png_state *state = encoder->impl;
+    if (start(state, encoder->file, png_create_write_struct, "png_create_write_struct", status) != 0)
+        return -1;
     if (setjmp(png_jmpbuf(state->png)))
         return fail_from_png(state, status);
 
@@ -257,12 +254,8 @@ static int cc_png_encoder_finish(cc_encoder *encoder, cc_status *status) {
 
 static void cc_png_encoder_free(cc_encoder *encoder) {
     png_state *state = encoder->impl;
-    if (!state)
-        return;
     if (state->png)
         png_destroy_write_struct(&state->png, state->info ? &state->info : NULL);
-    free(state);
-    encoder->impl = NULL;
 }
 
 /* ---- the table's row ---- */
@@ -282,6 +275,8 @@ const cc_codec cc_png_codec = {
         .takes_quality = 0,
         .interlaced_in_one_call = 1, /* Adam7: each pass touches every row */
     },
+    .decoder_state_size = sizeof(png_state),
+    .encoder_state_size = sizeof(png_state),
     .decoder_open = cc_png_decoder_open,
     .decoder_read_rows = cc_png_decoder_read_rows,
     .decoder_finish = cc_png_decoder_finish,

@@ -290,10 +290,7 @@ static int directory_complete(tiff_decoder *state) {
 }
 
 static int cc_tiff_decoder_open(cc_decoder *decoder, cc_status *status) {
-    tiff_decoder *state = calloc(1, sizeof *state);
-    if (!state)
-        return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
-    decoder->impl = state;
+    tiff_decoder *state = decoder->impl;
     state->io.file = decoder->file;
     /* "m": no memory-mapping, even if the procedures allowed it. */
     state->tif = open_tiff(&state->io, "input", "rm");
@@ -546,14 +543,10 @@ static int cc_tiff_decoder_finish(cc_decoder *decoder, cc_status *status) {
 
 static void cc_tiff_decoder_free(cc_decoder *decoder) {
     tiff_decoder *state = decoder->impl;
-    if (!state)
-        return;
     if (state->tif)
         TIFFClose(state->tif); /* file_close leaves the FILE to cc_decoder_free */
     free(state->band);
     free(state->tile);
-    free(state);
-    decoder->impl = NULL;
 }
 
 /* ---- encoding ---- */
@@ -567,10 +560,7 @@ typedef struct {
 } tiff_encoder;
 
 static int cc_tiff_encoder_open(cc_encoder *encoder, const cc_encode_options *o, cc_status *status) {
-    tiff_encoder *state = calloc(1, sizeof *state);
-    if (!state)
-        return cc_fail(status, CC_ERR_NO_MEMORY, "out of memory");
-    encoder->impl = state;
+    tiff_encoder *state = encoder->impl;
     state->io.file = encoder->to_memory ? NULL : encoder->file;
     uint16_t samples = (uint16_t)(o->channels + (o->has_alpha ? 1 : 0));
     state->row_bytes = (size_t)o->width * samples * (size_t)(o->bit_depth / 8);
@@ -637,14 +627,10 @@ static int cc_tiff_encoder_finish(cc_encoder *encoder, cc_status *status) {
 
 static void cc_tiff_encoder_free(cc_encoder *encoder) {
     tiff_encoder *state = encoder->impl;
-    if (!state)
-        return;
     if (state->tif)
         TIFFCleanup(state->tif); /* a failed write: free without writing a directory */
     free(state->io.memory);
     free(state->row);
-    free(state);
-    encoder->impl = NULL;
 }
 
 /* ---- the table's row ---- */
@@ -666,6 +652,8 @@ const cc_codec cc_tiff_codec = {
         .takes_quality = 0,
         .interlaced_in_one_call = 0,
     },
+    .decoder_state_size = sizeof(tiff_decoder),
+    .encoder_state_size = sizeof(tiff_encoder),
     .decoder_open = cc_tiff_decoder_open,
     .decoder_read_rows = cc_tiff_decoder_read_rows,
     .decoder_finish = cc_tiff_decoder_finish,

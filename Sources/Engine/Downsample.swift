@@ -5,53 +5,25 @@ public enum Downsample {
     /// out[c][i][j] = (sum over the window of kernel[ky][kx] * in[c][i*s + ky][j*s + kx]) / divisor.
     public static func strided(_ input: Tensor, kernel: [Float], size k: Int, stride s: Int,
                                divisor: Float, into output: Tensor) {
-        checkWindow(input, output, size: k, stride: s)
-        // The kernel through a pointer (indexed as an array per tap, this took a millisecond of a
-        // 256x256 RGB iteration, on one thread), and ZS-N2N's 2x2 / 2 as constants, so that its
-        // copy of the loop has no inner loops left: a quarter of the time again.
-        @inline(__always) func run(_ k: Int, _ s: Int) {
-            kernel.withUnsafeBufferPointer { w in
-                let w = w.baseAddress!
-                for c in 0..<input.channels {
-                    for i in 0..<output.height {
-                        let dst = output.pointer(c, i, 0), row = input.pointer(c, i * s, 0), rowStride = input.rowStride
-                        for j in 0..<output.width {
-                            var sum: Float = 0
-                            for ky in 0..<k {
-                                let src = row + ky * rowStride + j * s
-                                for kx in 0..<k { sum += w[ky * k + kx] * src[kx] }
-                            }
-                            dst[j] = sum / divisor
-                        }
-                    }
-                }
+        forEachWindow(input, output, kernel: kernel, size: k, stride: s) { w, k, rowStride, window, out in
+            var sum: Float = 0
+            for ky in 0..<k {
+                let src = window + ky * rowStride
+                for kx in 0..<k { sum += w[ky * k + kx] * src[kx] }
             }
+            out.pointee = sum / divisor
         }
-        if k == 2 && s == 2 { run(2, 2) } else { run(k, s) }
     }
 
     public static func stridedAdjoint(_ grad: Tensor, kernel: [Float], size k: Int, stride s: Int,
                                       divisor: Float, into input: Tensor) {
-        checkWindow(input, grad, size: k, stride: s)
-        // As in `strided`.
-        @inline(__always) func run(_ k: Int, _ s: Int) {
-            kernel.withUnsafeBufferPointer { w in
-                let w = w.baseAddress!
-                for c in 0..<input.channels {
-                    for i in 0..<grad.height {
-                        let g = grad.pointer(c, i, 0), row = input.pointer(c, i * s, 0), rowStride = input.rowStride
-                        for j in 0..<grad.width {
-                            let v = g[j] / divisor
-                            for ky in 0..<k {
-                                let dst = row + ky * rowStride + j * s
-                                for kx in 0..<k { dst[kx] += w[ky * k + kx] * v }
-                            }
-                        }
-                    }
-                }
+        forEachWindow(input, grad, kernel: kernel, size: k, stride: s) { w, k, rowStride, window, g in
+            let v = g.pointee / divisor
+            for ky in 0..<k {
+                let dst = window + ky * rowStride
+                for kx in 0..<k { dst[kx] += w[ky * k + kx] * v }
             }
         }
-        if k == 2 && s == 2 { run(2, 2) } else { run(k, s) }
     }
 
     /// 2x2 max pool, stride 2. `argmax` receives, per output value, the flat offset (y * width + x)
@@ -143,6 +115,31 @@ public enum Downsample {
                 for (j, col) in cols.enumerated() { dst[col] += g[j] }
             }
         }
+    }
+
+    /// The loops `strided` and its adjoint share: `body` gets the kernel, its side, the distance
+    /// between rows of `large`, and for each window (channel by channel, row by row) its top-left
+    /// in `large` and the element of `small` it maps to.
+    @inline(__always)
+    private static func forEachWindow(_ large: Tensor, _ small: Tensor, kernel: [Float], size k: Int, stride s: Int,
+                                      _ body: (_ kernel: UnsafePointer<Float>, _ size: Int, _ rowStride: Int,
+                                               _ window: UnsafeMutablePointer<Float>, _ element: UnsafeMutablePointer<Float>) -> Void) {
+        checkWindow(large, small, size: k, stride: s)
+        // The kernel through a pointer (indexed as an array per tap, this took a millisecond of a
+        // 256x256 RGB iteration, on one thread), and ZS-N2N's 2x2 / 2 as constants, so that its
+        // copy of the loops has no inner loops left: a quarter of the time again.
+        @inline(__always) func run(_ k: Int, _ s: Int) {
+            kernel.withUnsafeBufferPointer { w in
+                let w = w.baseAddress!, rowStride = large.rowStride
+                for c in 0..<large.channels {
+                    for i in 0..<small.height {
+                        let row = large.pointer(c, i * s, 0), element = small.pointer(c, i, 0)
+                        for j in 0..<small.width { body(w, k, rowStride, row + j * s, element + j) }
+                    }
+                }
+            }
+        }
+        if k == 2 && s == 2 { run(2, 2) } else { run(k, s) }
     }
 
     /// The output size of a k x k window with stride s over n pixels, or 0 when n < k.

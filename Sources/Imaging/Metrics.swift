@@ -348,12 +348,6 @@ public struct NoReferenceMetrics: Sendable, Equatable, Codable {
     public var brenner: Double
     /// Immerkaer 1996 noise sigma on the 0-255 scale. nan when width or height < 3.
     public var noiseSigma: Double
-
-    public init(sobel: Double, brenner: Double, noiseSigma: Double) {
-        self.sobel = sobel
-        self.brenner = brenner
-        self.noiseSigma = noiseSigma
-    }
 }
 
 /// Full-reference metrics of an image against its clean version.
@@ -362,9 +356,4 @@ public struct ReferenceMetrics: Sendable, Equatable, Codable {
     public var psnr: Double
     /// Mean SSIM on luma; nan when either side is smaller than 11 pixels.
     public var ssim: Double
-
-    public init(psnr: Double, ssim: Double) {
-        self.psnr = psnr
-        self.ssim = ssim
-    }
 }

@@ -142,10 +142,6 @@ public struct RunRecord: Sendable, Equatable, Codable {
 public struct CurvePoint: Sendable, Equatable, Codable {
     public var iteration: Int
     public var psnr: Double
-    public init(iteration: Int, psnr: Double) {
-        self.iteration = iteration
-        self.psnr = psnr
-    }
 }
 
 /// Where one run stands, after every training iteration.

@@ -62,13 +62,9 @@ struct IdentityMethod: DenoisingMethod, Equatable {
         }
     }
 
-    final class Run: DenoisingRun {
+    struct Run: DenoisingRun {
         let trainer: Trainer
         let label: String
-        init(trainer: Trainer, label: String) {
-            self.trainer = trainer
-            self.label = label
-        }
         var inferenceMemory: MemoryPlan { MemoryPlan() }
         func denoise(_ pixels: inout [Float]) {}
         var report: MethodReport { MethodReport(headline: "identity", fields: ["identity": ["output": label]]) }

@@ -90,22 +90,14 @@ extension ConfigTests {
     }
 
     @Test func badTrainingKeysOnTheCommandLineAndInTheEnvironment() {
-        let cli = #expect(throws: DaemonConfigError.self) {
-            try ConfigLoader.load(commandLine: ["--batch", "0"], environment: [:], configFile: nil)
-        }
+        let cli = refusal(commandLine: ["--batch", "0"])
         #expect(cli?.key == "batch" && cli?.source == "--batch" && cli?.reason == "must be at least 1, got 0")
         #expect(cli?.description == "config key 'batch' (--batch): must be at least 1, got 0")
-        let env = #expect(throws: DaemonConfigError.self) {
-            try ConfigLoader.load(commandLine: [], environment: ["ZSN2N_CROP": "3"], configFile: nil)
-        }
+        let env = refusal(environment: ["ZSN2N_CROP": "3"])
         #expect(env?.key == "crop" && env?.source == "ZSN2N_CROP" && env?.reason == "must be at least 4 pixels, got 3")
-        let type = #expect(throws: DaemonConfigError.self) {
-            try ConfigLoader.load(commandLine: [], environment: ["ZSN2N_LEARNING_RATE": "high"], configFile: nil)
-        }
+        let type = refusal(environment: ["ZSN2N_LEARNING_RATE": "high"])
         #expect(type?.key == "learning_rate" && type?.source == "ZSN2N_LEARNING_RATE" && type?.reason == "expected a number")
-        let stride = #expect(throws: DaemonConfigError.self) {
-            try ConfigLoader.load(commandLine: ["--bank-stride=0"], environment: [:], configFile: nil)
-        }
+        let stride = refusal(commandLine: ["--bank-stride=0"])
         #expect(stride?.key == "bank_stride" && stride?.reason == "must be 1 to 8, got 0")
     }
 
@@ -132,10 +124,7 @@ extension ConfigTests {
         ("iterations: -5\n", "iterations", "must be at least 1, got -5"),
     ])
     func rangesAndChoices(yaml: String, key: String, reason: String) throws {
-        let path = try file(yaml)
-        let error = #expect(throws: DaemonConfigError.self) {
-            try ConfigLoader.load(commandLine: [], environment: [:], configFile: path)
-        }
+        let error = refusal(configFile: try file(yaml))
         #expect(error?.key == key)
         #expect(error?.source.hasPrefix("file ") == true, "\(String(describing: error))")
         #expect(error?.reason == reason, "\(String(describing: error))")

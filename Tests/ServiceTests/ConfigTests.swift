@@ -12,6 +12,14 @@ import Testing
         return path
     }
 
+    /// What the loader refuses these sources with (nil, and a failed expectation, if it accepts them).
+    func refusal(commandLine: [String] = [], environment: [String: String] = [:], configFile: String? = nil,
+                 sourceLocation: SourceLocation = #_sourceLocation) -> DaemonConfigError? {
+        #expect(throws: DaemonConfigError.self, sourceLocation: sourceLocation) {
+            try ConfigLoader.load(commandLine: commandLine, environment: environment, configFile: configFile)
+        }
+    }
+
     @Test func defaultsRunOnFoldersInTheWorkingDirectory() throws {
         let config = try ConfigLoader.load(commandLine: [], environment: [:], configFile: nil, workingDirectory: "/srv/x")
         #expect(config.inbox == "/srv/x/inbox")
@@ -110,31 +118,20 @@ import Testing
         ("sampler: mine\n", "sampler", "yours go under declare"),
     ])
     func badFileIsRefusedNamingTheKey(yaml: String, key: String, reason: String) throws {
-        let path = try file(yaml)
-        let error = #expect(throws: DaemonConfigError.self) {
-            try ConfigLoader.load(commandLine: [], environment: [:], configFile: path)
-        }
+        let error = refusal(configFile: try file(yaml))
         #expect(error?.key == key)
         #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
         if !key.isEmpty { #expect(error?.description.contains("'\(key)'") == true) }
     }
 
     @Test func badEnvironmentAndCommandLineAreRefusedNamingTheSource() {
-        let env = #expect(throws: DaemonConfigError.self) {
-            try ConfigLoader.load(commandLine: [], environment: ["ZSN2N_ITERATIONS": "many"], configFile: nil)
-        }
+        let env = refusal(environment: ["ZSN2N_ITERATIONS": "many"])
         #expect(env?.source == "ZSN2N_ITERATIONS")
-        let unknown = #expect(throws: DaemonConfigError.self) {
-            try ConfigLoader.load(commandLine: [], environment: ["ZSN2N_INBOXX": "/x"], configFile: nil)
-        }
+        let unknown = refusal(environment: ["ZSN2N_INBOXX": "/x"])
         #expect(unknown?.key == "inboxx")
-        let cli = #expect(throws: DaemonConfigError.self) {
-            try ConfigLoader.load(commandLine: ["--threds", "2"], environment: [:], configFile: nil)
-        }
+        let cli = refusal(commandLine: ["--threds", "2"])
         #expect(cli?.key == "threds")
-        let type = #expect(throws: DaemonConfigError.self) {
-            try ConfigLoader.load(commandLine: ["--settle-seconds", "soon"], environment: [:], configFile: nil)
-        }
+        let type = refusal(commandLine: ["--settle-seconds", "soon"])
         #expect(type?.source == "--settle-seconds")
     }
 

@@ -14,22 +14,30 @@ extension DaemonIntegrationTests {
         return #"{"device":\#(st.st_dev),"input":"\#(input.lastPathComponent)","inode":\#(st.st_ino),"mtime_ns":\#(mtime),"output":"\#(output)","sha256":"\#(sha)","size":\#(st.st_size),"state":"\#(state)","time":"2026-01-01T00:00:00Z"}"#
     }
 
+    /// The folders as a daemon killed while committing `name` leaves them: the input (an image of
+    /// `seed`) still in the inbox, `outbox` holding `files`, and the ledger the lines of `states`
+    /// for it (its output under the same name). Returns the input's bytes.
+    fileprivate func leftByAKill(_ daemon: DaemonHarness, input name: String, seed: UInt64,
+                                 outbox files: [(name: String, data: Data)], ledger states: [String]) throws -> Data {
+        let data = TestImages.png(seed: seed)
+        let input = daemon.inbox.appendingPathComponent(name)
+        try data.write(to: input)
+        try FileManager.default.createDirectory(at: daemon.outbox, withIntermediateDirectories: true)
+        for file in files { try file.data.write(to: daemon.outbox.appendingPathComponent(file.name)) }
+        let ledger = states.map { ledgerLine(state: $0, input: input, output: name, sha: sha256(data)) + "\n" }.joined()
+        try ledger.write(to: daemon.outbox.appendingPathComponent(".zsn2nd-ledger.jsonl"), atomically: false, encoding: .utf8)
+        return data
+    }
+
     /// Killed after the sidecar was renamed, before the original moved to done/: the restart only
     /// finishes the move.
     @Test func killBetweenSidecarAndMoveOnlyFinishesTheMove() throws {
         let daemon = try DaemonHarness(settleSeconds: 0.1)
-        let data = TestImages.png(seed: 30)
-        let input = daemon.inbox.appendingPathComponent("window.png")
-        try data.write(to: input)
-        try FileManager.default.createDirectory(at: daemon.outbox, withIntermediateDirectories: true)
         let output = TestImages.png(seed: 31)
-        try output.write(to: daemon.outbox.appendingPathComponent("window.png"))
         let sidecar = Data(#"{"schema":"zsn2n.sidecar/2","input":{"file":"window.png"},"output":{"file":"window.png"}}"#.utf8)
-        try sidecar.write(to: daemon.outbox.appendingPathComponent("window.png.json"))
-        let digest = sha256(data)
-        let ledger = ledgerLine(state: "intent", input: input, output: "window.png", sha: digest) + "\n"
-            + ledgerLine(state: "committed", input: input, output: "window.png", sha: digest) + "\n"
-        try ledger.write(to: daemon.outbox.appendingPathComponent(".zsn2nd-ledger.jsonl"), atomically: false, encoding: .utf8)
+        let data = try leftByAKill(daemon, input: "window.png", seed: 30,
+                                   outbox: [("window.png", output), ("window.png.json", sidecar)],
+                                   ledger: ["intent", "committed"])
 
         try daemon.start()
         #expect(daemon.waitReady())
@@ -59,14 +67,10 @@ extension DaemonIntegrationTests {
     /// sidecar. The restart removes it and redoes the job under the same name, once.
     @Test func killBetweenOutputAndSidecarRedoesTheJobWithoutADuplicate() throws {
         let daemon = try DaemonHarness(settleSeconds: 0.1)
-        let data = TestImages.png(seed: 33)
-        let input = daemon.inbox.appendingPathComponent("half.png")
-        try data.write(to: input)
-        try FileManager.default.createDirectory(at: daemon.outbox, withIntermediateDirectories: true)
-        try TestImages.png(seed: 34).write(to: daemon.outbox.appendingPathComponent("half.png"))
-        try Data("partial".utf8).write(to: daemon.outbox.appendingPathComponent(".zsn2nd-tmp-1-2-half.png.json"))
-        let ledger = ledgerLine(state: "intent", input: input, output: "half.png", sha: sha256(data)) + "\n"
-        try ledger.write(to: daemon.outbox.appendingPathComponent(".zsn2nd-ledger.jsonl"), atomically: false, encoding: .utf8)
+        let data = try leftByAKill(daemon, input: "half.png", seed: 33,
+                                   outbox: [("half.png", TestImages.png(seed: 34)),
+                                            (".zsn2nd-tmp-1-2-half.png.json", Data("partial".utf8))],
+                                   ledger: ["intent"])
 
         try daemon.start()
         #expect(daemon.waitReady())

@@ -4,12 +4,21 @@ import Denoiser
 @testable import Study
 
 /// An interrupted study resumes where it stopped and ends exactly where an uninterrupted one does.
-struct ResumeTests {
+/// Each test gets a study folder of its own (a class, so that the folder goes when the test ends).
+final class ResumeTests {
+    let folder: StudyFolder
+
+    init() throws {
+        folder = try StudyFixtures.temporaryFolder()
+    }
+
+    deinit {
+        StudyFixtures.remove(folder)
+    }
+
     @Test("stopped after k runs, a second call does only the rest, and the results equal an uninterrupted study's bit for bit")
     func stopAndResume() throws {
         let settings = try StudyFixtures.settings()
-        let folder = try StudyFixtures.temporaryFolder()
-        defer { StudyFixtures.remove(folder) }
         let first = try StudyRunner(settings: settings, folder: folder).run(stopAfter: 5)
         #expect(first.stoppedEarly && first.executed == Array(settings.runs.prefix(5)))
         #expect(!first.results.complete && first.results.runsDone == 5)
@@ -30,8 +39,6 @@ struct ResumeTests {
     @Test("interrupted in the middle of a run: that run is dropped and done again")
     func interruptMidRun() throws {
         let settings = try StudyFixtures.settings()
-        let folder = try StudyFixtures.temporaryFolder()
-        defer { StudyFixtures.remove(folder) }
         var iterationsSeen = 0
         // Stop at iteration 7 of the fourth run.
         let first = try StudyRunner(settings: settings, folder: folder).run(progress: { _ in
@@ -50,8 +57,6 @@ struct ResumeTests {
     @Test("a log line cut short by a crash is dropped, and the run is done again")
     func tornLogLine() throws {
         let settings = try StudyFixtures.settings()
-        let folder = try StudyFixtures.temporaryFolder()
-        defer { StudyFixtures.remove(folder) }
         _ = try StudyRunner(settings: settings, folder: folder).run(stopAfter: 2)
         let log = folder.file("runs.jsonl")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -68,8 +73,6 @@ struct ResumeTests {
     @Test("a logged run whose montage was deleted is done again, with the same result")
     func missingFile() throws {
         let settings = try StudyFixtures.settings(samplers: [.original, .stripe])
-        let folder = try StudyFixtures.temporaryFolder()
-        defer { StudyFixtures.remove(folder) }
         let first = try StudyRunner(settings: settings, folder: folder).run()
         try FileManager.default.removeItem(atPath: folder.file(settings.runs[1].montageFile))
         let second = try StudyRunner(settings: settings, folder: folder).run()

@@ -42,7 +42,7 @@ extension DenoisingMethod where Self: Equatable {
 }
 
 /// One method prepared on one image: its trainer, then the output from the trained network.
-public protocol DenoisingRun: AnyObject {
+public protocol DenoisingRun {
     /// The trainer, with the memory plan it was checked against (`Trainer.memory`).
     var trainer: Trainer { get }
     /// What `denoise` allocates beside the image, at its peak.

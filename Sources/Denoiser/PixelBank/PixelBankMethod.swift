@@ -66,8 +66,8 @@ public struct PixelBankMethod: DenoisingMethod, Equatable {
         let made = try PixelBankMethod.trainer(pixels: image.pixels, channels: image.channels, height: height, width: width,
                                                settings: settings, plan: fitted, seed: seed, parallel: parallel)
         return Run(trainer: made.trainer, settings: settings, acceptance: made.acceptance,
-                   report: PixelBankReport(settings: settings, keptFraction: made.keptFraction, regions: made.regions,
-                                           correlation: correlation),
+                   bankReport: PixelBankReport(settings: settings, keptFraction: made.keptFraction, regions: made.regions,
+                                               correlation: correlation),
                    seed: seed, parallel: parallel)
     }
 
@@ -135,23 +135,13 @@ public struct PixelBankMethod: DenoisingMethod, Equatable {
         return (trainer, acceptance!, kept, regions.count)
     }
 
-    final class Run: DenoisingRun {
+    struct Run: DenoisingRun {
         let trainer: Trainer
         let settings: PixelBankSettings
         let acceptance: PixelBank.Acceptance
         let bankReport: PixelBankReport
         let seed: UInt64
         let parallel: Parallel
-
-        init(trainer: Trainer, settings: PixelBankSettings, acceptance: PixelBank.Acceptance, report: PixelBankReport,
-             seed: UInt64, parallel: Parallel) {
-            self.trainer = trainer
-            self.settings = settings
-            self.acceptance = acceptance
-            bankReport = report
-            self.seed = seed
-            self.parallel = parallel
-        }
 
         var inferenceMemory: MemoryPlan {
             PixelBankInference.memory(channels: trainer.channels, height: trainer.height, width: trainer.width,

@@ -14,14 +14,10 @@ import Engine
 ///
 /// The samples of a batch run at once, each on a lane of its own (`SampleLanes`).
 public final class PixelBankObjective: TrainingObjective {
-    /// The trained network: its parameters are what Adam steps; the lanes copy them.
-    public let network: Network
+    public var network: Network { lanes.network }
     public let banks: [PixelBank]
-    let channels: Int
-    let height: Int
-    let width: Int
+    let shape: SampleShape
     let augment: Bool
-    let crop: (height: Int, width: Int)
     private let lanes: SampleLanes<LaneBuffers>
     private var draws: [SampleDraw] = []
     private var random: Random
@@ -53,13 +49,9 @@ public final class PixelBankObjective: TrainingObjective {
                 crop: (height: Int, width: Int), batch: Int, augment: Bool, seed: UInt64) {
         precondition(!banks.isEmpty && banks.allSatisfy { $0.height >= crop.height && $0.width >= crop.width })
         precondition(batch >= 1)
-        self.network = network
         self.banks = banks
-        self.channels = channels
-        self.height = height
-        self.width = width
+        shape = SampleShape(channels: channels, height: height, width: width, crop: crop)
         self.augment = augment
-        self.crop = crop
         lanes = SampleLanes(network: network, batch: batch) { _ in LaneBuffers(channels: channels, crop: crop) }
         draws.reserveCapacity(batch)
         random = Random(seed: seed, stream: RandomStream.bankDraws)
@@ -76,7 +68,7 @@ public final class PixelBankObjective: TrainingObjective {
 
     /// One pass of f, forward and backward, on the crop.
     public var workPerSample: EngineWork {
-        network.work(height: crop.height, width: crop.width)
+        network.work(height: shape.crop.height, width: shape.crop.width)
     }
 
     /// One sample (a batch of one).
@@ -87,7 +79,7 @@ public final class PixelBankObjective: TrainingObjective {
     /// `count` samples (at most the batch it was made for), each on a lane; their gradients are
     /// added to `network`'s in sample order. Returns the sum of their losses.
     public func evaluateBatch(_ count: Int, image: UnsafeBufferPointer<Float>) -> Double {
-        let (h, w) = crop
+        let (h, w) = shape.crop
         let symmetries = h == w ? Dihedral.all : Dihedral.shapePreserving
         draws.removeAll(keepingCapacity: true)
         for _ in 0..<count {
@@ -105,7 +97,7 @@ public final class PixelBankObjective: TrainingObjective {
         let bank = banks[draw.bank]
         let input = lane.state.workspace.input, target = lane.state.target
         let (h, w) = (input.height, input.width)
-        let plane = height * width, size = bank.size, channels = channels, width = width
+        let (channels, width) = (shape.channels, shape.width), plane = shape.height * width, size = bank.size
         let (top, left, transform) = (draw.top, draw.left, draw.transform)
         // The draws run in parallel by rows, each row from its own stream of the sample's seed, so
         // the result does not depend on the thread count.

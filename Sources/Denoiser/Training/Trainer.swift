@@ -112,11 +112,5 @@ public struct TrainingProgress: Sendable, Equatable {
     /// The loss of the iteration just done.
     public var loss: Double
 
-    public init(iteration: Int, total: Int, loss: Double) {
-        self.iteration = iteration
-        self.total = total
-        self.loss = loss
-    }
-
     public var fraction: Double { total == 0 ? 1 : Double(iteration) / Double(total) }
 }

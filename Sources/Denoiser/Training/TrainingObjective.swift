@@ -21,3 +21,15 @@ extension TrainingObjective {
         return loss
     }
 }
+
+/// The noisy image an objective samples (planar: channels x height x width) and the size of one
+/// sample: a crop of it, or the whole image.
+struct SampleShape {
+    let channels: Int
+    let height: Int
+    let width: Int
+    let crop: (height: Int, width: Int)
+
+    /// False when a sample is the whole image.
+    var cropping: Bool { crop.height < height || crop.width < width }
+}

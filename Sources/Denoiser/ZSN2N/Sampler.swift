@@ -16,12 +16,6 @@ public struct Sampler: Sendable, Equatable, CustomStringConvertible {
     public var summary: String
     public var kind: Kind
 
-    public init(name: String, summary: String, kind: Kind) {
-        self.name = name
-        self.summary = summary
-        self.kind = kind
-    }
-
     public var description: String { name }
 
     /// A user-declared kernel pair; the kernels are square, row-major lists of equal size.

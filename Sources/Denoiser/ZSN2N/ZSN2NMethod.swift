@@ -77,14 +77,9 @@ public struct ZSN2NMethod: DenoisingMethod, Equatable {
             + ZSN2NObjective.memory(channels: channels, sampler: sampler, crop: crop, batch: batch, threads: threads)
     }
 
-    final class Run: DenoisingRun {
+    struct Run: DenoisingRun {
         let trainer: Trainer
         let method: ZSN2NMethod
-
-        init(trainer: Trainer, method: ZSN2NMethod) {
-            self.trainer = trainer
-            self.method = method
-        }
 
         var inferenceMemory: MemoryPlan {
             ZSN2NInference.memory(channels: trainer.channels, height: trainer.height, width: trainer.width)

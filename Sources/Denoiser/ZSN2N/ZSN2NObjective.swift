@@ -4,11 +4,8 @@ import Engine
 /// random crops of it drawn from the seed's crop stream, a batch's crops each on a lane of its own
 /// (`SampleLanes`, one `ZSN2NLoss` per lane).
 final class ZSN2NObjective: TrainingObjective {
-    let network: Network
-    let channels: Int
-    let height: Int
-    let width: Int
-    let crop: (height: Int, width: Int)
+    var network: Network { lanes.network }
+    let shape: SampleShape
     private let lanes: SampleLanes<ZSN2NLoss>
     private var draws: RandomPoolDraws
     private var cropRandom: Random
@@ -29,15 +26,11 @@ final class ZSN2NObjective: TrainingObjective {
     /// `pixels` is the planar noisy image; on the whole image it is loaded once, here.
     init(network: Network, sampler: Sampler, pixels: [Float], channels: Int, height: Int, width: Int,
          crop: (height: Int, width: Int), batch: Int, seed: UInt64) throws {
-        self.network = network
-        self.channels = channels
-        self.height = height
-        self.width = width
-        self.crop = crop
+        shape = SampleShape(channels: channels, height: height, width: width, crop: crop)
         lanes = try SampleLanes(network: network, batch: batch) { lane in
             try ZSN2NLoss(network: lane, sampler: sampler, height: crop.height, width: crop.width)
         }
-        if crop.height == height && crop.width == width {
+        if !shape.cropping {
             for lane in lanes.lanes { lane.state.full.input.load(pixels) }
         }
         draws = RandomPoolDraws(rng: Random(seed: seed, stream: RandomStream.sampler))
@@ -59,23 +52,23 @@ final class ZSN2NObjective: TrainingObjective {
     }
 
     func evaluateBatch(_ count: Int, image: UnsafeBufferPointer<Float>) -> Double {
-        let cropping = crop.height < height || crop.width < width
+        let shape = shape, cropping = shape.cropping, crop = shape.crop
         samples.removeAll(keepingCapacity: true)
         for _ in 0..<count {
-            let top = cropping ? cropRandom.int(below: height - crop.height + 1) : 0
-            let left = cropping ? cropRandom.int(below: width - crop.width + 1) : 0
+            let top = cropping ? cropRandom.int(below: shape.height - crop.height + 1) : 0
+            let left = cropping ? cropRandom.int(below: shape.width - crop.width + 1) : 0
             let picks = (0..<drawsPerSample).map { _ in draws.draw(height: crop.height, width: crop.width) }
             samples.append(Sample(top: top, left: left, draws: RecordedPoolDraws(picks)))
         }
-        let samples = samples, (channels, height, width) = (channels, height, width)
+        let samples = samples
         return lanes.run(count) { sample, lane in
             var sample = samples[sample]
             let target = lane.state.full.input
             if cropping {
-                for c in 0..<channels {
+                for c in 0..<shape.channels {
                     for y in 0..<target.height {
-                        target.pointer(c, y, 0).update(from: image.baseAddress! + (c * height + sample.top + y) * width + sample.left,
-                                                       count: target.width)
+                        let source = image.baseAddress! + (c * shape.height + sample.top + y) * shape.width + sample.left
+                        target.pointer(c, y, 0).update(from: source, count: target.width)
                     }
                 }
             }

@@ -12,7 +12,7 @@ import Platform
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["ZSN2N_SANITIZER"] == nil,
                 "a sanitizer's allocator replaces malloc, whose counters the measurement reads"))
 struct MemoryPlanTests {
-    @Test("each method's training and inference allocate what their plans say, within 3%",
+    @Test("each method's training and inference allocate what their plans say, within 3% (256 KiB at least)",
           arguments: [PixelBankMethod.name, ZSN2NMethod.name], [1, 3])
     func planMatchesTheHeap(method: String, channels: Int) async throws {
         let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) { [method, channels] in
@@ -24,13 +24,13 @@ struct MemoryPlanTests {
         let numbers = line.split(separator: " ").dropFirst().compactMap { Int($0) }
         try #require(numbers.count == 4)
         let (trainingPlan, trainingPeak, inferencePlan, inferencePeak) = (numbers[0], numbers[1], numbers[2], numbers[3])
-        #expect(abs(Double(trainingPeak - trainingPlan)) < 0.03 * Double(trainingPlan),
+        #expect(abs(Double(trainingPeak - trainingPlan)) < MemoryPlanTests.tolerance(trainingPlan),
                 "\(method), \(channels) channel(s): training planned \(trainingPlan) bytes, the heap's peak was \(trainingPeak)")
-        #expect(abs(Double(inferencePeak - inferencePlan)) < 0.03 * Double(inferencePlan),
+        #expect(abs(Double(inferencePeak - inferencePlan)) < MemoryPlanTests.tolerance(inferencePlan),
                 "\(method), \(channels) channel(s): inference planned \(inferencePlan) bytes, the heap's peak was \(inferencePeak)")
     }
 
-    @Test("the pixel bank's inference passes, each against its own plan, within 3%", arguments: [1, 3])
+    @Test("the pixel bank's inference passes, each against its own plan, within 3% (256 KiB at least)", arguments: [1, 3])
     func inferencePassesMatchTheHeap(channels: Int) async throws {
         let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) { [channels] in
             let (height, width) = (300, 270), threads = 2, parallel = Parallel(threads: threads)
@@ -62,11 +62,17 @@ struct MemoryPlanTests {
         let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("figures ") }, "child printed: \(text)")
         let numbers = line.split(separator: " ").dropFirst().compactMap { Int($0) }
         try #require(numbers.count == 4)
-        #expect(abs(Double(numbers[1] - numbers[0])) < 0.03 * Double(numbers[0]),
+        #expect(abs(Double(numbers[1] - numbers[0])) < MemoryPlanTests.tolerance(numbers[0]),
                 "\(channels) channel(s): first pass planned \(numbers[0]) bytes, the heap's peak was \(numbers[1])")
-        #expect(abs(Double(numbers[3] - numbers[2])) < 0.03 * Double(numbers[2]),
+        #expect(abs(Double(numbers[3] - numbers[2])) < MemoryPlanTests.tolerance(numbers[2]),
                 "\(channels) channel(s): aggregation planned \(numbers[2]) bytes, the heap's peak was \(numbers[3])")
     }
+
+    /// How far the heap's peak may stray from a plan: 3% (the small arrays around the buffers), and
+    /// at least 256 KiB, what the Swift runtime and the threads' caches take on the side (the
+    /// aggregation's plan of 5.5 MB was once exceeded by 170 KB in a full run on a loaded machine,
+    /// and met within 0.1% alone).
+    static func tolerance(_ plan: Int) -> Double { max(0.03 * Double(plan), Double(256 << 10)) }
 
     /// Plan and measured peak of training (preparing, then two iterations) and of inference, in
     /// bytes. The image is not square and spans two of the pixel bank's inference tiles each way,

@@ -5,6 +5,8 @@
 stage() { echo "test.sh: $1 done at ${SECONDS} s"; }
 scripts/install-deps.sh
 stage set-up
+# Every relative link and anchor of the README and docs/ resolves.
+python3 scripts/check-doc-links.py
 swift build --build-tests
 stage build
 swift test --skip-build

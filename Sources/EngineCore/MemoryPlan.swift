@@ -27,12 +27,6 @@ public struct MemoryPlan: Sendable, Equatable {
 
     public var totalBytes: Int { items.reduce(0) { $0 + $1.bytes } }
 
-    /// The bytes of the buffer named `name`.
-    public func bytes(of name: String) -> Int {
-        guard let item = items.first(where: { $0.name == name }) else { preconditionFailure("no buffer '\(name)' in the plan") }
-        return item.bytes
-    }
-
     /// Both plans' buffers.
     public static func + (a: MemoryPlan, b: MemoryPlan) -> MemoryPlan { MemoryPlan(items: a.items + b.items) }
 

@@ -13,7 +13,9 @@
  * (MinIsBlack, MinIsWhite inverted) or RGB, 8- or 16-bit unsigned or 32-bit IEEE float samples,
  * strips or tiles, contiguous or separate planes, any compression this libtiff decodes (none,
  * LZW, Deflate, PackBits...). A first extra sample marked as alpha is kept (associated alpha is
- * reported so that the caller can un-premultiply); other extra samples are dropped.
+ * reported so that the caller can un-premultiply); a file with any other extra sample (a channel
+ * of a multi-channel fluorescence image, an unspecified one) is refused: it would be written back
+ * with less in it.
  * Write: contiguous 8- or 16-bit gray/RGB with optional unassociated alpha, Deflate with the
  * horizontal predictor, strips of about 8 KB (libtiff's default), the ICC profile if given. */
 
@@ -381,6 +383,12 @@ static int cc_tiff_decoder_open(cc_decoder *decoder, cc_status *status) {
         state->alpha = state->colour;
         h->out_alpha_premultiplied = extra[0] == EXTRASAMPLE_ASSOCALPHA;
     }
+    unsigned kept = state->colour + (state->alpha >= 0);
+    if (spp > kept)
+        return cc_fail(status, CC_ERR_UNSUPPORTED,
+                       "%u samples per pixel: %u channel%s besides the %s%s would be lost (gray or RGB, with or "
+                       "without alpha, is read)", spp, spp - kept, spp - kept == 1 ? "" : "s",
+                       state->colour == 1 ? "gray" : "RGB", state->alpha >= 0 ? " and its alpha" : "");
 
     h->color = state->colour == 1 ? (state->alpha >= 0 ? CC_COLOR_GRAY_ALPHA : CC_COLOR_GRAY)
                                   : (state->alpha >= 0 ? CC_COLOR_RGBA : CC_COLOR_RGB);

@@ -29,8 +29,6 @@ struct TIFFFixture: CustomStringConvertible, Sendable {
         .init(name: "gray32f_strips_deflate.tif", width: 19, height: 13, channels: 1, alpha: false, kind: 32, colorType: "gray"),
         .init(name: "rgb32f_tiles_none_be.tif", width: 37, height: 21, channels: 3, alpha: false, kind: 32, colorType: "rgb"),
         .init(name: "gray16_bigtiff_lzw.tif", width: 19, height: 13, channels: 1, alpha: false, kind: 16, colorType: "gray"),
-        // RGB with an unspecified extra sample: the extra is dropped.
-        .init(name: "rgbx8_unspecified.tif", width: 19, height: 13, channels: 3, alpha: false, kind: 8, colorType: "rgb"),
     ]
 
     /// The image the fixture was made from: colour samples 0..<channels, alpha the next one.
@@ -98,8 +96,21 @@ struct TIFFCodecTests {
         #expect(preview.pixels == (0..<64).map { tiffFixtureValue(8, x: $0 % 8, y: $0 / 8, s: 0) })
     }
 
-    @Test("Float samples outside 0...1, palette TIFFs and 17 samples a pixel are refused with the reason")
+    @Test("Float samples outside 0...1, palette TIFFs, 17 samples a pixel and extra channels are refused with the reason")
     func refusedLayouts() throws {
+        // Channels beyond gray or RGB and an alpha are refused, header first, not dropped: the
+        // output would hold less than the input (three fluorescence dyes as one gray image, an
+        // unspecified fourth sample of RGB, RGBA and one more).
+        for (name, reason) in [
+            ("gray16_3_channels.tif", "3 samples per pixel: 2 channels besides the gray would be lost"),
+            ("rgbx8_unspecified.tif", "4 samples per pixel: 1 channel besides the RGB would be lost"),
+            ("rgba8_and_one_more.tif", "5 samples per pixel: 1 channel besides the RGB and its alpha would be lost"),
+        ] {
+            let path = fixture(name)
+            let full = "unsupported TIFF: \(reason) (gray or RGB, with or without alpha, is read)"
+            expectImageError(file: path, reason: full) { _ = try ImageIO.readHeader(path) }
+            expectImageError(file: path, reason: full) { _ = try ImageIO.read(path) }
+        }
         let wide = fixture("gray8_17_samples.tif")
         expectImageError(file: wide, reason: "unsupported TIFF: 17 samples per pixel (at most 16 are read)") {
             _ = try ImageIO.read(wide)

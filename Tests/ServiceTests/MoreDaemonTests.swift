@@ -42,7 +42,8 @@ extension DaemonIntegrationTests {
         try daemon.drop(fixture("gray16_strips_lzw_be.tif"), as: "deep.tif")
         try daemon.drop(fixture("gray32f_strips_deflate.tif"), as: "float.TIFF")
         try daemon.drop(fixture("gray8_two_pages.tif"), as: "stack.tif")
-        #expect(daemon.waitUntil(timeout: 60) { daemon.names(daemon.done).count == 2 && daemon.names(daemon.failed).count == 2 })
+        try daemon.drop(fixture("gray16_3_channels.tif"), as: "dyes.tif")
+        #expect(daemon.waitUntil(timeout: 60) { daemon.names(daemon.done).count == 2 && daemon.names(daemon.failed).count == 4 })
         for (name, depth) in [("deep.tif", 16), ("float.TIFF", 32)] {
             let doc = daemon.sidecar(name)
             let input = doc?["input"] as? [String: Any], output = doc?["output"] as? [String: Any]
@@ -58,6 +59,11 @@ extension DaemonIntegrationTests {
         let error = try JSONSerialization.jsonObject(with: Data(contentsOf: daemon.failed.appendingPathComponent("stack.tif.error.json"))) as? [String: Any]
         #expect(error?["file"] as? String == "stack.tif")
         #expect((error?["reason"] as? String)?.hasPrefix("unsupported TIFF: multi-page TIFF") == true, "\(error ?? [:])")
+        // Three channels as one gray image: refused, not written back as one channel.
+        let dyes = try JSONSerialization.jsonObject(with: Data(contentsOf: daemon.failed.appendingPathComponent("dyes.tif.error.json"))) as? [String: Any]
+        #expect((dyes?["reason"] as? String)?.hasPrefix("unsupported TIFF: 3 samples per pixel: 2 channels besides the gray would be lost") == true,
+                "\(dyes ?? [:])")
+        #expect(!FileManager.default.fileExists(atPath: daemon.outbox.appendingPathComponent("dyes.tif").path))
         #expect(daemon.stop().status == 0)
     }
 

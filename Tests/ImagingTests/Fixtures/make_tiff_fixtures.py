@@ -174,6 +174,11 @@ FIXTURES = {
                                 pixel=lambda x, y, s: [0.0, 0.5, 2.0, -1.0][x]),
     "palette8.tif": dict(width=4, height=4, samples=1, photometric=3, colormap=True),
     "gray8_17_samples.tif": dict(width=4, height=4, samples=17, extra=(0,) * 16),
+    # Three fluorescence channels as one gray image with two unspecified extra samples, as
+    # tifffile writes a (3, y, x) array with photometric minisblack and planar separate.
+    "gray16_3_channels.tif": dict(width=19, height=13, samples=3, bps=16, planar=2, extra=(0, 0), compression=8),
+    # RGBA and one more channel.
+    "rgba8_and_one_more.tif": dict(width=4, height=4, samples=5, extra=(2, 0)),
 }
 
 if __name__ == "__main__":

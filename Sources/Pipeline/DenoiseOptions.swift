@@ -30,6 +30,8 @@ public struct DenoiseSettings: Sendable, Equatable {
     public var learningRate: Double?
     /// The pixel bank's candidate stride; nil: the noise's measured reach.
     public var bankStride: Int?
+    /// How much of the denoising the output takes: strength x denoised + (1 - strength) x input.
+    public var strength: Double = 1
 }
 
 extension DenoiseSettings {
@@ -72,6 +74,7 @@ public struct DenoiseOptions: Sendable, Equatable {
     public var seed: UInt64 { settings.seed }
     public var maxPixels: Int { settings.maxPixels }
     public var jpegQuality: Int { settings.jpegQuality }
+    public var strength: Double { settings.strength }
     /// ZS-N2N's sampler as set (whatever the method; the pixel-bank method uses none).
     public var sampler: Sampler { methodSettings.sampler }
     /// The declaration of the chosen sampler, when it is one of the user's.
@@ -126,6 +129,9 @@ public struct DenoiseOptions: Sendable, Equatable {
                 throw SettingsError(key: "learning_rate", "must be positive, got \(learningRate)")
             }
             plan.learningRate = learningRate
+        }
+        guard (0...1).contains(settings.strength) else {
+            throw SettingsError(key: "strength", "must be from 0 to 1, got \(settings.strength)")
         }
         threads = try DenoiseSettings.engineThreads(settings.threads, concurrency: settings.concurrency)
         guard settings.maxPixels >= 1 else { throw SettingsError(key: "max_pixels", "must be positive, got \(settings.maxPixels)") }

@@ -40,6 +40,8 @@ public enum DenoisePipeline {
         } catch {
             throw PipelineError(.train, file: input.path, reason: "\(error)")
         }
+        // The input stays held beside the output only when the output is to be blended with it.
+        let original = options.strength < 1 ? noisy.pixels : nil
         noisy.pixels = []
         let finished = run.trainer.train { p in
             progress(p)
@@ -50,6 +52,7 @@ public enum DenoisePipeline {
 
         var pixels = run.trainer.takeImage()
         run.denoise(&pixels)
+        if let original { blend(&pixels, with: original, strength: Float(options.strength)) }
         let denoised = Image(width: width, height: height, channels: channels, pixels: pixels, alpha: alpha)
         let denoiseSeconds = clock.lap()
 
@@ -72,7 +75,7 @@ public enum DenoisePipeline {
             output: .init(file: "", format: output.format.rawValue, bitDepth: output.bitDepth),
             denoiser: .init(method: options.method.name, preset: options.preset.name, iterations: plan.iterations,
                             seed: options.seed, learningRate: plan.learningRate, stepSize: plan.stepSize,
-                            gamma: plan.gamma, crop: plan.crop, batch: plan.batch, threads: parallel.threads,
+                            gamma: plan.gamma, crop: plan.crop, batch: plan.batch, threads: parallel.threads, strength: options.strength,
                             cpu: CPUPath.current.rawValue, methodFields: report.fields),
             metrics: .init(input: .init(inputMetrics), output: .init(Metrics.noReference(denoised)),
                            reference: referenceBlock),
@@ -80,6 +83,12 @@ public enum DenoisePipeline {
             loss: .init(first: run.trainer.firstLoss, last: run.trainer.lastLoss))
         return DenoisedImage(image: denoised, encoding: output, source: info, headline: report.headline,
                              loopsOnDispatch: parallel.loopsOnDispatch, sidecarDraft: sidecar)
+    }
+
+    /// output = strength x output + (1 - strength) x input: how much of the denoising the user takes.
+    static func blend(_ output: inout [Float], with input: [Float], strength: Float) {
+        precondition(output.count == input.count)
+        for i in output.indices { output[i] = strength * output[i] + (1 - strength) * input[i] }
     }
 
     /// The clean image at `path`, which must have the noisy image's size and channels.

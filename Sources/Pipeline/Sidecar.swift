@@ -52,6 +52,8 @@ public struct Sidecar: Encodable, Sendable {
         /// Crops per iteration.
         public var batch: Int
         public var threads: Int
+        /// How much of the denoising the output took: strength x denoised + (1 - strength) x input.
+        public var strength: Double
         /// The engine's kernels: "avx512" or "avx2" (CPUPath), the instruction set the training ran
         /// on; results are bit-for-bit reproducible for a seed on one path, not across paths.
         public var cpu: String
@@ -61,7 +63,7 @@ public struct Sidecar: Encodable, Sendable {
         public var methodFields: [String: any Encodable & Sendable]
 
         enum CodingKeys: String, CodingKey {
-            case method, preset, iterations, seed, learningRate, stepSize, gamma, crop, batch, threads, cpu
+            case method, preset, iterations, seed, learningRate, stepSize, gamma, crop, batch, threads, strength, cpu
         }
 
         struct MethodKey: CodingKey {
@@ -84,6 +86,7 @@ public struct Sidecar: Encodable, Sendable {
             try c.encodeIfPresent(crop, forKey: .crop)
             try c.encode(batch, forKey: .batch)
             try c.encode(threads, forKey: .threads)
+            try c.encode(strength, forKey: .strength)
             try c.encode(cpu, forKey: .cpu)
             var fields = encoder.container(keyedBy: MethodKey.self)
             for (key, value) in methodFields { try fields.encode(value, forKey: MethodKey(stringValue: key)) }

@@ -89,6 +89,8 @@ public struct DaemonConfigKey: Sendable {
               "Adam's learning rate; none keeps the preset's") { text($0.job.settings.learningRate) },
         .init("bank_stride", .int, default: nil, .denoising,
               "the pixel-bank method's candidate stride, 1 to 8; none measures it on each image") { text($0.job.settings.bankStride) },
+        .init("strength", .double, default: "\(job.strength)", .denoising,
+              "how much of the denoising to apply, 0 to 1: strength x denoised + (1 - strength) x input") { "\($0.job.settings.strength)" },
         .init("seed", .int, default: "\(job.seed)", .notNegative, "random seed (weights, crops, random samplers)") { "\($0.seed)" },
         .init("threads", .int, default: "\(job.threads)", .denoising,
               "threads per job; 0 = all cores shared among concurrent jobs") { "\($0.job.threads)" },

@@ -110,6 +110,7 @@ public enum ConfigLoader {
         settings.batch = values.integer("batch")
         settings.learningRate = values.number("learning_rate")
         settings.bankStride = values.integer("bank_stride")
+        settings.strength = values.number("strength")!
         settings.seed = UInt64(values.integer("seed")!)
         settings.threads = values.integer("threads")!
         settings.concurrency = values.integer("concurrency")!

@@ -56,6 +56,8 @@ struct DenoisingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Crops per iteration (overrides the preset's).") var batch: Int?
     @Option(parsing: .unconditional, help: "Adam's learning rate (overrides the preset's).") var learningRate: Double?
     @Option(parsing: .unconditional, help: .hidden) var bankStride: Int?
+    @Option(parsing: .unconditional, help: "How much of the denoising to apply, 0 to 1: the output is strength x denoised + (1 - strength) x the input.")
+    var strength = DenoiseSettings().strength
     @Option(parsing: .unconditional, help: "Refuse images with more pixels than this (checked before decoding).")
     var maxPixels = DenoiseSettings().maxPixels
     @Option(parsing: .unconditional, help: "JPEG quality of a JPEG output (1-100).") var jpegQuality = DenoiseSettings().jpegQuality
@@ -76,6 +78,7 @@ struct DenoisingOptions: ParsableArguments {
         settings.batch = batch
         settings.learningRate = learningRate
         settings.bankStride = bankStride
+        settings.strength = strength
         settings.maxPixels = maxPixels
         settings.jpegQuality = jpegQuality
         return try DenoiseOptions(checking: settings)

@@ -71,6 +71,33 @@ import Imaging
         }
     }
 
+    @Test("strength blends the output with the input: 1 is the denoised image, 0 the input, 0.5 halfway; the sidecar says it")
+    func strength() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir + "/a.png"
+            try writeNoisyImage(to: path, side: 24, seed: 7)
+            func run(_ strength: Double) throws -> DenoisedImage {
+                try DenoisePipeline.run(try InputFile(opening: path), options: DenoiseOptions(validating: DenoiseSettings {
+                    $0.preset = "paper"; $0.iterations = 12; $0.seed = 3; $0.threads = 1; $0.strength = strength
+                }))
+            }
+            let (input, _) = try ImageIO.read(path)
+            let full = try run(1), none = try run(0), half = try run(0.5)
+            #expect(full.image == (try DenoisePipeline.run(try InputFile(opening: path), options: Self.quick)).image)
+            #expect(none.image.pixels == input.pixels)
+            #expect(full.image.pixels != input.pixels)
+            for i in input.pixels.indices {
+                #expect(abs(half.image.pixels[i] - (full.image.pixels[i] + input.pixels[i]) / 2) < 1e-6)
+            }
+            for (result, strength) in [(full, 1.0), (none, 0.0), (half, 0.5)] {
+                #expect(result.sidecar(outputFile: "a.png").denoiser.strength == strength)
+            }
+        }
+        #expect(throws: SettingsError(key: "strength", "must be from 0 to 1, got 2.0")) {
+            try DenoiseOptions(validating: DenoiseSettings { $0.strength = 2 })
+        }
+    }
+
     @Test("a requested cancellation stops the training at the next iteration and writes nothing")
     func cancellation() throws {
         try withTemporaryDirectory { dir in

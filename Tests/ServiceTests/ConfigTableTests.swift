@@ -108,6 +108,8 @@ extension ConfigTests {
         ("learning_rate: 0\n", "learning_rate", "must be positive, got 0.0"),
         ("bank_stride: 9\n", "bank_stride", "must be 1 to 8, got 9"),
         ("method: zs-n2n\nbank_stride: 2\n", "bank_stride", "is the pixel-bank method's; zs-n2n has no banks"),
+        ("strength: 1.5\n", "strength", "must be from 0 to 1, got 1.5"),
+        ("strength: -0.1\n", "strength", "must be from 0 to 1, got -0.1"),
         ("crop: wide\n", "crop", "expected an integer, got 'wide'"),
         ("learning_rate: fast\n", "learning_rate", "expected a number, got 'fast'"),
         ("concurrency: 0\n", "concurrency", "must be between 1 and 64"),

@@ -199,6 +199,8 @@ check "bad.png: moved to failed/ with bad.png.error.json (stage decode), nothing
 check "the journal: done entries for all three, a failed one with its MESSAGE_ID, all with _SYSTEMD_UNIT=zsn2nd.service" \
     gsh "entries=\$($J ZSN2N_EVENT=done -o verbose) && for f in gray.png photo.jpg scan.tif; do echo \"\$entries\" | grep -q ZSN2N_FILE=\$f || exit 1; done && $J MESSAGE_ID=0540398a6e644a11860e76fa52296cc9 -o verbose | grep -q ZSN2N_FILE=bad.png"
 check "STATUS= after the jobs: Idle ... (3 done, 1 failed)" gsh "systemctl status zsn2nd | grep -q '(3 done, 1 failed)'"
+check "metrics: $V/metrics/zsn2nd.prom counts 3 done and 1 failed at decode" \
+    gsh "grep -qx 'zsn2n_jobs_done_total 3' $V/metrics/zsn2nd.prom && grep -qx 'zsn2n_jobs_failed_total{stage=\"decode\"} 1' $V/metrics/zsn2nd.prom"
 check "no libdispatch thread-priority notices in the journal" gsh "$J ZSN2N_EVENT=done | grep -q done && ! journalctl --no-pager -b | grep -q 'Failed to set thread priority'"
 check "every thread of the daemon runs at nice 10" \
     gsh 'P=$(systemctl show -p MainPID --value zsn2nd); [ "$P" -gt 0 ] && [ -e /proc/$P/task ] || exit 1

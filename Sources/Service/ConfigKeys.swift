@@ -68,6 +68,10 @@ public struct DaemonConfigKey: Sendable {
         .init("failed", .string, default: "./failed", .folder, "where a failed original goes, with NAME.error.json") { $0.failed },
         .init("reference", .string, default: nil, .folder,
               "folder of clean images: one of the same name adds PSNR/SSIM to the sidecar") { $0.reference ?? "\"\"" },
+        .init("metrics_dir", .string, default: nil, .folder,
+              "folder where the daemon keeps zsn2nd.prom, its figures in Prometheus' text format (node_exporter's textfile collector); none keeps none") {
+            $0.metricsDir ?? "\"\""
+        },
         .init("after", .string, default: AfterSuccess.move.rawValue, .oneOf(AfterSuccess.allCases.map(\.rawValue), quoted: true),
               "what happens to an original after success") { $0.after.rawValue },
         .init("method", .string, default: job.method, .denoising,

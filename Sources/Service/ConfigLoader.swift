@@ -123,7 +123,7 @@ public enum ConfigLoader {
 
         return DaemonConfig(
             inbox: values.text("inbox")!, outbox: values.text("outbox")!, done: values.text("done")!,
-            failed: values.text("failed")!, reference: values.text("reference"),
+            failed: values.text("failed")!, reference: values.text("reference"), metricsDir: values.text("metrics_dir"),
             after: AfterSuccess(rawValue: values.text("after")!)!, job: job, concurrency: settings.concurrency,
             settleSeconds: values.number("settle_seconds")!, emptyTimeoutSeconds: values.number("empty_timeout_seconds")!,
             retrySeconds: values.number("retry_seconds")!, logLevel: Logger.Level(rawValue: values.text("log_level")!)!,

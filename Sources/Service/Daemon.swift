@@ -31,6 +31,7 @@ public final class Daemon: @unchecked Sendable {
     private var stopping = false
     private var signals: SignalHandlers?
     private var counts = (done: 0, failed: 0)
+    private let metrics: DaemonMetrics
 
     public init(config: DaemonConfig, journal: Journal, loadConfig: @escaping ConfigSource) {
         self.config = config
@@ -41,6 +42,9 @@ public final class Daemon: @unchecked Sendable {
         self.logger = logger
         ledger = Ledger(outbox: config.outbox)
         queue = JobQueue(concurrency: config.concurrency)
+        metrics = DaemonMetrics(directory: config.metricsDir) { [logger] failure in
+            logger.warning("cannot write the metrics file \(failure)", metadata: ["event": "metrics_failed", "reason": "\(failure)"])
+        }
     }
 
     private var current: (config: DaemonConfig, logger: Logger, ledger: Ledger) {
@@ -53,6 +57,7 @@ public final class Daemon: @unchecked Sendable {
     /// READY=1. Throws when the folders cannot be used; never returns otherwise until exit.
     public func run() throws -> Never {
         try prepare(config)
+        metrics.move(to: config.metricsDir)  // the first file, before any job
         signals = SignalHandlers(queue: control, stop: { [self] in stop() }, reload: { [self] in reload() })
         try control.sync {
             try arm(config)
@@ -73,7 +78,7 @@ public final class Daemon: @unchecked Sendable {
     /// and the ledger is loaded again only for a new outbox (a running job may be appending to the
     /// current one, and a second instance over the same file would miss its entries).
     private func prepare(_ config: DaemonConfig, atStart: Bool = true, newLedger: Bool = true) throws {
-        for folder in [config.inbox, config.outbox, config.done, config.failed] {
+        for folder in [config.inbox, config.outbox, config.done, config.failed] + [config.metricsDir].compactMap({ $0 }) {
             try FileSystem.makeDirectory(folder)
         }
         for path in atStart ? Outbox(config: config).removeStaleTemporaries() : [] {
@@ -137,13 +142,14 @@ public final class Daemon: @unchecked Sendable {
         queue.enqueue(name) {
             logger.info("queued \(name)", metadata: ["event": "queued", "file": "\(name)"])
         }
+        metrics.waiting(queue.waitingCount)
     }
 
     /// Refuses an entry whose name is not UTF-8 (on the control queue: a rename and a small file).
     private func refuseUndecodable(_ entry: FileName) {
         let (config, logger, ledger) = current
         let processor = JobProcessor(config: config, ledger: ledger, logger: logger, notifier: notifier,
-                                     cancellation: cancellation)
+                                     cancellation: cancellation, metrics: metrics)
         if processor.refuseUndecodable(entry) == .failed { stateLock.withLock { counts.failed += 1 } }
     }
 
@@ -165,10 +171,13 @@ public final class Daemon: @unchecked Sendable {
     private func work(_ index: Int) {
         while let name = queue.next(worker: index) {
             let (config, logger, ledger) = current
+            metrics.waiting(queue.waitingCount)
             let processor = JobProcessor(config: config, ledger: ledger, logger: logger, notifier: notifier,
-                                         cancellation: cancellation)
+                                         cancellation: cancellation, metrics: metrics)
             let result = processor.process(name)
+            if result != .done && result != .failed { metrics.ended(name) }
             queue.finished(name)
+            metrics.waiting(queue.waitingCount)
             stateLock.withLock {
                 if result == .done { counts.done += 1 }
                 if result == .failed { counts.failed += 1 }
@@ -197,9 +206,11 @@ public final class Daemon: @unchecked Sendable {
         let old = current.config
         do {
             let new = try loadConfig()
-            if new.outbox != old.outbox || new.inbox != old.inbox || new.done != old.done || new.failed != old.failed {
+            if new.outbox != old.outbox || new.inbox != old.inbox || new.done != old.done || new.failed != old.failed
+                || new.metricsDir != old.metricsDir {
                 try prepare(new, atStart: false, newLedger: new.outbox != old.outbox)
             }
+            if new.metricsDir != old.metricsDir { metrics.move(to: new.metricsDir) }
             var logger = current.logger
             logger.logLevel = new.logLevel
             stateLock.withLock {

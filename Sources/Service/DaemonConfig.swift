@@ -12,6 +12,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public var done: String
     public var failed: String
     public var reference: String?
+    /// Where `DaemonMetrics` keeps its file; nil: nowhere.
+    public var metricsDir: String?
     public var after: AfterSuccess
     /// The denoising keys (method, sampler, declare, preset, the training overrides, seed, threads
     /// per job, already divided among concurrent jobs, pixel limit, JPEG quality), checked.

@@ -14,6 +14,7 @@ struct JobProcessor {
     let notifier: Notifier
     /// Requested once the daemon is stopping: the running job is cancelled at its next iteration.
     let cancellation: Cancellation
+    let metrics: DaemonMetrics
 
     /// `deferred`: the folders' storage refused a write (a full disk, a read-only outbox): the
     /// input stays in the inbox and is tried again after `retry_seconds`.
@@ -77,12 +78,14 @@ struct JobProcessor {
         logger.info("started \(name) with \(config.method)", metadata: config.denoiserFields.merging([
             "event": "started", "file": "\(name)", "sha256": "\(sha256)",
         ]) { $1 })
-        notifier.status("Denoising \(name) with \(config.method): 0%")
+        metrics.started(name)
+        notifier.status(status(name, 0))
         let result: DenoisedImage
         do {
             result = try DenoisePipeline.run(input, reference: referencePath(name), options: config.job,
                                              cancellation: cancellation) { progress in
-                notifier.status("Denoising \(name) with \(config.method): \(Int(progress.fraction * 100))%")
+                metrics.progress(name, progress.fraction)
+                notifier.status(status(name, progress.fraction))
             }
         } catch is Cancellation.Cancelled {
             logger.info("cancelled \(name); it stays in the inbox", metadata: ["event": "cancelled", "file": "\(name)"])
@@ -128,6 +131,7 @@ struct JobProcessor {
         ]) { $1 }
         for (key, value) in result.sidecar(outputFile: output).journalFields { metadata[key] = "\(value)" }
         guard dispose(name, output: output) else { return .failed }
+        metrics.succeeded(name, seconds: seconds, pixels: result.image.width * result.image.height)
         logger.info("done \(name) -> \(output) in \(String(format: "%.1f", seconds)) s", metadata: metadata)
         return .done
     }
@@ -162,6 +166,7 @@ struct JobProcessor {
             logger.error("\(name) was denoised as \(output) but could not leave the inbox: \(error)",
                          metadata: ["event": "failed", "stage": "dispose", "file": "\(name)", "reason": "\(error)",
                                     "message_id": "\(Journal.failedMessageID)"])
+            metrics.failed(name, stage: "dispose", seconds: 0)
             return false
         }
     }
@@ -197,6 +202,7 @@ struct JobProcessor {
                 "failed_as": "\(failedAs)", "stage": "\(stage)", "reason": "\(reason)",
                 "seconds": "\(String(format: "%.3f", seconds))",
             ])
+            metrics.failed(name, stage: stage, seconds: seconds)
         } catch let error as SystemError where error.errno == .noSuchFileOrDirectory {
             return .gone  // removed by someone else meanwhile: nothing to keep
         } catch {
@@ -206,6 +212,12 @@ struct JobProcessor {
             return .deferred
         }
         return .failed
+    }
+
+    /// STATUS= while a job runs: the file, the method, the progress, and the images waiting.
+    private func status(_ name: String, _ fraction: Double) -> String {
+        let waiting = metrics.waitingCount
+        return "Denoising \(name) with \(config.method): \(Int(fraction * 100))%" + (waiting > 0 ? ", \(waiting) waiting" : "")
     }
 
     static func timestamp() -> String {

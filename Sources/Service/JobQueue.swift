@@ -63,4 +63,7 @@ final class JobQueue: @unchecked Sendable {
     }
 
     var isIdle: Bool { condition.withLock { waiting.isEmpty && running.isEmpty } }
+
+    /// Names waiting, not yet handed to a worker.
+    var waitingCount: Int { condition.withLock { waiting.count } }
 }

@@ -8,6 +8,9 @@ public struct FileIdentity: Equatable, Sendable {
     public var inode: UInt64
     public var size: Int64
     public var mtimeNanoseconds: Int64
+    /// When the file's name or status last changed (ctime): a rename sets it, so it says when a
+    /// file arrived in a folder, which its mtime (kept by the move) does not.
+    public var changedNanoseconds: Int64
     public var type: FileType
 
     public init(_ stat: Stat) {
@@ -15,6 +18,7 @@ public struct FileIdentity: Equatable, Sendable {
         inode = UInt64(stat.inode.rawValue)
         size = stat.size
         mtimeNanoseconds = Int64(stat.st_mtim.tv_sec) * 1_000_000_000 + Int64(stat.st_mtim.tv_nsec)
+        changedNanoseconds = Int64(stat.st_ctim.tv_sec) * 1_000_000_000 + Int64(stat.st_ctim.tv_nsec)
         type = stat.type
     }
 

@@ -105,6 +105,16 @@ public struct DaemonConfigKey: Sendable {
               "an empty file that stays empty this long is refused into failed/") { "\($0.emptyTimeoutSeconds)" },
         .init("retry_seconds", .double, default: "60", .range(0.1, 86400),
               "a job the disk refused (full, read-only) is tried again after this") { "\($0.retrySeconds)" },
+        .init("keep_outbox_days", .double, default: nil, .range(0, 36500),
+              "outputs and their sidecars older than this many days are removed from the outbox; none keeps them") {
+            text($0.keepOutboxDays)
+        },
+        .init("keep_done_days", .double, default: nil, .range(0, 36500),
+              "originals older than this many days are removed from done/; none keeps them") { text($0.keepDoneDays) },
+        .init("keep_failed_days", .double, default: nil, .range(0, 36500),
+              "failed originals and their error documents older than this many days are removed from failed/; none keeps them") {
+            text($0.keepFailedDays)
+        },
         .init("max_pixels", .int, default: "\(job.maxPixels)", .denoising,
               "larger images are refused (checked from the header)") { "\($0.job.maxPixels)" },
         .init("jpeg_quality", .int, default: "\(job.jpegQuality)", .denoising, "quality of JPEG outputs, 1-100") { "\($0.jpegQuality)" },

@@ -126,7 +126,8 @@ public enum ConfigLoader {
             failed: values.text("failed")!, reference: values.text("reference"), metricsDir: values.text("metrics_dir"),
             after: AfterSuccess(rawValue: values.text("after")!)!, job: job, concurrency: settings.concurrency,
             settleSeconds: values.number("settle_seconds")!, emptyTimeoutSeconds: values.number("empty_timeout_seconds")!,
-            retrySeconds: values.number("retry_seconds")!, logLevel: Logger.Level(rawValue: values.text("log_level")!)!,
+            retrySeconds: values.number("retry_seconds")!, keepOutboxDays: values.number("keep_outbox_days"),
+            keepDoneDays: values.number("keep_done_days"), keepFailedDays: values.number("keep_failed_days"), logLevel: Logger.Level(rawValue: values.text("log_level")!)!,
             configFile: configFile)
     }
 

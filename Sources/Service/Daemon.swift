@@ -31,6 +31,8 @@ public final class Daemon: @unchecked Sendable {
     private var stopping = false
     private var signals: SignalHandlers?
     private var counts = (done: 0, failed: 0)
+    /// Bumped whenever the sweeps are scheduled anew (a reload), so that an older timer stops.
+    private var retentionGeneration = 0
     private let metrics: DaemonMetrics
 
     public init(config: DaemonConfig, journal: Journal, loadConfig: @escaping ConfigSource) {
@@ -69,6 +71,7 @@ public final class Daemon: @unchecked Sendable {
                         ]) { $1 })
             notifier.ready(status: idleStatus())
             notifier.startWatchdog(on: control)
+            scheduleRetention()
         }
         dispatchMain()
     }
@@ -105,6 +108,33 @@ public final class Daemon: @unchecked Sendable {
         self.watcher?.stop()
         self.watcher = watcher
         self.settler = settler
+    }
+
+    /// Sweeps the outbox, done/ and failed/ as the configuration keeps them (`Retention`), now and
+    /// then every `Retention.interval`, and compacts the ledger with each sweep (on `control`).
+    private func scheduleRetention() {
+        retentionGeneration += 1
+        let generation = retentionGeneration
+        func sweep() {
+            guard generation == retentionGeneration, !isStopping else { return }
+            let (config, logger, ledger) = current
+            let retention = Retention(config: config)
+            guard let interval = retention.interval else { return }
+            let removals = retention.sweep { failure in
+                logger.warning("retention: cannot remove \(failure)", metadata: ["event": "retention_failed", "reason": "\(failure)"])
+            }
+            for removal in removals {
+                let files = removal.files.joined(separator: ", ")
+                logger.notice("retention: removed \(files) from \(removal.folder) after \(String(format: "%.1f", removal.ageDays)) days",
+                              metadata: ["event": "retention", "folder": "\(removal.folder)", "file": "\(removal.files[0])",
+                                         "files": "\(files)", "age_days": "\(String(format: "%.3f", removal.ageDays))"])
+            }
+            do { try ledger.compact() } catch {
+                logger.warning("cannot compact the ledger: \(error)", metadata: ["event": "ledger_failed", "reason": "\(error)"])
+            }
+            control.asyncAfter(deadline: .now() + interval) { sweep() }
+        }
+        sweep()
     }
 
     private func handle(_ event: InboxWatcher.Event) {
@@ -224,6 +254,7 @@ public final class Daemon: @unchecked Sendable {
             }
             queue.concurrency = new.concurrency
             spawnWorkers()
+            if Retention(config: new).interval != Retention(config: old).interval { scheduleRetention() }
             logger.notice("configuration reloaded (inbox \(new.inbox), method \(new.method), preset \(new.preset))",
                           metadata: new.denoiserFields.merging(["event": "reloaded", "inbox": "\(new.inbox)"]) { $1 })
         } catch {

@@ -24,6 +24,10 @@ public struct DaemonConfig: Sendable, Equatable {
     public var emptyTimeoutSeconds: Double
     /// A job the folders' storage refused (a full disk, a read-only outbox) is tried again after this.
     public var retrySeconds: Double
+    /// Days the outbox, done/ and failed/ keep an item (`Retention`); nil: for ever.
+    public var keepOutboxDays: Double?
+    public var keepDoneDays: Double?
+    public var keepFailedDays: Double?
     public var logLevel: Logger.Level
     /// The file the settings came from, if any (reloaded on SIGHUP).
     public var configFile: String?

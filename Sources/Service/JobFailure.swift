@@ -21,6 +21,9 @@ struct JobFailure: Error, CustomStringConvertible {
 
 /// failed/NAME.error.json: why an input was refused (schema/zsn2n.error-1.schema.json).
 struct ErrorDocument: Codable {
+    /// What an error document's name adds to the original's.
+    static let suffix = ".error.json"
+
     var schema = "zsn2n.error/1"
     var file: String
     var failedAs: String

@@ -12,8 +12,9 @@ import Platform
 ///   finished, but only if it is the very same file (device, inode, size, mtime): the same bytes
 ///   dropped again later under the same name are new work.
 ///
-/// The file lives in the outbox as `.zsn2nd-ledger.jsonl` and is compacted at start to the
-/// entries whose input is still in the inbox, so it stays as small as the inbox.
+/// The file lives in the outbox as `.zsn2nd-ledger.jsonl` and is compacted at start, and at every
+/// retention sweep (`compact`), to the entries whose input is still in the inbox and the intents of
+/// the jobs running, so it stays as small as the inbox between restarts too.
 final class Ledger: @unchecked Sendable {
     struct Entry: Codable, Equatable {
         var state: String  // "intent" or "committed"
@@ -39,6 +40,8 @@ final class Ledger: @unchecked Sendable {
     private let lock = NSLock()
     /// Committed entries by input name, latest last.
     private var committed: [String: [Entry]] = [:]
+    /// Intents not yet committed, by output: the jobs between their two lines.
+    private var intents: [String: Entry] = [:]
 
     init(outbox: String) {
         self.outbox = outbox
@@ -94,8 +97,19 @@ final class Ledger: @unchecked Sendable {
         let line = try JSONFormat.encoder(.line).encode(entry)
         try lock.withLock {
             try log.append(line)
-            if entry.state == "committed" { committed[entry.input, default: []].append(entry) }
+            if entry.state == "committed" {
+                committed[entry.input, default: []].append(entry)
+                intents[entry.output] = nil
+            } else {
+                intents[entry.output] = entry
+            }
         }
+    }
+
+    /// Rewrites the file with what is still needed: the committed entries of inputs still in the
+    /// inbox, and the intents of jobs between their two lines (appends wait meanwhile).
+    func compact() throws {
+        try lock.withLock { try rewrite(committed.values.flatMap { $0 } + intents.values) }
     }
 
     /// The committed entry for this input name and content, if any.

@@ -110,10 +110,10 @@ struct Outbox {
             let target = FileSystem.join(config.failed, name)
             guard !FileSystem.exists(target) else { continue }
             let document = try StagedFile.write(try errorDocument(name), in: config.failed,
-                                                temporaryName: Outbox.temporaryName(name + ".error.json"))
+                                                temporaryName: Outbox.temporaryName(name + ErrorDocument.suffix))
             defer { document.discard() }
-            try document.commit(as: name + ".error.json", replacing: true)
-            let errorPath = target + ".error.json"
+            try document.commit(as: name + ErrorDocument.suffix, replacing: true)
+            let errorPath = target + ErrorDocument.suffix
             let moved: Bool
             do {
                 moved = try entry.string.map { try move(FileSystem.join(config.inbox, $0), to: target) }

@@ -21,8 +21,12 @@ extension DaemonIntegrationTests {
         try daemon.drop(TestImages.png(size: 40, seed: 45), as: "good.png")
         try daemon.drop(Data("not an image".utf8), as: "bad.png")
         #expect(daemon.waitUntil(timeout: 30) { daemon.names(daemon.done) == ["good.png"] && daemon.names(daemon.failed).count == 2 })
+        // The figures follow the folders: the job's end is counted just after its files moved.
         #expect(daemon.waitUntil(timeout: 5) {
-            (try? String(contentsOf: file, encoding: .utf8)).map { Self.sample("zsn2n_jobs_done_total", in: $0) == 1 } ?? false
+            (try? String(contentsOf: file, encoding: .utf8)).map {
+                Self.sample("zsn2n_jobs_done_total", in: $0) == 1 && Self.sample("zsn2n_jobs_running", in: $0) == 0
+                    && Self.sample("zsn2n_jobs_failed_total{stage=\"decode\"}", in: $0) == 1
+            } ?? false
         })
         let text = try String(contentsOf: file, encoding: .utf8)
         #expect(Self.sample("zsn2n_jobs_done_total", in: text) == 1)
